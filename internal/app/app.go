@@ -1,0 +1,201 @@
+// Package app wires tuijin's parts together for each subcommand.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/uptrace/bun"
+
+	"github.com/tuijin/tuijin/internal/auth"
+	"github.com/tuijin/tuijin/internal/authz"
+	"github.com/tuijin/tuijin/internal/config"
+	"github.com/tuijin/tuijin/internal/db"
+	"github.com/tuijin/tuijin/internal/demo"
+	"github.com/tuijin/tuijin/internal/httpapi"
+	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/migrations"
+)
+
+const usage = `usage: tuijin <command>
+
+commands:
+  serve          serve the API and console on TUIJIN_HTTP_ADDR
+  migrate        apply migrations and permissions (as the owning role, TUIJIN_MIGRATE_DATABASE_URL)
+  demo           load the demo prefecture, counties and accounts (idempotent)
+  audit verify   check every county's audit hash chain
+  config         print the configuration variables and their defaults`
+
+// Run runs one subcommand.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	log := newLogger(cfg.LogLevel, os.Stderr)
+	if len(args) == 0 {
+		return errors.New(usage)
+	}
+	switch strings.Join(args, " ") {
+	case "serve":
+		log.Info("starting tuijin serve", "config", cfg)
+		return Serve(ctx, cfg, log, nil)
+	case "migrate":
+		return Migrate(ctx, cfg, log)
+	case "demo":
+		return Demo(ctx, cfg, log, stdout)
+	case "audit verify":
+		return AuditVerify(ctx, cfg, stdout)
+	case "config":
+		for _, d := range config.Docs() {
+			fmt.Fprintf(stdout, "%s=%s\t# %s\n", d.Name, d.Default, d.Description)
+		}
+		return nil
+	}
+	return errors.New(usage)
+}
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// Serve runs the API until ctx ends; ready, if not nil, receives the
+// listener's address once it accepts connections.
+func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<- string) error {
+	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	ropt, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return fmt.Errorf("TUIJIN_REDIS_URL: %w", err)
+	}
+	rdb := redis.NewClient(ropt)
+	defer rdb.Close()
+	z, err := authz.New(authz.NewAdapter(d.Bun))
+	if err != nil {
+		return err
+	}
+	srv, err := httpapi.New(httpapi.Deps{Config: cfg, DB: d, Redis: rdb, Authz: z, Hasher: auth.NewHasher(cfg.HashConcurrency),
+		Throttle: auth.NewThrottle(rdb, cfg.LoginMaxPerUser, cfg.LoginMaxPerIP, cfg.LoginWindow), Log: log})
+	if err != nil {
+		return err
+	}
+	go watchAuthz(ctx, rdb, z, log)
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
+	log.Info("listening", "addr", ln.Addr().String())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	return hs.Shutdown(sctx)
+}
+
+// watchAuthz reloads the policy whenever a replica announces a change.
+func watchAuthz(ctx context.Context, rdb *redis.Client, z *authz.Authorizer, log *slog.Logger) {
+	sub := rdb.Subscribe(ctx, httpapi.AuthzChannel)
+	defer sub.Close()
+	ch := sub.Channel()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ch:
+			if err := z.Reload(ctx); err != nil {
+				log.Error("reload casbin policy", "error", err)
+			}
+		}
+	}
+}
+
+// Migrate applies the migrations and writes the route permissions.
+func Migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	owner, err := db.Open(ctx, cfg.MigrateURL, 2)
+	if err != nil {
+		return err
+	}
+	defer owner.Close()
+	applied, err := db.Migrate(ctx, owner, migrations.FS, cfg.AppRole)
+	if err != nil {
+		return err
+	}
+	perms, err := httpapi.RoutePermissions(cfg)
+	if err != nil {
+		return err
+	}
+	if err := owner.InPlatform(ctx, func(ctx context.Context, tx bun.IDB) error { return authz.SyncPermissions(ctx, tx, perms) }); err != nil {
+		return err
+	}
+	log.Info("migrated", "applied", applied, "permissions", len(perms))
+	return nil
+}
+
+// Demo loads the demo tenants and prints the demo accounts.
+func Demo(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer) error {
+	app, err := db.Open(ctx, cfg.DatabaseURL, 4)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	owner, err := db.Open(ctx, cfg.MigrateURL, 2)
+	if err != nil {
+		return err
+	}
+	defer owner.Close()
+	accounts, err := demo.Load(ctx, app, owner, auth.NewHasher(0), cfg.DemoPassword)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nDemo accounts (password %s):\n", cfg.DemoPassword)
+	for _, a := range accounts {
+		fmt.Fprintf(out, "  %-22s %-10s %s\n", a.Username, a.County, a.Role)
+	}
+	return nil
+}
+
+// AuditVerify checks every audit chain and fails when one is broken.
+func AuditVerify(ctx context.Context, cfg config.Config, out io.Writer) error {
+	owner, err := db.Open(ctx, cfg.MigrateURL, 2)
+	if err != nil {
+		return err
+	}
+	defer owner.Close()
+	breaks, checked, err := postgres.VerifyAudit(ctx, owner.Bun)
+	if err != nil {
+		return err
+	}
+	if len(breaks) == 0 {
+		fmt.Fprintf(out, "audit chain intact: %d entries checked\n", checked)
+		return nil
+	}
+	for _, b := range breaks {
+		fmt.Fprintln(out, "BROKEN:", b)
+	}
+	return fmt.Errorf("audit chain broken in %d chain(s); first: %s", len(breaks), breaks[0])
+}

@@ -1,0 +1,193 @@
+// Package config reads tuijin's configuration from environment variables.
+//
+// Every setting has a default that works on a developer machine with local
+// PostgreSQL, Redis and MinIO. Secrets may also be given as a file: for a
+// variable X, X_FILE names a file whose content (trimmed) is the value, which
+// is how Kubernetes secrets are mounted.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of one tuijin process.
+type Config struct {
+	HTTPAddr    string `env:"TUIJIN_HTTP_ADDR" default:"127.0.0.1:8080" doc:"address the API and console listen on"`
+	MetricsAddr string `env:"TUIJIN_METRICS_ADDR" default:"127.0.0.1:9090" doc:"address of the private /metrics listener (empty: off)"`
+	DatabaseURL string `env:"TUIJIN_DATABASE_URL" default:"postgres://tuijin_app@127.0.0.1:5432/tuijin?sslmode=disable" secret:"true" doc:"PostgreSQL URL of the application role (no table ownership, no BYPASSRLS)"`
+	MigrateURL  string `env:"TUIJIN_MIGRATE_DATABASE_URL" default:"postgres://tuijin_owner@127.0.0.1:5432/tuijin?sslmode=disable" secret:"true" doc:"PostgreSQL URL of the owning role, used by migrate and audit verify"`
+	AppRole     string `env:"TUIJIN_APP_ROLE" default:"tuijin_app" doc:"database role the application connects as; migrate grants it its privileges"`
+	DBMaxConns  int    `env:"TUIJIN_DB_MAX_CONNS" default:"20" doc:"maximum open PostgreSQL connections"`
+	RedisURL    string `env:"TUIJIN_REDIS_URL" default:"redis://127.0.0.1:6379/0" secret:"true" doc:"Redis URL (login throttling, jobs)"`
+	S3Endpoint  string `env:"TUIJIN_S3_ENDPOINT" default:"127.0.0.1:9000" doc:"S3/MinIO endpoint host:port"`
+	S3AccessKey string `env:"TUIJIN_S3_ACCESS_KEY" default:"minioadmin" secret:"true" doc:"S3 access key"`
+	S3SecretKey string `env:"TUIJIN_S3_SECRET_KEY" default:"minioadmin" secret:"true" doc:"S3 secret key"`
+	S3Bucket    string `env:"TUIJIN_S3_BUCKET" default:"tuijin" doc:"bucket for photos and signed documents"`
+	S3UseTLS    bool   `env:"TUIJIN_S3_TLS" default:"false" doc:"use HTTPS for S3"`
+
+	SessionIdle     time.Duration `env:"TUIJIN_SESSION_IDLE" default:"30m" doc:"a session ends after this long without a request"`
+	SessionAbsolute time.Duration `env:"TUIJIN_SESSION_ABSOLUTE" default:"12h" doc:"a session ends this long after login, whatever its use"`
+	CookieSecure    bool          `env:"TUIJIN_COOKIE_SECURE" default:"true" doc:"mark the session cookie Secure (browsers accept it on http://127.0.0.1 and localhost)"`
+	TrustedProxies  string        `env:"TUIJIN_TRUSTED_PROXIES" default:"" doc:"comma-separated CIDRs whose X-Forwarded-For is believed; empty: the peer address is the client"`
+	HashConcurrency int           `env:"TUIJIN_HASH_CONCURRENCY" default:"0" doc:"password hashes computed at once (0: number of CPUs)"`
+	LoginMaxPerUser int           `env:"TUIJIN_LOGIN_MAX_FAILURES_ACCOUNT" default:"5" doc:"failed logins per account per window before it is throttled"`
+	LoginMaxPerIP   int           `env:"TUIJIN_LOGIN_MAX_FAILURES_IP" default:"20" doc:"failed logins per client IP per window before it is throttled"`
+	LoginWindow     time.Duration `env:"TUIJIN_LOGIN_WINDOW" default:"15m" doc:"throttling window"`
+	BodyLimit       int64         `env:"TUIJIN_BODY_LIMIT" default:"1048576" doc:"maximum JSON request body in bytes"`
+	LogLevel        string        `env:"TUIJIN_LOG_LEVEL" default:"info" doc:"debug, info, warn or error"`
+	DemoPassword    string        `env:"TUIJIN_DEMO_PASSWORD" default:"Tuijin@2026" secret:"true" doc:"password of the demo accounts created by tuijin demo"`
+}
+
+// Load reads the configuration from getenv (os.Getenv in production).
+func Load(getenv func(string) string) (Config, error) {
+	var c Config
+	v := reflect.ValueOf(&c).Elem()
+	t := v.Type()
+	var errs []error
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name := f.Tag.Get("env")
+		raw, ok := lookup(getenv, name)
+		if !ok {
+			raw = f.Tag.Get("default")
+		}
+		if err := setField(v.Field(i), raw); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		}
+	}
+	if err := c.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return c, errors.Join(errs...)
+}
+
+func lookup(getenv func(string) string, name string) (string, bool) {
+	if file := getenv(name + "_FILE"); file != "" {
+		b, err := os.ReadFile(file)
+		if err == nil {
+			return strings.TrimSpace(string(b)), true
+		}
+	}
+	if v := getenv(name); v != "" {
+		return v, true
+	}
+	return "", false
+}
+
+func setField(f reflect.Value, raw string) error {
+	switch f.Interface().(type) {
+	case string:
+		f.SetString(raw)
+	case bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return fmt.Errorf("not a boolean: %q", raw)
+		}
+		f.SetBool(b)
+	case int, int64:
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil {
+			return fmt.Errorf("not an integer: %q", raw)
+		}
+		f.SetInt(n)
+	case time.Duration:
+		d, err := time.ParseDuration(raw)
+		if err != nil {
+			return fmt.Errorf("not a duration: %q", raw)
+		}
+		f.SetInt(int64(d))
+	}
+	return nil
+}
+
+func (c Config) validate() error {
+	var errs []error
+	if _, err := c.TrustedProxyNets(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.SessionIdle <= 0 || c.SessionAbsolute < c.SessionIdle {
+		errs = append(errs, errors.New("TUIJIN_SESSION_IDLE must be positive and not longer than TUIJIN_SESSION_ABSOLUTE"))
+	}
+	if c.BodyLimit < 1024 {
+		errs = append(errs, errors.New("TUIJIN_BODY_LIMIT must be at least 1024"))
+	}
+	return errors.Join(errs...)
+}
+
+// TrustedProxyNets parses TrustedProxies.
+func (c Config) TrustedProxyNets() ([]*net.IPNet, error) {
+	var nets []*net.IPNet
+	for _, s := range strings.Split(c.TrustedProxies, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if !strings.Contains(s, "/") {
+			if strings.Contains(s, ":") {
+				s += "/128"
+			} else {
+				s += "/32"
+			}
+		}
+		_, n, err := net.ParseCIDR(s)
+		if err != nil {
+			return nil, fmt.Errorf("TUIJIN_TRUSTED_PROXIES: %q is not a CIDR", s)
+		}
+		nets = append(nets, n)
+	}
+	return nets, nil
+}
+
+// LogValue lists the effective configuration with secrets masked, for the
+// start-up log line.
+func (c Config) LogValue() slog.Value {
+	v := reflect.ValueOf(c)
+	t := v.Type()
+	attrs := make([]slog.Attr, 0, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		val := fmt.Sprint(v.Field(i).Interface())
+		if f.Tag.Get("secret") == "true" {
+			val = mask(val)
+		}
+		attrs = append(attrs, slog.String(f.Tag.Get("env"), val))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// mask hides a secret; for URLs only the password part is hidden.
+func mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		return u.String()
+	}
+	return "*****"
+}
+
+// Doc is one row of the configuration table in the README.
+type Doc struct{ Name, Default, Description string }
+
+// Docs lists every variable, for documentation.
+func Docs() []Doc {
+	t := reflect.TypeOf(Config{})
+	out := make([]Doc, 0, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		out = append(out, Doc{f.Tag.Get("env"), f.Tag.Get("default"), f.Tag.Get("doc")})
+	}
+	return out
+}

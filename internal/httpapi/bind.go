@@ -1,0 +1,110 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v5"
+
+	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/postgres"
+)
+
+var (
+	errMediaType = errs.E(errs.Invalid, "unsupported_media_type", "请求内容须为 JSON（Content-Type: application/json）", "the body must be JSON (Content-Type: application/json)")
+	errEmptyBody = errs.E(errs.Invalid, "empty_body", "请求内容为空", "the request body is empty")
+	errBadJSON   = errs.E(errs.Invalid, "malformed_json", "JSON 格式错误", "the body is not well-formed JSON")
+)
+
+// bindJSON decodes the body into v strictly: JSON only, no unknown fields,
+// right types, one value. It binds the body and nothing else (never path
+// or query), so a body field cannot overwrite a path parameter.
+func bindJSON(c *echo.Context, v any) error {
+	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get("Content-Type"))
+	if mt != "application/json" {
+		return errMediaType
+	}
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		if err != nil {
+			return decodeError(err)
+		}
+		return errBadJSON
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var big *http.MaxBytesError
+	switch {
+	case errors.As(err, &big):
+		return errTooLarge
+	case errors.Is(err, io.EOF):
+		return errEmptyBody
+	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
+		return errBadJSON.Wrap(err)
+	case errors.As(err, &typ):
+		var v errs.Validation
+		v.Add(typ.Field, "wrong_type", "字段类型错误，应为"+typ.Type.String(), "wrong type, expected "+typ.Type.String())
+		return v.Err()
+	}
+	if msg := err.Error(); len(msg) > 20 && msg[:20] == "json: unknown field " {
+		var v errs.Validation
+		field, _ := strconv.Unquote(msg[20:])
+		v.Add(field, "unknown_field", "不允许的字段", "unknown field")
+		return v.Err()
+	}
+	var e *errs.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return errBadJSON.Wrap(err)
+}
+
+// pathID parses the :id path parameter (any malformed id is simply not found).
+func pathID(c *echo.Context, name string) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Param(name))
+	if err != nil {
+		return uuid.Nil, errs.ErrNotFound
+	}
+	return id, nil
+}
+
+// page reads ?limit=&after=.
+func page(c *echo.Context) (postgres.Page, error) {
+	p := postgres.Page{After: c.QueryParam("after")}
+	if l := c.QueryParam("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil {
+			return p, errs.E(errs.Invalid, "invalid_limit", "每页条数须为整数", "limit must be an integer")
+		}
+		p.Limit = n
+	}
+	return p.Normalize()
+}
+
+// queryUUID reads an optional UUID query parameter.
+func queryUUID(c *echo.Context, name string) (*uuid.UUID, error) {
+	s := c.QueryParam(name)
+	if s == "" {
+		return nil, nil
+	}
+	id, err := uuid.Parse(s)
+	if err != nil {
+		var v errs.Validation
+		v.Add(name, "invalid_uuid", "编号格式错误", "not a valid id")
+		return nil, v.Err()
+	}
+	return &id, nil
+}

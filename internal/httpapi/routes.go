@@ -1,0 +1,109 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/tuijin/tuijin/internal/authz"
+	"github.com/tuijin/tuijin/internal/config"
+)
+
+// Route is one endpoint: its roles, its types (for the OpenAPI document) and
+// its handler.
+type Route struct {
+	Method  string
+	Path    string
+	Summary string
+	Tag     string
+	Roles   []authz.Role
+	// County routes need a county selected in the session.
+	County bool
+	// DuringPasswordChange routes stay open while the account must change
+	// its initial password.
+	DuringPasswordChange bool
+	Status               int
+	Body                 any
+	Resp                 any
+	Query                []Param
+	Handler              func(*Req) (any, error)
+}
+
+// Param is a query parameter.
+type Param struct {
+	Name, Description, Type string
+}
+
+var (
+	everyone    = []authz.Role{authz.PlatformAdmin, authz.Municipal, authz.LeadingGroup, authz.Office, authz.Inspector, authz.UnitUser, authz.TaskForce}
+	countyRead  = everyone
+	orgWrite    = []authz.Role{authz.Office, authz.PlatformAdmin}
+	settingsW   = []authz.Role{authz.Office}
+	accountsRW  = []authz.Role{authz.Office, authz.PlatformAdmin}
+	auditRead   = []authz.Role{authz.Office, authz.LeadingGroup, authz.Municipal, authz.PlatformAdmin}
+	anonymous   = []authz.Role{authz.Anonymous}
+	pageParams  = []Param{{"limit", "每页条数 page size (1-200, default 50)", "integer"}, {"after", "上一页返回的 next_cursor", "string"}}
+	unitParams  = append([]Param{{"group", "township | department | service", "string"}, {"q", "名称包含 name contains", "string"}}, pageParams...)
+	peopleQuery = append([]Param{{"unit_id", "所属单位 unit", "uuid"}, {"rank", "county_leader | section_level | other", "string"}, {"q", "姓名包含 name contains", "string"}}, pageParams...)
+)
+
+func (s *Server) routeTable() []*Route {
+	const v1 = "/api/v1"
+	return []*Route{
+		{Method: http.MethodGet, Path: v1 + "/openapi.json", Summary: "OpenAPI document", Tag: "meta", Roles: anonymous, Resp: map[string]any{}, Handler: s.getOpenAPI},
+
+		{Method: http.MethodPost, Path: v1 + "/auth/login", Summary: "Log in (console): sets the session cookie", Tag: "auth", Roles: anonymous, Body: LoginInput{}, Resp: Me{}, Handler: s.login},
+		{Method: http.MethodPost, Path: v1 + "/auth/tokens", Summary: "Log in (API client): returns a bearer token", Tag: "auth", Roles: anonymous, Status: http.StatusCreated, Body: LoginInput{}, Resp: TokenResponse{}, Handler: s.createToken},
+		{Method: http.MethodPost, Path: v1 + "/auth/logout", Summary: "End the session", Tag: "auth", Roles: everyone, DuringPasswordChange: true, Status: http.StatusNoContent, Handler: s.logout},
+		{Method: http.MethodGet, Path: v1 + "/auth/me", Summary: "The logged-in account, its roles and counties", Tag: "auth", Roles: everyone, DuringPasswordChange: true, Resp: Me{}, Handler: s.me},
+		{Method: http.MethodPut, Path: v1 + "/auth/password", Summary: "Change one's own password (ends other sessions)", Tag: "auth", Roles: everyone, DuringPasswordChange: true, Status: http.StatusNoContent, Body: PasswordChange{}, Handler: s.changePassword},
+		{Method: http.MethodPut, Path: v1 + "/auth/county", Summary: "Switch the county the session works in", Tag: "auth", Roles: everyone, Body: CountySwitch{}, Resp: Me{}, Handler: s.switchCounty},
+
+		{Method: http.MethodGet, Path: v1 + "/counties", Summary: "Counties the caller may work in", Tag: "tenancy", Roles: everyone, Resp: []County{}, Handler: s.listCounties},
+
+		{Method: http.MethodGet, Path: v1 + "/units", Summary: "List units", Tag: "organisation", Roles: countyRead, County: true, Query: unitParams, Resp: List[Unit]{}, Handler: s.listUnits},
+		{Method: http.MethodPost, Path: v1 + "/units", Summary: "Create a unit", Tag: "organisation", Roles: orgWrite, County: true, Status: http.StatusCreated, Body: UnitInput{}, Resp: Unit{}, Handler: s.createUnit},
+		{Method: http.MethodGet, Path: v1 + "/units/:id", Summary: "Get a unit", Tag: "organisation", Roles: countyRead, County: true, Resp: Unit{}, Handler: s.getUnit},
+		{Method: http.MethodPut, Path: v1 + "/units/:id", Summary: "Replace a unit (version required)", Tag: "organisation", Roles: orgWrite, County: true, Body: UnitInput{}, Resp: Unit{}, Handler: s.updateUnit},
+		{Method: http.MethodDelete, Path: v1 + "/units/:id", Summary: "Delete an unreferenced unit", Tag: "organisation", Roles: orgWrite, County: true, Status: http.StatusNoContent, Handler: s.deleteUnit},
+
+		{Method: http.MethodGet, Path: v1 + "/people", Summary: "List people", Tag: "organisation", Roles: countyRead, County: true, Query: peopleQuery, Resp: List[Person]{}, Handler: s.listPeople},
+		{Method: http.MethodPost, Path: v1 + "/people", Summary: "Create a person", Tag: "organisation", Roles: orgWrite, County: true, Status: http.StatusCreated, Body: PersonInput{}, Resp: Person{}, Handler: s.createPerson},
+		{Method: http.MethodGet, Path: v1 + "/people/:id", Summary: "Get a person", Tag: "organisation", Roles: countyRead, County: true, Resp: Person{}, Handler: s.getPerson},
+		{Method: http.MethodPut, Path: v1 + "/people/:id", Summary: "Replace a person (version required)", Tag: "organisation", Roles: orgWrite, County: true, Body: PersonInput{}, Resp: Person{}, Handler: s.updatePerson},
+		{Method: http.MethodDelete, Path: v1 + "/people/:id", Summary: "Delete an unreferenced person", Tag: "organisation", Roles: orgWrite, County: true, Status: http.StatusNoContent, Handler: s.deletePerson},
+
+		{Method: http.MethodGet, Path: v1 + "/groups", Summary: "Leading group, key project office and inspection groups with members", Tag: "organisation", Roles: countyRead, County: true, Query: []Param{{"kind", "leading_group | project_office | inspection", "string"}}, Resp: []Group{}, Handler: s.listGroups},
+		{Method: http.MethodPost, Path: v1 + "/groups", Summary: "Create a group", Tag: "organisation", Roles: orgWrite, County: true, Status: http.StatusCreated, Body: GroupInput{}, Resp: Group{}, Handler: s.createGroup},
+		{Method: http.MethodGet, Path: v1 + "/groups/:id", Summary: "Get a group", Tag: "organisation", Roles: countyRead, County: true, Resp: Group{}, Handler: s.getGroup},
+		{Method: http.MethodPut, Path: v1 + "/groups/:id", Summary: "Replace a group's name, lead unit and duty", Tag: "organisation", Roles: orgWrite, County: true, Body: GroupInput{}, Resp: Group{}, Handler: s.updateGroup},
+		{Method: http.MethodDelete, Path: v1 + "/groups/:id", Summary: "Delete a group", Tag: "organisation", Roles: orgWrite, County: true, Status: http.StatusNoContent, Handler: s.deleteGroup},
+		{Method: http.MethodPut, Path: v1 + "/groups/:id/members/:personId", Summary: "Put a person into a group", Tag: "organisation", Roles: orgWrite, County: true, Body: MemberInput{}, Resp: Group{}, Handler: s.putMember},
+		{Method: http.MethodDelete, Path: v1 + "/groups/:id/members/:personId", Summary: "Take a person out of a group", Tag: "organisation", Roles: orgWrite, County: true, Resp: Group{}, Handler: s.deleteMember},
+
+		{Method: http.MethodGet, Path: v1 + "/settings", Summary: "Settings in force on a date (default today)", Tag: "settings", Roles: countyRead, County: true, Query: []Param{{"on", "日期 date YYYY-MM-DD", "date"}}, Resp: SettingsVersion{}, Handler: s.getSettings},
+		{Method: http.MethodGet, Path: v1 + "/settings/versions", Summary: "Every settings version, newest first", Tag: "settings", Roles: countyRead, County: true, Resp: []SettingsVersion{}, Handler: s.listSettingsVersions},
+		{Method: http.MethodPost, Path: v1 + "/settings/versions", Summary: "Add a settings version effective from today or later", Tag: "settings", Roles: settingsW, County: true, Status: http.StatusCreated, Body: SettingsInput{}, Resp: SettingsVersion{}, Handler: s.putSettings},
+
+		{Method: http.MethodGet, Path: v1 + "/accounts", Summary: "Accounts of the county", Tag: "accounts", Roles: accountsRW, County: true, Query: pageParams, Resp: List[Account]{}, Handler: s.listAccounts},
+		{Method: http.MethodPost, Path: v1 + "/accounts", Summary: "Create a county account", Tag: "accounts", Roles: accountsRW, County: true, Status: http.StatusCreated, Body: AccountInput{}, Resp: Account{}, Handler: s.createAccount},
+		{Method: http.MethodGet, Path: v1 + "/accounts/:id", Summary: "Get an account", Tag: "accounts", Roles: accountsRW, County: true, Resp: Account{}, Handler: s.getAccount},
+		{Method: http.MethodPut, Path: v1 + "/accounts/:id", Summary: "Replace an account's name, person, roles and disabled flag", Tag: "accounts", Roles: accountsRW, County: true, Body: AccountUpdate{}, Resp: Account{}, Handler: s.updateAccount},
+		{Method: http.MethodPost, Path: v1 + "/accounts/:id/password-reset", Summary: "Reset a password to a temporary one (must be changed at next login)", Tag: "accounts", Roles: accountsRW, County: true, Resp: TemporaryPassword{}, Handler: s.resetPassword},
+
+		{Method: http.MethodGet, Path: v1 + "/audit", Summary: "The county's audit trail, newest first", Tag: "audit", Roles: auditRead, County: true, Query: append([]Param{{"entity_type", "对象类型", "string"}, {"entity_id", "对象编号", "string"}}, pageParams...), Resp: List[AuditEntry]{}, Handler: s.listAudit},
+	}
+}
+
+func (s *Server) getOpenAPI(r *Req) (any, error) {
+	return rawJSON(s.spec), nil
+}
+
+// RoutePermissions lists the casbin permissions of every route, for
+// `tuijin migrate` to store.
+func RoutePermissions(cfg config.Config) ([]authz.Permission, error) {
+	s, err := New(Deps{Config: cfg, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, err
+	}
+	return s.Permissions(), nil
+}

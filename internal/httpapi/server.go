@@ -1,0 +1,360 @@
+// Package httpapi is tuijin's JSON API under /api/v1 (Echo v5).
+//
+// Every route is declared once in a route table with its roles, its request
+// and response types and its handler; the table registers the Echo route,
+// yields the casbin permissions and generates the OpenAPI document. A request
+// runs in one database transaction that starts, resolves the session and
+// sets the tenant (app.county_id) in a single round trip; the response is
+// written only after the transaction commits.
+package httpapi
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v5"
+	"github.com/redis/go-redis/v9"
+	"github.com/uptrace/bun"
+
+	"github.com/tuijin/tuijin/internal/audit"
+	"github.com/tuijin/tuijin/internal/auth"
+	"github.com/tuijin/tuijin/internal/authz"
+	"github.com/tuijin/tuijin/internal/config"
+	"github.com/tuijin/tuijin/internal/db"
+	"github.com/tuijin/tuijin/internal/errs"
+)
+
+// Deps are what the API needs.
+type Deps struct {
+	Config   config.Config
+	DB       *db.DB
+	Redis    redis.UniversalClient
+	Authz    *authz.Authorizer
+	Hasher   *auth.Hasher
+	Throttle *auth.Throttle
+	Log      *slog.Logger
+	Now      func() time.Time
+}
+
+// Server is the HTTP API.
+type Server struct {
+	Deps
+	echo   *echo.Echo
+	routes []*Route
+	spec   []byte
+}
+
+// SessionCookie is the console's session cookie.
+const SessionCookie = "tuijin_session"
+
+// AuthzChannel is the Redis channel on which a replica that changed role
+// assignments tells the others to reload the policy.
+const AuthzChannel = "tuijin:authz:changed"
+
+// New builds the server and its routes.
+func New(d Deps) (*Server, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	s := &Server{Deps: d}
+	e := echo.New()
+	e.Logger = d.Log
+	e.HTTPErrorHandler = s.handleError
+	nets, err := d.Config.TrustedProxyNets()
+	if err != nil {
+		return nil, err
+	}
+	if len(nets) > 0 {
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range nets {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	} else {
+		e.IPExtractor = echo.ExtractIPDirect()
+	}
+	e.Pre(s.requestIDMiddleware, s.recoverMiddleware, s.logMiddleware, s.headersMiddleware, s.bodyLimitMiddleware)
+	s.echo = e
+	s.routes = s.routeTable()
+	for _, r := range s.routes {
+		e.Add(r.Method, r.Path, s.wrap(r))
+	}
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	spec, err := s.openAPI()
+	if err != nil {
+		return nil, err
+	}
+	s.spec = spec
+	return s, nil
+}
+
+// Handler returns the http.Handler of the API.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Echo exposes the router (for tests that walk the routes, and for the console).
+func (s *Server) Echo() *echo.Echo { return s.echo }
+
+// Routes returns the route table.
+func (s *Server) Routes() []*Route { return s.routes }
+
+// Permissions returns the casbin permissions of the route table.
+func (s *Server) Permissions() []authz.Permission {
+	var out []authz.Permission
+	for _, r := range s.routes {
+		for _, role := range r.Roles {
+			out = append(out, authz.Permission{Role: role, Route: r.Path, Method: r.Method})
+		}
+	}
+	return out
+}
+
+// Session is a logged-in session as resolved for one request.
+type Session struct {
+	SessionID          uuid.UUID  `json:"session_id"`
+	AccountID          uuid.UUID  `json:"account_id"`
+	Scope              string     `json:"scope"`
+	PrefectureID       *uuid.UUID `json:"prefecture_id"`
+	HomeCountyID       *uuid.UUID `json:"home_county_id"`
+	ActiveCountyID     *uuid.UUID `json:"active_county_id"`
+	ActivePrefectureID *uuid.UUID `json:"active_prefecture_id"`
+	Username           string     `json:"username"`
+	DisplayName        string     `json:"display_name"`
+	PersonID           *uuid.UUID `json:"person_id"`
+	MustChangePassword bool       `json:"must_change_password"`
+	ExpiresAt          time.Time  `json:"expires_at"`
+	IdleExpiresAt      time.Time  `json:"idle_expires_at"`
+}
+
+func parseSession(b []byte) (*Session, error) {
+	var s Session
+	return &s, json.Unmarshal(b, &s)
+}
+
+// Domain is the casbin domain the session works in.
+func (s *Session) Domain() string {
+	if s.ActiveCountyID == nil || s.ActivePrefectureID == nil {
+		return "none"
+	}
+	return authz.CountyDomain(*s.ActivePrefectureID, *s.ActiveCountyID)
+}
+
+// Req is what a handler gets: the request, its context (carrying the
+// actor), the session (nil when anonymous) and the request's transaction
+// (nil when anonymous).
+type Req struct {
+	C       *echo.Context
+	Ctx     context.Context
+	Session *Session
+	Tx      bun.IDB
+	// afterCommit runs once the transaction has committed.
+	afterCommit []func(context.Context)
+}
+
+// AfterCommit schedules fn to run after a successful commit.
+func (r *Req) AfterCommit(fn func(context.Context)) { r.afterCommit = append(r.afterCommit, fn) }
+
+var (
+	errSessionExpired         = errs.E(errs.Unauthenticated, "session_expired", "登录已过期，请重新登录", "your session has expired; log in again")
+	errPasswordChangeRequired = errs.E(errs.Forbidden, "password_change_required", "请先修改初始密码", "change your initial password first")
+)
+
+func tokenFrom(c *echo.Context) string {
+	if h := c.Request().Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
+		return strings.TrimSpace(strings.TrimPrefix(h, "Bearer "))
+	}
+	if ck, err := c.Cookie(SessionCookie); err == nil {
+		return ck.Value
+	}
+	return ""
+}
+
+// sessionSQL resolves the session inside the request's transaction. Only
+// values we made are spliced in: the hex SHA-256 of the token and an integer.
+func (s *Server) sessionSQL(token string) string {
+	return fmt.Sprintf(`SELECT to_json(x) FROM auth_session('\x%s'::bytea, '%d seconds'::interval) x`,
+		hex.EncodeToString(auth.TokenHash(token)), int(s.Config.SessionIdle.Seconds()))
+}
+
+func (s *Server) wrap(r *Route) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		ctx := c.Request().Context()
+		req := &Req{C: c, Ctx: ctx}
+		var conn *db.Conn
+		token := tokenFrom(c)
+		if token != "" {
+			cn, rows, err := s.DB.BeginWith(ctx, s.sessionSQL(token))
+			if err != nil {
+				return err
+			}
+			defer cn.Rollback(context.WithoutCancel(ctx))
+			if len(rows) == 1 && len(rows[0]) == 1 {
+				sess, err := parseSession(rows[0][0])
+				if err != nil {
+					return err
+				}
+				req.Session, req.Tx, conn = sess, cn, cn
+			} else {
+				cn.Rollback(ctx)
+			}
+		}
+		route := c.Path()
+		if !s.Authz.Allow(string(authz.Anonymous), "", route, r.Method) {
+			switch {
+			case req.Session == nil && token != "":
+				return errSessionExpired
+			case req.Session == nil:
+				return errs.ErrUnauthenticated
+			case !s.Authz.Allow(req.Session.AccountID.String(), req.Session.Domain(), route, r.Method):
+				return errs.ErrForbidden
+			case req.Session.MustChangePassword && !r.DuringPasswordChange:
+				return errPasswordChangeRequired
+			}
+		}
+		actor := audit.Actor{RequestID: requestID(c), Name: "anonymous"}
+		if req.Session != nil {
+			id := req.Session.AccountID
+			actor.AccountID, actor.Name = &id, req.Session.Username
+		}
+		req.Ctx = audit.WithActor(ctx, actor)
+		if r.County && (req.Session == nil || req.Session.ActiveCountyID == nil) {
+			return errs.ErrNoCounty
+		}
+		out, err := r.Handler(req)
+		if err != nil {
+			return err
+		}
+		if conn != nil {
+			if err := conn.Commit(ctx); err != nil {
+				return err
+			}
+		}
+		for _, fn := range req.afterCommit {
+			fn(context.WithoutCancel(req.Ctx))
+		}
+		status := r.Status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		if status == http.StatusNoContent {
+			return c.NoContent(status)
+		}
+		return c.JSON(status, out)
+	}
+}
+
+var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
+
+type requestIDKey struct{}
+
+func requestID(c *echo.Context) string {
+	if v, ok := c.Get("request_id").(string); ok {
+		return v
+	}
+	return ""
+}
+
+func (s *Server) requestIDMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		id := c.Request().Header.Get("X-Request-Id")
+		if !requestIDRE.MatchString(id) {
+			id = uuid.NewString()
+		}
+		c.Set("request_id", id)
+		c.Response().Header().Set("X-Request-Id", id)
+		c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), requestIDKey{}, id)))
+		return next(c)
+	}
+}
+
+func (s *Server) recoverMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				err = fmt.Errorf("panic: %v", p)
+			}
+		}()
+		return next(c)
+	}
+}
+
+func (s *Server) logMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			s.handleError(c, err)
+		}
+		_, status := echo.ResolveResponseStatus(c.Response(), nil)
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		s.Log.LogAttrs(c.Request().Context(), level, "http",
+			slog.String("request_id", requestID(c)), slog.String("method", c.Request().Method),
+			slog.String("route", c.Path()), slog.String("path", c.Request().URL.Path),
+			slog.Int("status", status), slog.Float64("ms", float64(time.Since(start).Microseconds())/1000),
+			slog.String("ip", c.RealIP()))
+		return nil
+	}
+}
+
+func (s *Server) headersMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+		if s.Config.CookieSecure {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		return next(c)
+	}
+}
+
+func (s *Server) bodyLimitMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		req := c.Request()
+		if req.ContentLength > s.Config.BodyLimit {
+			return errTooLarge
+		}
+		req.Body = http.MaxBytesReader(c.Response(), req.Body, s.Config.BodyLimit)
+		return next(c)
+	}
+}
+
+func (s *Server) healthz(c *echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers 200 only when PostgreSQL and Redis both answer.
+func (s *Server) readyz(c *echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	checks := map[string]string{"postgres": "ok", "redis": "ok"}
+	status := http.StatusOK
+	if err := s.DB.Ping(ctx); err != nil {
+		checks["postgres"], status = err.Error(), http.StatusServiceUnavailable
+	}
+	if err := s.Redis.Ping(ctx).Err(); err != nil {
+		checks["redis"], status = err.Error(), http.StatusServiceUnavailable
+	}
+	return c.JSON(status, checks)
+}

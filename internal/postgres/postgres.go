@@ -1,0 +1,75 @@
+// Package postgres stores tuijin's domain objects in PostgreSQL through bun.
+// Every function takes a bun.IDB, so one service call composes several writes
+// in one tenant transaction; the county comes from that transaction
+// (app.county_id), never from an argument, and Row-Level Security checks it.
+package postgres
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+
+	"github.com/tuijin/tuijin/internal/db"
+	"github.com/tuijin/tuijin/internal/errs"
+)
+
+// Page asks for one page of a keyset-paginated list.
+type Page struct {
+	Limit int    // 1..MaxPageSize; 0 means DefaultPageSize
+	After string // opaque cursor from the previous page
+}
+
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 200
+)
+
+var errBadCursor = errs.E(errs.Invalid, "invalid_cursor", "分页游标无效", "invalid page cursor")
+
+// Normalize clamps the limit and refuses oversized pages.
+func (p Page) Normalize() (Page, error) {
+	if p.Limit == 0 {
+		p.Limit = DefaultPageSize
+	}
+	if p.Limit < 1 || p.Limit > MaxPageSize {
+		return p, errs.E(errs.Invalid, "invalid_limit", "每页条数须在1到200之间", "limit must be between 1 and 200")
+	}
+	return p, nil
+}
+
+func decodeCursor(s string, into any) (bool, error) {
+	if s == "" {
+		return false, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || json.Unmarshal(b, into) != nil {
+		return false, errBadCursor
+	}
+	return true, nil
+}
+
+func encodeCursor(v any) string {
+	b, _ := json.Marshal(v)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// mapErr turns constraint violations into domain errors.
+func mapErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case db.NoRows(err):
+		return errs.ErrNotFound
+	case db.IsUniqueViolation(err):
+		return errs.ErrDuplicate.Wrap(err)
+	case db.IsForeignKeyViolation(err):
+		return errs.E(errs.Invalid, "invalid_reference", "引用的对象不存在或仍被引用", "a referenced object does not exist, or this one is still referenced").Wrap(err)
+	case db.IsCheckViolation(err):
+		return errs.E(errs.Invalid, "constraint_violation", "数据不符合约束", "the data violates a constraint").Wrap(err)
+	}
+	var e *errs.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return err
+}

@@ -1,0 +1,197 @@
+// Package settings holds every number and cadence of the mechanism as a
+// per-county setting (P1), with Guangshan's values as defaults. A county's
+// settings are versioned by the date they take effect, so a past period is
+// always judged under the rules it ran under.
+package settings
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tuijin/tuijin/internal/errs"
+)
+
+// Cadence is "every N weeks" or "every N months" (M1.1).
+type Cadence struct {
+	Every int    `json:"every"`
+	Unit  string `json:"unit"` // week or month
+}
+
+// Settings is one complete set of a county's rules. Money is in whole yuan.
+type Settings struct {
+	// M1.3 stall escalation: consecutive weeks without substantive progress.
+	StallUnitHeadWeeks     int `json:"stall_unit_head_weeks"`
+	StallCountyLeaderWeeks int `json:"stall_county_leader_weeks"`
+	// M2.2 site presence per week.
+	VisitsChiefPerWeek       int `json:"visits_chief_per_week"`
+	VisitsAssistantPerWeek   int `json:"visits_assistant_per_week"`
+	VisitsResponsiblePerWeek int `json:"visits_responsible_per_week"`
+	HelperDaysPerWeek        int `json:"helper_days_per_week"`
+	VisitRadiusMeters        int `json:"visit_radius_meters"`
+	// M3.4 weekly reporting: deadline weekday (1 = Monday … 7 = Sunday) and
+	// time, Asia/Shanghai; the week closes at its own weekday and time.
+	ReportDeadlineWeekday int    `json:"report_deadline_weekday"`
+	ReportDeadlineTime    string `json:"report_deadline_time"`
+	WeekCloseWeekday      int    `json:"week_close_weekday"`
+	WeekCloseTime         string `json:"week_close_time"`
+	MinPhotosPerReport    int    `json:"min_photos_per_report"`
+	// Substantive progress rules (M1.3 input).
+	ProgressMinInvestmentYuan int64 `json:"progress_min_investment_yuan"`
+	ProgressMinImagePoints    int   `json:"progress_min_image_points"`
+	// M1.1 cadences.
+	CadenceWeeklyMeeting    Cadence `json:"cadence_weekly_meeting"`
+	CadenceInspection       Cadence `json:"cadence_inspection"`
+	CadenceMonthlyMeeting   Cadence `json:"cadence_monthly_meeting"`
+	CadenceObservation      Cadence `json:"cadence_observation"`
+	CadenceBatchStart       Cadence `json:"cadence_batch_start"`
+	CadenceBimonthlyReport  Cadence `json:"cadence_bimonthly_report"`
+	CadenceSemiannualReview Cadence `json:"cadence_semiannual_review"`
+	CadenceJointReview      Cadence `json:"cadence_joint_review"`
+	JointReviewDeadlineDays int     `json:"joint_review_deadline_days"`
+	// §5 ranking, rewards and penalties.
+	RankingTopN          int     `json:"ranking_top_n"`
+	RankingBottomN       int     `json:"ranking_bottom_n"`
+	TownshipRewardsYuan  []int64 `json:"township_rewards_yuan"` // by rank from the top
+	TownshipFinesYuan    []int64 `json:"township_fines_yuan"`   // by rank from the bottom
+	FiscalCutPercent     int     `json:"fiscal_cut_percent"`    // M1.8
+	WeightInvestment     int     `json:"weight_investment"`     // M5.2 scoring weights, summing to 100
+	WeightNodePlan       int     `json:"weight_node_plan"`
+	WeightObservation    int     `json:"weight_observation"`
+	WeightSupervision    int     `json:"weight_supervision"`
+	ServiceUnitsRewarded int     `json:"service_units_rewarded"` // M5.4: best-scored service units
+}
+
+// Defaults are Guangshan County's rules as written in its mechanism.
+func Defaults() Settings {
+	return Settings{
+		StallUnitHeadWeeks: 2, StallCountyLeaderWeeks: 3,
+		VisitsChiefPerWeek: 1, VisitsAssistantPerWeek: 2, VisitsResponsiblePerWeek: 1,
+		HelperDaysPerWeek: 5, VisitRadiusMeters: 500,
+		ReportDeadlineWeekday: 5, ReportDeadlineTime: "12:00",
+		WeekCloseWeekday: 5, WeekCloseTime: "18:00",
+		MinPhotosPerReport:        3,
+		ProgressMinInvestmentYuan: 100000, ProgressMinImagePoints: 5,
+		CadenceWeeklyMeeting:    Cadence{1, "week"},
+		CadenceInspection:       Cadence{1, "week"},
+		CadenceMonthlyMeeting:   Cadence{1, "month"},
+		CadenceObservation:      Cadence{1, "month"},
+		CadenceBatchStart:       Cadence{2, "month"},
+		CadenceBimonthlyReport:  Cadence{2, "month"},
+		CadenceSemiannualReview: Cadence{6, "month"},
+		CadenceJointReview:      Cadence{2, "week"},
+		JointReviewDeadlineDays: 14,
+		RankingTopN:             2, RankingBottomN: 2,
+		TownshipRewardsYuan: []int64{1000000, 500000},
+		TownshipFinesYuan:   []int64{1000000, 500000},
+		FiscalCutPercent:    20,
+		WeightInvestment:    60, WeightNodePlan: 20, WeightObservation: 10, WeightSupervision: 10,
+		ServiceUnitsRewarded: 2,
+	}
+}
+
+var hhmm = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+
+// Validate checks every field and names each bad one.
+func (s Settings) Validate() error {
+	var v errs.Validation
+	between := func(field string, n, lo, hi int, zh string) {
+		if n < lo || n > hi {
+			v.Add(field, "out_of_range", fmt.Sprintf("%s须在%d到%d之间", zh, lo, hi), fmt.Sprintf("must be between %d and %d", lo, hi))
+		}
+	}
+	between("stall_unit_head_weeks", s.StallUnitHeadWeeks, 1, 12, "责任单位问政周数")
+	between("stall_county_leader_weeks", s.StallCountyLeaderWeeks, 1, 12, "县级领导问政周数")
+	if s.StallCountyLeaderWeeks <= s.StallUnitHeadWeeks {
+		v.Add("stall_county_leader_weeks", "must_exceed", "县级领导问政周数须大于责任单位问政周数", "must be greater than stall_unit_head_weeks")
+	}
+	between("visits_chief_per_week", s.VisitsChiefPerWeek, 0, 7, "项目长每周到现场次数")
+	between("visits_assistant_per_week", s.VisitsAssistantPerWeek, 0, 7, "项目长助理每周到现场次数")
+	between("visits_responsible_per_week", s.VisitsResponsiblePerWeek, 0, 7, "项目责任人每周到现场次数")
+	between("helper_days_per_week", s.HelperDaysPerWeek, 0, 7, "帮办人员每周驻场天数")
+	between("visit_radius_meters", s.VisitRadiusMeters, 50, 10000, "到场核验半径（米）")
+	between("report_deadline_weekday", s.ReportDeadlineWeekday, 1, 7, "周报截止星期")
+	between("week_close_weekday", s.WeekCloseWeekday, 1, 7, "周结算星期")
+	for field, t := range map[string]string{"report_deadline_time": s.ReportDeadlineTime, "week_close_time": s.WeekCloseTime} {
+		if !hhmm.MatchString(t) {
+			v.Add(field, "invalid_time", "时间格式应为 HH:MM（24小时制）", "time must be HH:MM (24-hour)")
+		}
+	}
+	between("min_photos_per_report", s.MinPhotosPerReport, 0, 20, "每份周报最少照片数")
+	if s.ProgressMinInvestmentYuan < 0 || s.ProgressMinInvestmentYuan > 100_000_000_000 {
+		v.Add("progress_min_investment_yuan", "out_of_range", "实质进度投资门槛须在0到1000亿元之间", "must be between 0 and 100,000,000,000 yuan")
+	}
+	between("progress_min_image_points", s.ProgressMinImagePoints, 0, 100, "形象进度门槛（百分点）")
+	for field, c := range map[string]Cadence{
+		"cadence_weekly_meeting": s.CadenceWeeklyMeeting, "cadence_inspection": s.CadenceInspection,
+		"cadence_monthly_meeting": s.CadenceMonthlyMeeting, "cadence_observation": s.CadenceObservation,
+		"cadence_batch_start": s.CadenceBatchStart, "cadence_bimonthly_report": s.CadenceBimonthlyReport,
+		"cadence_semiannual_review": s.CadenceSemiannualReview, "cadence_joint_review": s.CadenceJointReview,
+	} {
+		if (c.Unit != "week" && c.Unit != "month") || c.Every < 1 || c.Every > 12 {
+			v.Add(field, "invalid_cadence", "周期须为每1-12周或每1-12月", "cadence must be every 1-12 weeks or months")
+		}
+	}
+	between("joint_review_deadline_days", s.JointReviewDeadlineDays, 1, 90, "联审联批办结期限（天）")
+	between("ranking_top_n", s.RankingTopN, 0, 10, "排名前列数")
+	between("ranking_bottom_n", s.RankingBottomN, 0, 10, "排名末位数")
+	money := func(field string, list []int64, n int) {
+		if len(list) > n {
+			v.Add(field, "too_many", fmt.Sprintf("金额个数不能超过排名名额（%d）", n), fmt.Sprintf("at most %d amounts (the ranking size)", n))
+		}
+		for _, a := range list {
+			if a < 0 || a > 100_000_000 {
+				v.Add(field, "out_of_range", "金额须在0到1亿元之间", "amounts must be between 0 and 100,000,000 yuan")
+				break
+			}
+		}
+	}
+	money("township_rewards_yuan", s.TownshipRewardsYuan, s.RankingTopN)
+	money("township_fines_yuan", s.TownshipFinesYuan, s.RankingBottomN)
+	between("fiscal_cut_percent", s.FiscalCutPercent, 0, 100, "财政扣减比例（%）")
+	for field, w := range map[string]int{"weight_investment": s.WeightInvestment, "weight_node_plan": s.WeightNodePlan,
+		"weight_observation": s.WeightObservation, "weight_supervision": s.WeightSupervision} {
+		between(field, w, 0, 100, "权重")
+	}
+	if s.WeightInvestment+s.WeightNodePlan+s.WeightObservation+s.WeightSupervision != 100 {
+		v.Add("weight_investment", "weights_sum", "各项权重之和须为100", "the weights must add up to 100")
+	}
+	between("service_units_rewarded", s.ServiceUnitsRewarded, 0, 10, "受奖服务单位数")
+	return v.Err()
+}
+
+// Version is one dated set of a county's settings.
+type Version struct {
+	ID            uuid.UUID
+	CountyID      uuid.UUID
+	EffectiveFrom time.Time // a date, Asia/Shanghai
+	Values        Settings
+	Reason        string
+	CreatedBy     *uuid.UUID
+	CreatedAt     time.Time
+}
+
+// Shanghai is the time zone every county of the platform keeps its calendar in.
+var Shanghai = mustLoad("Asia/Shanghai")
+
+func mustLoad(name string) *time.Location {
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		// tzdata is embedded by cmd/tuijin (time/tzdata), so this only
+		// fails in a test binary on a machine without zoneinfo.
+		return time.FixedZone("CST", 8*3600)
+	}
+	return l
+}
+
+// Today is the current date in Asia/Shanghai, at midnight UTC for storage as a date.
+func Today(now time.Time) time.Time {
+	y, m, d := now.In(Shanghai).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// ErrEffectiveInPast refuses a version that would change rules already applied.
+var ErrEffectiveInPast = errs.E(errs.Invalid, "settings_effective_in_past",
+	"生效日期不能早于今天：已执行的规则不能被追溯修改", "effective date must not be before today: rules already applied cannot change retroactively")

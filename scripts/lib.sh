@@ -1,0 +1,74 @@
+# Shared set-up for scripts/run.sh and scripts/test.sh: start or reuse the
+# local services tuijin needs, installing what is missing.
+set -euo pipefail
+
+export PATH="$PATH:/usr/local/go/bin:$(go env GOPATH 2>/dev/null || echo /root/go)/bin"
+PGHOST_ADDR=${PGHOST_ADDR:-127.0.0.1}
+ADMIN_URL=${TUIJIN_TEST_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
+STATE_DIR=${TUIJIN_STATE_DIR:-$HOME/.local/share/tuijin}
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+ensure_postgres() {
+  if pg_isready -q -h "$PGHOST_ADDR" -p 5432 2>/dev/null; then return; fi
+  say "starting PostgreSQL"
+  local ver
+  ver=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -1)
+  if [ -z "$ver" ]; then
+    echo "PostgreSQL is not installed: apt-get install postgresql" >&2; exit 1
+  fi
+  pg_ctlcluster --skip-systemctl-redirect "$ver" main start
+  for _ in $(seq 1 30); do pg_isready -q -h "$PGHOST_ADDR" -p 5432 && return; sleep 1; done
+  echo "PostgreSQL did not start" >&2; exit 1
+}
+
+ensure_redis() {
+  if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then return; fi
+  say "starting Redis"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+  for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return; sleep 0.5; done
+  echo "Redis did not start" >&2; exit 1
+}
+
+ensure_minio() {
+  if curl -fsS -o /dev/null http://127.0.0.1:9000/minio/health/live 2>/dev/null; then return; fi
+  if ! command -v minio >/dev/null 2>&1; then
+    say "installing the MinIO server (about 5 minutes the first time)"
+    go install "github.com/minio/minio@$MINIO_VERSION"
+  fi
+  say "starting MinIO on 127.0.0.1:9000"
+  mkdir -p "$STATE_DIR/minio"
+  MINIO_ROOT_USER=${TUIJIN_S3_ACCESS_KEY:-minioadmin} MINIO_ROOT_PASSWORD=${TUIJIN_S3_SECRET_KEY:-minioadmin} \
+    nohup minio server "$STATE_DIR/minio" --address 127.0.0.1:9000 --console-address 127.0.0.1:9001 \
+    >"$STATE_DIR/minio.log" 2>&1 &
+  for _ in $(seq 1 60); do
+    curl -fsS -o /dev/null http://127.0.0.1:9000/minio/health/live 2>/dev/null && return
+    sleep 1
+  done
+  echo "MinIO did not start; see $STATE_DIR/minio.log" >&2; exit 1
+}
+
+# ensure_roles creates the owning role and the application role (which owns
+# nothing and cannot bypass Row-Level Security).
+ensure_roles() {
+  psql "$ADMIN_URL" -v ON_ERROR_STOP=1 -q <<'SQL'
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tuijin_owner') THEN
+    CREATE ROLE tuijin_owner LOGIN NOSUPERUSER NOBYPASSRLS CREATEDB PASSWORD 'tuijin_owner';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tuijin_app') THEN
+    CREATE ROLE tuijin_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD 'tuijin_app';
+  END IF;
+END $$;
+SQL
+}
+
+ensure_database() {
+  local name=$1
+  if ! psql "$ADMIN_URL" -tAc "SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1; then
+    say "creating database $name"
+    psql "$ADMIN_URL" -v ON_ERROR_STOP=1 -qc "CREATE DATABASE $name OWNER tuijin_owner"
+  fi
+}

@@ -35,7 +35,7 @@ CREATE TABLE units (
   name            text NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
   kind            text NOT NULL CHECK (kind IN ('street','town','township','zone','department','enterprise')),
   is_service_unit boolean NOT NULL DEFAULT false,
-  parent_id       uuid REFERENCES units(id),
+  parent_id       uuid,
   sort_order      integer NOT NULL DEFAULT 0,
   active          boolean NOT NULL DEFAULT true,
   version         integer NOT NULL DEFAULT 1,
@@ -43,7 +43,8 @@ CREATE TABLE units (
   updated_at      timestamptz NOT NULL DEFAULT now(),
   UNIQUE (county_id, code),
   UNIQUE (county_id, name),
-  UNIQUE (county_id, id)
+  UNIQUE (county_id, id),
+  FOREIGN KEY (county_id, parent_id) REFERENCES units (county_id, id)
 );
 
 CREATE TABLE people (

@@ -69,7 +69,9 @@ m = (r.sub == p.sub || g(r.sub, p.sub, r.dom)) && r.obj == p.obj && r.act == p.a
 `
 
 // CountyDomain is the casbin domain of a county.
-func CountyDomain(prefecture, county uuid.UUID) string { return prefecture.String() + "/" + county.String() }
+func CountyDomain(prefecture, county uuid.UUID) string {
+	return prefecture.String() + "/" + county.String()
+}
 
 // PrefectureDomain matches every county of a prefecture.
 func PrefectureDomain(prefecture uuid.UUID) string { return prefecture.String() + "/*" }

@@ -65,7 +65,7 @@ func (s *Server) openAPI() ([]byte, error) {
 		}
 		op["responses"] = map[string]any{
 			strconv.Itoa(status): ok,
-			"default": map[string]any{"description": "错误 error", "content": map[string]any{"application/json": map[string]any{"schema": errRef}}},
+			"default":            map[string]any{"description": "错误 error", "content": map[string]any{"application/json": map[string]any{"schema": errRef}}},
 		}
 		op["x-roles"] = roleNames(r.Roles)
 		if !isAnonymous(r.Roles) {
@@ -148,7 +148,7 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	case t == uuidType:
 		return map[string]any{"type": "string", "format": "uuid"}
 	case t == rawType || t == anyType:
-		return map[string]any{}
+		return map[string]any{"nullable": true}
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

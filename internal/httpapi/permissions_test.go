@@ -1,0 +1,138 @@
+package httpapi_test
+
+import (
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/tuijin/tuijin/internal/httpapi"
+)
+
+// principals are the demo accounts of each role, plus the public.
+var principals = map[string]string{
+	"platform_admin": "admin",
+	"municipal":      "xinyang.city",
+	"leading_group":  "gs.leader",
+	"office":         "gs.office",
+	"inspector":      "gs.inspector",
+	"unit_user":      "gs.unit",
+	"task_force":     "gs.taskforce",
+	"anonymous":      "",
+}
+
+const (
+	all      = "platform_admin municipal leading_group office inspector unit_user task_force"
+	public   = "anonymous " + all
+	orgW     = "office platform_admin"
+	accounts = "office platform_admin"
+	auditR   = "office leading_group municipal platform_admin"
+)
+
+// expected is who may call each endpoint (P3). It is written by hand, not
+// derived from the route table: a new endpoint without a row here fails.
+var expected = map[string]string{
+	"GET /api/v1/openapi.json":                        public,
+	"POST /api/v1/auth/login":                         public,
+	"POST /api/v1/auth/tokens":                        public,
+	"POST /api/v1/auth/logout":                        all,
+	"GET /api/v1/auth/me":                             all,
+	"PUT /api/v1/auth/password":                       all,
+	"PUT /api/v1/auth/county":                         all,
+	"GET /api/v1/counties":                            all,
+	"GET /api/v1/units":                               all,
+	"POST /api/v1/units":                              orgW,
+	"GET /api/v1/units/:id":                           all,
+	"PUT /api/v1/units/:id":                           orgW,
+	"DELETE /api/v1/units/:id":                        orgW,
+	"GET /api/v1/people":                              all,
+	"POST /api/v1/people":                             orgW,
+	"GET /api/v1/people/:id":                          all,
+	"PUT /api/v1/people/:id":                          orgW,
+	"DELETE /api/v1/people/:id":                       orgW,
+	"GET /api/v1/groups":                              all,
+	"POST /api/v1/groups":                             orgW,
+	"GET /api/v1/groups/:id":                          all,
+	"PUT /api/v1/groups/:id":                          orgW,
+	"DELETE /api/v1/groups/:id":                       orgW,
+	"PUT /api/v1/groups/:id/members/:personId":        orgW,
+	"DELETE /api/v1/groups/:id/members/:personId":     orgW,
+	"GET /api/v1/settings":                            all,
+	"GET /api/v1/settings/versions":                   all,
+	"POST /api/v1/settings/versions":                  "office",
+	"GET /api/v1/accounts":                            accounts,
+	"POST /api/v1/accounts":                           accounts,
+	"GET /api/v1/accounts/:id":                        accounts,
+	"PUT /api/v1/accounts/:id":                        accounts,
+	"POST /api/v1/accounts/:id/password-reset":        accounts,
+	"GET /api/v1/audit":                               auditR,
+}
+
+var paramRE = regexp.MustCompile(`:[A-Za-z]+`)
+
+// TestPermissionMatrix calls every endpoint as every role. Calls carry
+// random ids and empty bodies, so an allowed call fails later (404, 400)
+// and changes nothing; a denied one must be 403 (401 for the public).
+func TestPermissionMatrix(t *testing.T) {
+	s, err := httpapi.New(httpapi.Deps{Config: h.cfg, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	clients := map[string]*client{}
+	for role, user := range principals {
+		if user == "" {
+			clients[role] = anon(t)
+		} else {
+			clients[role] = login(t, user)
+		}
+	}
+	for _, r := range s.Routes() {
+		key := r.Method + " " + r.Path
+		seen[key] = true
+		allowed, ok := expected[key]
+		if !ok {
+			t.Errorf("%s has no row in the expected permission table", key)
+			continue
+		}
+		path := paramRE.ReplaceAllStringFunc(r.Path, func(string) string { return uuid.NewString() })
+		for role := range principals {
+			c := clients[role]
+			if key == "POST /api/v1/auth/logout" && role != "anonymous" {
+				c = login(t, principals[role]) // a session of its own to end
+			}
+			var body any
+			if r.Method == http.MethodPost || r.Method == http.MethodPut {
+				body = "{}"
+			}
+			resp := c.do(r.Method, path, body)
+			want := strings.Contains(" "+allowed+" ", " "+role+" ")
+			denied := resp.Status == http.StatusForbidden || resp.Status == http.StatusUnauthorized
+			switch {
+			case want && denied:
+				t.Errorf("%s as %s: want allowed, got %d %s", key, role, resp.Status, resp.code())
+			case !want && role == "anonymous" && resp.Status != http.StatusUnauthorized:
+				t.Errorf("%s as the public: want 401, got %d", key, resp.Status)
+			case !want && role != "anonymous" && resp.Status != http.StatusForbidden:
+				t.Errorf("%s as %s: want 403, got %d %s", key, role, resp.Status, resp.code())
+			}
+		}
+	}
+	for key := range expected {
+		if !seen[key] {
+			t.Errorf("expected table names %s, which is not a route", key)
+		}
+	}
+}
+
+// TestUnknownRouteDenied: a route that exists in Echo but has no
+// permission row is refused to every role.
+func TestUnknownRouteIs404(t *testing.T) {
+	r := login(t, "admin").do("GET", "/api/v1/no-such-thing", nil)
+	if r.Status != http.StatusNotFound || r.code() != "route_not_found" {
+		t.Fatalf("got %d %s", r.Status, r.Body)
+	}
+}

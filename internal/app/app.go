@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 
@@ -93,7 +94,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	if err != nil {
 		return err
 	}
-	go watchAuthz(ctx, rdb, z, log)
+	go watchChanges(ctx, rdb, z, srv, log)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return err
@@ -117,18 +118,26 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	return hs.Shutdown(sctx)
 }
 
-// watchAuthz reloads the policy whenever a replica announces a change.
-func watchAuthz(ctx context.Context, rdb *redis.Client, z *authz.Authorizer, log *slog.Logger) {
-	sub := rdb.Subscribe(ctx, httpapi.AuthzChannel)
+// watchChanges applies what other replicas announce: a changed policy is
+// reloaded, an account's cached sessions are dropped.
+func watchChanges(ctx context.Context, rdb *redis.Client, z *authz.Authorizer, srv *httpapi.Server, log *slog.Logger) {
+	sub := rdb.Subscribe(ctx, httpapi.AuthzChannel, httpapi.SessionsChannel)
 	defer sub.Close()
 	ch := sub.Channel()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-ch:
-			if err := z.Reload(ctx); err != nil {
-				log.Error("reload casbin policy", "error", err)
+		case m := <-ch:
+			switch m.Channel {
+			case httpapi.AuthzChannel:
+				if err := z.Reload(ctx); err != nil {
+					log.Error("reload casbin policy", "error", err)
+				}
+			case httpapi.SessionsChannel:
+				if id, err := uuid.Parse(m.Payload); err == nil {
+					srv.EvictSessions(id)
+				}
 			}
 		}
 	}

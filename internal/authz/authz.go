@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
@@ -82,7 +83,7 @@ const PlatformDomain = "*"
 // Authorizer holds the enforcer; safe for concurrent use.
 type Authorizer struct {
 	mu sync.RWMutex
-	e  *casbin.SyncedEnforcer
+	e  *casbin.SyncedCachedEnforcer
 	a  *Adapter
 }
 
@@ -92,11 +93,14 @@ func New(a *Adapter) (*Authorizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err := casbin.NewSyncedEnforcer(m, a)
+	// Decisions are cached per (subject, domain, route, method): without
+	// the cache each request evaluates the matcher once per permission row.
+	e, err := casbin.NewSyncedCachedEnforcer(m, a)
 	if err != nil {
 		return nil, fmt.Errorf("load casbin policy: %w", err)
 	}
 	e.EnableAutoSave(false) // rows are written in the request's transaction
+	e.SetExpireTime(10 * time.Minute)
 	e.AddNamedDomainMatchingFunc("g", "KeyMatch", util.KeyMatch)
 	if err := e.LoadPolicy(); err != nil {
 		return nil, err
@@ -104,8 +108,15 @@ func New(a *Adapter) (*Authorizer, error) {
 	return &Authorizer{e: e, a: a}, nil
 }
 
-// Reload reads the policy again (after another replica changed it).
-func (z *Authorizer) Reload(context.Context) error { return z.e.LoadPolicy() }
+// Reload reads the policy again (after another replica changed it). The
+// decision cache is cleared again afterwards, so that no decision taken
+// during the reload under the old policy survives it.
+func (z *Authorizer) Reload(context.Context) error {
+	if err := z.e.LoadPolicy(); err != nil {
+		return err
+	}
+	return z.e.InvalidateCache()
+}
 
 // Allow reports whether sub (an account id, or Anonymous) may call method
 // route in domain.

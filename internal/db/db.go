@@ -41,6 +41,10 @@ func Open(ctx context.Context, url string, maxConns int) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
+	// bun inlines arguments into the SQL text, so caching prepared
+	// statements would only churn the cache and cost a round trip per
+	// distinct query; exec mode sends parse, bind and execute at once.
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
 	counter := new(atomic.Int64)
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	cfg.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {

@@ -155,6 +155,7 @@ func (s *Server) updateAccount(r *Req) (any, error) {
 		if err := postgres.RevokeAccountSessions(r.Ctx, r.Tx, id, nil); err != nil {
 			return nil, err
 		}
+		r.AfterCommit(func(ctx context.Context) { s.evictEverywhere(ctx, id) })
 	}
 	out := s.accountAPI(a, r.Session.Domain())
 	out.Roles = in.Roles
@@ -181,6 +182,7 @@ func (s *Server) resetPassword(r *Req) (any, error) {
 	if err := postgres.RevokeAccountSessions(r.Ctx, r.Tx, a.ID, nil); err != nil {
 		return nil, err
 	}
+	r.AfterCommit(func(ctx context.Context) { s.evictEverywhere(ctx, a.ID) })
 	return TemporaryPassword{TemporaryPassword: temp}, nil
 }
 

@@ -153,6 +153,7 @@ func (s *Server) logout(r *Req) (any, error) {
 	}
 	r.C.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.Config.CookieSecure,
 		SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	r.AfterCommit(func(ctx context.Context) { s.evictEverywhere(ctx, r.Session.AccountID) })
 	return nil, nil
 }
 
@@ -213,6 +214,7 @@ func (s *Server) switchCounty(r *Req) (any, error) {
 		EntityID: r.Session.AccountID.String(), Before: map[string]any{"county_id": r.Session.ActiveCountyID}, After: map[string]any{"county_id": c.ID}}); err != nil {
 		return nil, err
 	}
+	r.AfterCommit(func(ctx context.Context) { s.evictEverywhere(ctx, r.Session.AccountID) })
 	sess := *r.Session
 	sess.ActiveCountyID, sess.ActivePrefectureID = &c.ID, &c.PrefectureID
 	return s.meOf(r.Ctx, r.Tx, &sess)
@@ -257,5 +259,6 @@ func (s *Server) changePassword(r *Req) (any, error) {
 	if err := postgres.SetPassword(r.Ctx, r.Tx, acct.ID, hash, false, "account.password_change"); err != nil {
 		return nil, err
 	}
+	r.AfterCommit(func(ctx context.Context) { s.evictEverywhere(ctx, acct.ID) })
 	return nil, postgres.RevokeAccountSessions(r.Ctx, r.Tx, acct.ID, &r.Session.SessionID)
 }

@@ -47,9 +47,10 @@ type Deps struct {
 // Server is the HTTP API.
 type Server struct {
 	Deps
-	echo   *echo.Echo
-	routes []*Route
-	spec   []byte
+	echo     *echo.Echo
+	routes   []*Route
+	spec     []byte
+	sessions sessionCache
 }
 
 // SessionCookie is the console's session cookie.
@@ -191,16 +192,12 @@ func (s *Server) wrap(r *Route) echo.HandlerFunc {
 		var conn *db.Conn
 		token := tokenFrom(c)
 		if token != "" {
-			cn, rows, err := s.DB.BeginWith(ctx, s.sessionSQL(token))
+			cn, sess, err := s.beginRequest(ctx, token)
 			if err != nil {
 				return err
 			}
 			defer cn.Rollback(context.WithoutCancel(ctx))
-			if len(rows) == 1 && len(rows[0]) == 1 {
-				sess, err := parseSession(rows[0][0])
-				if err != nil {
-					return err
-				}
+			if sess != nil {
 				req.Session, req.Tx, conn = sess, cn, cn
 			} else {
 				cn.Rollback(ctx)

@@ -34,6 +34,7 @@ commands:
   migrate        apply migrations and permissions (as the owning role, TUIJIN_MIGRATE_DATABASE_URL)
   demo           load the demo prefecture, counties and accounts (idempotent)
   audit verify   check every county's audit hash chain
+  healthcheck    exit 0 when the local server is ready (for container health checks)
   config         print the configuration variables and their defaults`
 
 // Run runs one subcommand.
@@ -56,6 +57,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return Demo(ctx, cfg, log, stdout)
 	case "audit verify":
 		return AuditVerify(ctx, cfg, stdout)
+	case "healthcheck":
+		return Healthcheck(ctx, cfg)
 	case "config":
 		for _, d := range config.Docs() {
 			fmt.Fprintf(stdout, "%s=%s\t# %s\n", d.Name, d.Default, d.Description)
@@ -71,9 +74,12 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
+// Addrs are the addresses a serving process listens on.
+type Addrs struct{ API, Metrics string }
+
 // Serve runs the API until ctx ends; ready, if not nil, receives the
-// listener's address once it accepts connections.
-func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<- string) error {
+// listeners' addresses once they accept connections.
+func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<- Addrs) error {
 	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
 	if err != nil {
 		return err
@@ -89,8 +95,9 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	if err != nil {
 		return err
 	}
+	metrics := httpapi.NewMetrics(d.Bun.DB)
 	srv, err := httpapi.New(httpapi.Deps{Config: cfg, DB: d, Redis: rdb, Authz: z, Hasher: auth.NewHasher(cfg.HashConcurrency),
-		Throttle: auth.NewThrottle(rdb, cfg.LoginMaxPerUser, cfg.LoginMaxPerIP, cfg.LoginWindow), Log: log})
+		Throttle: auth.NewThrottle(rdb, cfg.LoginMaxPerUser, cfg.LoginMaxPerIP, cfg.LoginWindow), Log: log, Metrics: metrics})
 	if err != nil {
 		return err
 	}
@@ -101,12 +108,27 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
-	log.Info("listening", "addr", ln.Addr().String())
-	if ready != nil {
-		ready <- ln.Addr().String()
+	addrs := Addrs{API: ln.Addr().String()}
+	errc := make(chan error, 2)
+	servers := []*http.Server{hs}
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics.Handler())
+		ms := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		servers = append(servers, ms)
+		addrs.Metrics = mln.Addr().String()
+		go func() { errc <- ms.Serve(mln) }()
 	}
-	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	log.Info("listening", "addr", addrs.API, "metrics", addrs.Metrics)
+	if ready != nil {
+		ready <- addrs
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -115,7 +137,35 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
-	return hs.Shutdown(sctx)
+	var errs []error
+	for _, s := range servers {
+		errs = append(errs, s.Shutdown(sctx))
+	}
+	return errors.Join(errs...)
+}
+
+// Healthcheck asks the local server's /readyz; container images have no
+// shell or curl, so the binary checks itself.
+func Healthcheck(ctx context.Context, cfg config.Config) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	host, port, err := net.SplitHostPort(cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/readyz", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("readyz answered %d", resp.StatusCode)
+	}
+	return nil
 }
 
 // watchChanges applies what other replicas announce: a changed policy is

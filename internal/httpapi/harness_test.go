@@ -35,12 +35,13 @@ const demoPassword = "Tuijin@2026-test"
 // fresh database with the demo tenants loaded. Loopback is its trusted proxy,
 // so a test can speak for distinct client addresses with X-Forwarded-For.
 type harness struct {
-	env    *dbtest.Env
-	cfg    config.Config
-	base   string
-	doc    *openapi3.T
-	router routers.Router
-	rdb    *redis.Client
+	env     *dbtest.Env
+	cfg     config.Config
+	base    string
+	metrics string
+	doc     *openapi3.T
+	router  routers.Router
+	rdb     *redis.Client
 }
 
 var h *harness
@@ -70,6 +71,7 @@ func start(ctx context.Context) (*harness, error) {
 		"TUIJIN_MIGRATE_DATABASE_URL": env.OwnerURL,
 		"TUIJIN_REDIS_URL":            "redis://127.0.0.1:6379/11",
 		"TUIJIN_HTTP_ADDR":            "127.0.0.1:0",
+		"TUIJIN_METRICS_ADDR":         "127.0.0.1:0",
 		"TUIJIN_TRUSTED_PROXIES":      "127.0.0.1/32",
 		"TUIJIN_DEMO_PASSWORD":        demoPassword,
 		"TUIJIN_LOG_LEVEL":            "warn",
@@ -95,16 +97,16 @@ func start(ctx context.Context) (*harness, error) {
 	}
 	logf, _ := os.CreateTemp("", "tuijin-api-test-*.log")
 	log := slog.New(slog.NewJSONHandler(logf, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ready := make(chan string, 1)
+	ready := make(chan app.Addrs, 1)
 	errc := make(chan error, 1)
 	go func() { errc <- app.Serve(ctx, cfg, log, ready) }()
-	var addr string
+	var addrs app.Addrs
 	select {
-	case addr = <-ready:
+	case addrs = <-ready:
 	case err := <-errc:
 		return nil, err
 	}
-	hh := &harness{env: env, cfg: cfg, base: "http://" + addr, rdb: rdb}
+	hh := &harness{env: env, cfg: cfg, base: "http://" + addrs.API, metrics: "http://" + addrs.Metrics, rdb: rdb}
 	resp, err := http.Get(hh.base + "/api/v1/openapi.json")
 	if err != nil {
 		return nil, err

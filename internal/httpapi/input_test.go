@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -210,4 +211,34 @@ func TestHealth(t *testing.T) {
 		t.Fatalf("security headers: %v %v", err, resp.Header)
 	}
 	resp.Body.Close()
+}
+
+// TestMetrics: the private listener serves request counters by route
+// template; the public port does not serve /metrics.
+func TestMetrics(t *testing.T) {
+	gs := login(t, "gs.office")
+	for i := 0; i < 3; i++ {
+		gs.do("GET", "/api/v1/units?limit=1", nil)
+	}
+	resp, err := http.Get(h.metrics + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`tuijin_http_requests_total{method="GET",route="/api/v1/units",status="200"}`,
+		"tuijin_http_request_duration_seconds_bucket", `go_sql_open_connections{db_name="tuijin"}`, "go_goroutines"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	public, err := http.Get(h.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb, _ := io.ReadAll(public.Body)
+	public.Body.Close()
+	if public.StatusCode != http.StatusNotFound || strings.Contains(string(pb), "tuijin_http_requests_total") {
+		t.Fatalf("public port serves metrics: %d", public.StatusCode)
+	}
 }

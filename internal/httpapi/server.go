@@ -41,6 +41,7 @@ type Deps struct {
 	Hasher   *auth.Hasher
 	Throttle *auth.Throttle
 	Log      *slog.Logger
+	Metrics  *Metrics // nil: no metrics
 	Now      func() time.Time
 }
 
@@ -294,6 +295,7 @@ func (s *Server) logMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 			s.handleError(c, err)
 		}
 		_, status := echo.ResolveResponseStatus(c.Response(), nil)
+		s.Metrics.observe(c.Path(), c.Request().Method, status, time.Since(start))
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelError

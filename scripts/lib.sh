@@ -7,6 +7,7 @@ PGHOST_ADDR=${PGHOST_ADDR:-127.0.0.1}
 ADMIN_URL=${TUIJIN_TEST_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
 STATE_DIR=${TUIJIN_STATE_DIR:-$HOME/.local/share/tuijin}
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+HELM_VERSION=v3.22.0
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -47,6 +48,12 @@ ensure_minio() {
     sleep 1
   done
   echo "MinIO did not start; see $STATE_DIR/minio.log" >&2; exit 1
+}
+
+ensure_helm() {
+  if command -v helm >/dev/null 2>&1 && helm version --short 2>/dev/null | grep -q "^${HELM_VERSION%.*}"; then return; fi
+  say "installing helm $HELM_VERSION (a few minutes the first time)"
+  go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
 }
 
 # ensure_roles creates the owning role and the application role (which owns

@@ -11,6 +11,8 @@ ensure_minio
 ensure_roles
 ensure_database tuijin
 
+say "building the console"
+(cd web && npm ci --no-audit --no-fund && npm run build)
 say "building"
 mkdir -p bin
 go build -o bin/tuijin ./cmd/tuijin
@@ -22,7 +24,7 @@ bin/tuijin demo
 
 cat <<MSG
 
-tuijin serves on http://127.0.0.1:8080
+tuijin serves on http://127.0.0.1:8080 — open it in a browser and log in with a demo account.
   API document:  http://127.0.0.1:8080/api/v1/openapi.json
   Log in (API):  curl -c /tmp/tj -H 'Content-Type: application/json' \\
                    -d '{"username":"gs.office","password":"${TUIJIN_DEMO_PASSWORD:-Tuijin@2026}"}' \\

@@ -20,6 +20,7 @@ import (
 	"github.com/tuijin/tuijin/internal/auth"
 	"github.com/tuijin/tuijin/internal/authz"
 	"github.com/tuijin/tuijin/internal/config"
+	"github.com/tuijin/tuijin/internal/console"
 	"github.com/tuijin/tuijin/internal/db"
 	"github.com/tuijin/tuijin/internal/demo"
 	"github.com/tuijin/tuijin/internal/httpapi"
@@ -34,6 +35,7 @@ commands:
   migrate        apply migrations and permissions (as the owning role, TUIJIN_MIGRATE_DATABASE_URL)
   demo           load the demo prefecture, counties and accounts (idempotent)
   audit verify   check every county's audit hash chain
+  openapi        print the OpenAPI document of the API
   healthcheck    exit 0 when the local server is ready (for container health checks)
   config         print the configuration variables and their defaults`
 
@@ -57,6 +59,13 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return Demo(ctx, cfg, log, stdout)
 	case "audit verify":
 		return AuditVerify(ctx, cfg, stdout)
+	case "openapi":
+		srv, err := httpapi.New(httpapi.Deps{Config: cfg, Log: log})
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(srv.OpenAPI())
+		return err
 	case "healthcheck":
 		return Healthcheck(ctx, cfg)
 	case "config":
@@ -97,7 +106,8 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	}
 	metrics := httpapi.NewMetrics(d.Bun.DB)
 	srv, err := httpapi.New(httpapi.Deps{Config: cfg, DB: d, Redis: rdb, Authz: z, Hasher: auth.NewHasher(cfg.HashConcurrency),
-		Throttle: auth.NewThrottle(rdb, cfg.LoginMaxPerUser, cfg.LoginMaxPerIP, cfg.LoginWindow), Log: log, Metrics: metrics})
+		Throttle: auth.NewThrottle(rdb, cfg.LoginMaxPerUser, cfg.LoginMaxPerIP, cfg.LoginWindow), Log: log, Metrics: metrics,
+		Console: console.Handler()})
 	if err != nil {
 		return err
 	}

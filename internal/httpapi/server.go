@@ -41,7 +41,8 @@ type Deps struct {
 	Hasher   *auth.Hasher
 	Throttle *auth.Throttle
 	Log      *slog.Logger
-	Metrics  *Metrics // nil: no metrics
+	Metrics  *Metrics     // nil: no metrics
+	Console  http.Handler // nil: no console
 	Now      func() time.Time
 }
 
@@ -91,6 +92,19 @@ func New(d Deps) (*Server, error) {
 	}
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	if d.Console != nil {
+		// The console's files are public; what it shows comes from the API.
+		// Unknown API paths stay JSON 404s.
+		console := func(c *echo.Context) error {
+			if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+				return errRouteNotFound
+			}
+			d.Console.ServeHTTP(c.Response(), c.Request())
+			return nil
+		}
+		e.GET("/*", console)
+		e.HEAD("/*", console)
+	}
 	spec, err := s.openAPI()
 	if err != nil {
 		return nil, err
@@ -104,6 +118,9 @@ func (s *Server) Handler() http.Handler { return s.echo }
 
 // Echo exposes the router (for tests that walk the routes, and for the console).
 func (s *Server) Echo() *echo.Echo { return s.echo }
+
+// OpenAPI returns the OpenAPI document served at /api/v1/openapi.json.
+func (s *Server) OpenAPI() []byte { return s.spec }
 
 // Routes returns the route table.
 func (s *Server) Routes() []*Route { return s.routes }

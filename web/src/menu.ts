@@ -1,0 +1,50 @@
+// Which pages each role sees (P3). The API enforces the same rules; this
+// only keeps people from meeting doors they cannot open.
+export type Role = 'platform_admin' | 'municipal' | 'leading_group' | 'office' | 'inspector' | 'unit_user' | 'task_force'
+
+export interface MenuItem {
+  key: 'home' | 'units' | 'people' | 'groups' | 'accounts' | 'settings' | 'audit'
+  path: string
+  roles: Role[]
+}
+
+const everyone: Role[] = ['platform_admin', 'municipal', 'leading_group', 'office', 'inspector', 'unit_user', 'task_force']
+const desk: Role[] = ['platform_admin', 'municipal', 'leading_group', 'office']
+
+export const MENU: MenuItem[] = [
+  { key: 'home', path: '/', roles: everyone },
+  { key: 'units', path: '/units', roles: everyone },
+  { key: 'people', path: '/people', roles: everyone },
+  { key: 'groups', path: '/groups', roles: everyone },
+  { key: 'accounts', path: '/accounts', roles: ['office', 'platform_admin'] },
+  { key: 'settings', path: '/settings', roles: desk },
+  { key: 'audit', path: '/audit', roles: desk },
+]
+
+export function hasAny(roles: readonly string[], allowed: readonly string[]): boolean {
+  return roles.some((r) => allowed.includes(r))
+}
+
+export function visibleMenu(roles: readonly string[]): MenuItem[] {
+  return MENU.filter((m) => hasAny(roles, m.roles))
+}
+
+export function rolesFor(key: MenuItem['key']): Role[] {
+  return MENU.find((m) => m.key === key)?.roles ?? []
+}
+
+/** What a role may change (mirrors the API's write permissions). */
+export function canWrite(roles: readonly string[], area: 'org' | 'settings' | 'accounts'): boolean {
+  switch (area) {
+    case 'org':
+    case 'accounts':
+      return hasAny(roles, ['office', 'platform_admin'])
+    case 'settings':
+      return roles.includes('office')
+  }
+}
+
+/** Field roles work on a phone: their home is "my week", not a dashboard. */
+export function isFieldUser(roles: readonly string[]): boolean {
+  return roles.length > 0 && !hasAny(roles, desk)
+}

@@ -1,0 +1,57 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { session, loadSession, clearSession } from './session'
+import { hasAny, rolesFor } from './menu'
+import { onApiError } from './api/client'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    public?: boolean
+    roles?: string[]
+  }
+}
+
+const routes: RouteRecordRaw[] = [
+  { path: '/login', name: 'login', component: () => import('./pages/Login.vue'), meta: { public: true } },
+  {
+    path: '/',
+    component: () => import('./layouts/Shell.vue'),
+    children: [
+      { path: '', name: 'home', component: () => import('./pages/Home.vue') },
+      { path: 'units', name: 'units', component: () => import('./pages/Units.vue'), meta: { roles: rolesFor('units') } },
+      { path: 'units/:id', name: 'unit', component: () => import('./pages/UnitDetail.vue'), meta: { roles: rolesFor('units') } },
+      { path: 'people', name: 'people', component: () => import('./pages/People.vue'), meta: { roles: rolesFor('people') } },
+      { path: 'groups', name: 'groups', component: () => import('./pages/Groups.vue'), meta: { roles: rolesFor('groups') } },
+      { path: 'accounts', name: 'accounts', component: () => import('./pages/Accounts.vue'), meta: { roles: rolesFor('accounts') } },
+      { path: 'settings', name: 'settings', component: () => import('./pages/Settings.vue'), meta: { roles: rolesFor('settings') } },
+      { path: 'audit', name: 'audit', component: () => import('./pages/Audit.vue'), meta: { roles: rolesFor('audit') } },
+      { path: 'password', name: 'password', component: () => import('./pages/ChangePassword.vue') },
+      { path: '403', name: 'forbidden', component: () => import('./pages/Forbidden.vue') },
+      { path: ':rest(.*)*', name: 'notfound', component: () => import('./pages/NotFound.vue') },
+    ],
+  },
+]
+
+export const router = createRouter({ history: createWebHistory(), routes })
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true
+  if (!session.loaded) await loadSession()
+  const me = session.me
+  if (!me) return { name: 'login', query: { redirect: to.fullPath } }
+  if (me.must_change_password && to.name !== 'password') return { name: 'password', query: { redirect: to.fullPath } }
+  if (to.meta.roles && !hasAny(me.roles, to.meta.roles)) return { name: 'forbidden' }
+  return true
+})
+
+// A session that ends while the console is open (idle or absolute timeout,
+// logout elsewhere, password reset) sends the user to the login page and,
+// after logging in, back to where they were.
+onApiError((err) => {
+  const current = router.currentRoute.value
+  if (err.status === 401 && current.name !== 'login') {
+    clearSession()
+    void router.push({ name: 'login', query: { redirect: current.fullPath, expired: '1' } })
+  } else if (err.code === 'password_change_required' && current.name !== 'password') {
+    void router.push({ name: 'password', query: { redirect: current.fullPath } })
+  }
+})

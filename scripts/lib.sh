@@ -56,6 +56,16 @@ ensure_helm() {
   go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
 }
 
+# ensure_chromium installs Debian's Chromium and a CJK font (for the
+# browser tests and their screenshots).
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "wqy\|noto sans cjk\|droid sans fallback"; then return; fi
+  say "installing chromium and a CJK font"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
+}
+
 # ensure_roles creates the owning role and the application role (which owns
 # nothing and cannot bypass Row-Level Security).
 ensure_roles() {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test against real PostgreSQL and Redis (each test package
-# migrates a fresh database of its own and drops it afterwards).
+# Runs every test: Go tests against real PostgreSQL and Redis (each test
+# package migrates a fresh database of its own), the chart and compose
+# checks, the console's type check and unit tests, and the browser tests.
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
@@ -16,3 +17,8 @@ helm lint --strict charts/tuijin
 helm lint --strict charts/tuijin -f charts/tuijin/ci/external-values.yaml
 say "go test"
 go test -count=1 -p 2 ./... "$@"
+
+say "console: type check and unit tests"
+(cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent gen:api && npm run --silent typecheck && npx vitest run)
+
+scripts/e2e.sh

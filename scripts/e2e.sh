@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Browser tests: builds the console and the binary, starts `tuijin serve` on
+# a fresh database with the demo data, runs the playwright tests in Debian's
+# Chromium, and stops everything. Screenshots go to test-artifacts/.
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+ensure_postgres
+ensure_redis
+ensure_roles
+ensure_chromium
+
+say "building the console and the binary"
+(cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build >/dev/null)
+mkdir -p bin
+go build -o bin/tuijin ./cmd/tuijin
+
+db=tuijin_e2e_$$
+psql "$ADMIN_URL" -qc "CREATE DATABASE $db OWNER tuijin_owner"
+export TUIJIN_DATABASE_URL="postgres://tuijin_app@127.0.0.1:5432/$db?sslmode=disable"
+export TUIJIN_MIGRATE_DATABASE_URL="postgres://tuijin_owner@127.0.0.1:5432/$db?sslmode=disable"
+export TUIJIN_REDIS_URL="redis://127.0.0.1:6379/12"
+export TUIJIN_HTTP_ADDR="127.0.0.1:18080"
+export TUIJIN_METRICS_ADDR="127.0.0.1:0"
+export TUIJIN_LOG_LEVEL=warn
+redis-cli -n 12 flushdb >/dev/null
+mkdir -p test-artifacts
+bin/tuijin migrate
+bin/tuijin demo >/dev/null
+bin/tuijin serve 2>test-artifacts/e2e-server.log &
+server=$!
+cleanup() {
+  kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
+  psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+}
+trap cleanup EXIT
+for _ in $(seq 1 50); do curl -fsS -o /dev/null http://127.0.0.1:18080/readyz && break; sleep 0.2; done
+
+say "browser tests"
+(cd web && TUIJIN_E2E_BASE=http://127.0.0.1:18080 npm run --silent test:e2e)

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest'
+import { visibleMenu, canWrite, isFieldUser, hasAny } from '../src/menu'
+
+describe('menu by role', () => {
+  it('gives the office everything of its county', () => {
+    expect(visibleMenu(['office']).map((m) => m.key)).toEqual(['home', 'units', 'people', 'groups', 'accounts', 'settings', 'audit'])
+  })
+  it('gives field roles the field pages only', () => {
+    for (const r of ['task_force', 'unit_user', 'inspector']) {
+      expect(visibleMenu([r]).map((m) => m.key)).toEqual(['home', 'units', 'people', 'groups'])
+    }
+  })
+  it('lets the municipal office read but not manage accounts', () => {
+    expect(visibleMenu(['municipal']).map((m) => m.key)).not.toContain('accounts')
+    expect(canWrite(['municipal'], 'org')).toBe(false)
+    expect(canWrite(['municipal'], 'settings')).toBe(false)
+  })
+  it('unions the pages of several roles', () => {
+    expect(visibleMenu(['task_force', 'leading_group']).map((m) => m.key)).toContain('audit')
+  })
+  it('shows nothing to an account without roles', () => {
+    expect(visibleMenu([])).toEqual([])
+  })
+  it('decides who writes what', () => {
+    expect(canWrite(['office'], 'settings')).toBe(true)
+    expect(canWrite(['platform_admin'], 'settings')).toBe(false)
+    expect(canWrite(['platform_admin'], 'accounts')).toBe(true)
+    expect(canWrite(['leading_group'], 'org')).toBe(false)
+  })
+  it('knows field users', () => {
+    expect(isFieldUser(['task_force'])).toBe(true)
+    expect(isFieldUser(['task_force', 'office'])).toBe(false)
+    expect(isFieldUser([])).toBe(false)
+    expect(hasAny(['a'], ['b', 'a'])).toBe(true)
+  })
+})

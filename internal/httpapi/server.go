@@ -92,6 +92,9 @@ func New(d Deps) (*Server, error) {
 	}
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	// Metrics live on their own listener (TUIJIN_METRICS_ADDR); the public
+	// one says so plainly rather than falling through to the console.
+	e.GET("/metrics", func(*echo.Context) error { return errRouteNotFound })
 	if d.Console != nil {
 		// The console's files are public; what it shows comes from the API.
 		// Unknown API paths stay JSON 404s.

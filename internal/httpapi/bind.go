@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v5"
@@ -107,4 +108,49 @@ func queryUUID(c *echo.Context, name string) (*uuid.UUID, error) {
 		return nil, v.Err()
 	}
 	return &id, nil
+}
+
+// pathYear parses the :year path parameter.
+func pathYear(c *echo.Context) (int, error) {
+	y, err := strconv.Atoi(c.Param("year"))
+	if err != nil || y < 2000 || y > 2100 {
+		return 0, errs.ErrNotFound
+	}
+	return y, nil
+}
+
+// dates collects date fields ("YYYY-MM-DD") of a request into one validation.
+type dates struct{ v errs.Validation }
+
+func (d *dates) opt(field string, s *string) *time.Time {
+	if s == nil || *s == "" {
+		return nil
+	}
+	t, err := time.Parse(time.DateOnly, *s)
+	if err != nil {
+		d.v.Add(field, "invalid_date", "日期格式应为 YYYY-MM-DD", "date must be YYYY-MM-DD")
+		return nil
+	}
+	return &t
+}
+
+func (d *dates) req(field, s string) time.Time {
+	if s == "" {
+		d.v.Add(field, "required", "请填写日期", "date is required")
+		return time.Time{}
+	}
+	if t := d.opt(field, &s); t != nil {
+		return *t
+	}
+	return time.Time{}
+}
+
+func (d *dates) err() error { return d.v.Err() }
+
+func dateString(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := t.Format(time.DateOnly)
+	return &s
 }

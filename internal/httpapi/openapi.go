@@ -35,8 +35,11 @@ func (s *Server) openAPI() ([]byte, error) {
 		}
 		var params []any
 		for _, m := range paramRE.FindAllStringSubmatch(r.Path, -1) {
-			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true,
-				"schema": map[string]any{"type": "string", "format": "uuid"}})
+			sch := map[string]any{"type": "string", "format": "uuid"}
+			if m[1] == "year" {
+				sch = map[string]any{"type": "integer", "minimum": 2000, "maximum": 2100}
+			}
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": sch})
 		}
 		for _, q := range r.Query {
 			sch := map[string]any{"type": q.Type}

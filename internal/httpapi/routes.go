@@ -34,15 +34,19 @@ type Param struct {
 }
 
 var (
-	everyone    = []authz.Role{authz.PlatformAdmin, authz.Municipal, authz.LeadingGroup, authz.Office, authz.Inspector, authz.UnitUser, authz.TaskForce}
-	countyRead  = everyone
-	orgWrite    = []authz.Role{authz.Office, authz.PlatformAdmin}
-	settingsW   = []authz.Role{authz.Office}
-	accountsRW  = []authz.Role{authz.Office, authz.PlatformAdmin}
-	auditRead   = []authz.Role{authz.Office, authz.LeadingGroup, authz.Municipal, authz.PlatformAdmin}
-	anonymous   = []authz.Role{authz.Anonymous}
-	pageParams  = []Param{{"limit", "每页条数 page size (1-200, default 50)", "integer"}, {"after", "上一页返回的 next_cursor", "string"}}
-	unitParams  = append([]Param{{"group", "township | department | service", "string"}, {"q", "名称包含 name contains", "string"}}, pageParams...)
+	everyone     = []authz.Role{authz.PlatformAdmin, authz.Municipal, authz.LeadingGroup, authz.Office, authz.Inspector, authz.UnitUser, authz.TaskForce}
+	countyRead   = everyone
+	orgWrite     = []authz.Role{authz.Office, authz.PlatformAdmin}
+	settingsW    = []authz.Role{authz.Office}
+	accountsRW   = []authz.Role{authz.Office, authz.PlatformAdmin}
+	auditRead    = []authz.Role{authz.Office, authz.LeadingGroup, authz.Municipal, authz.PlatformAdmin}
+	anonymous    = []authz.Role{authz.Anonymous}
+	pageParams   = []Param{{"limit", "每页条数 page size (1-200, default 50)", "integer"}, {"after", "上一页返回的 next_cursor", "string"}}
+	unitParams   = append([]Param{{"group", "township | department | service", "string"}, {"q", "名称包含 name contains", "string"}}, pageParams...)
+	projectQuery = append([]Param{{"unit_id", "责任单位", "uuid"}, {"township_id", "所在乡镇", "uuid"}, {"category_id", "类别", "uuid"},
+		{"chief_id", "现任项目长", "uuid"}, {"level", "provincial | municipal | county", "string"}, {"type", "new | continuing | completing", "string"},
+		{"status", "preparing | under_construction | completed | suspended", "string"}, {"tag", "标签", "string"},
+		{"year", "在该年度清单上", "integer"}, {"q", "名称或编码包含", "string"}}, pageParams...)
 	peopleQuery = append([]Param{{"unit_id", "所属单位 unit", "uuid"}, {"rank", "county_leader | section_level | other", "string"}, {"q", "姓名包含 name contains", "string"}}, pageParams...)
 )
 
@@ -89,6 +93,39 @@ func (s *Server) routeTable() []*Route {
 		{Method: http.MethodGet, Path: v1 + "/accounts/:id", Summary: "Get an account", Tag: "accounts", Roles: accountsRW, County: true, Resp: Account{}, Handler: s.getAccount},
 		{Method: http.MethodPut, Path: v1 + "/accounts/:id", Summary: "Replace an account's name, person, roles and disabled flag", Tag: "accounts", Roles: accountsRW, County: true, Body: AccountUpdate{}, Resp: Account{}, Handler: s.updateAccount},
 		{Method: http.MethodPost, Path: v1 + "/accounts/:id/password-reset", Summary: "Reset a password to a temporary one (must be changed at next login)", Tag: "accounts", Roles: accountsRW, County: true, Resp: TemporaryPassword{}, Handler: s.resetPassword},
+
+		{Method: http.MethodGet, Path: v1 + "/project-categories", Summary: "The project category catalogue", Tag: "registry", Roles: countyRead, County: true, Resp: []Category{}, Handler: s.listCategories},
+		{Method: http.MethodPost, Path: v1 + "/project-categories", Summary: "Add a project category", Tag: "registry", Roles: orgWrite, County: true, Status: http.StatusCreated, Body: CategoryInput{}, Resp: Category{}, Handler: s.createCategory},
+		{Method: http.MethodGet, Path: v1 + "/procedure-types", Summary: "The approval-procedure catalogue", Tag: "registry", Roles: countyRead, County: true, Resp: []ProcedureType{}, Handler: s.listProcedureTypes},
+		{Method: http.MethodPost, Path: v1 + "/procedure-types", Summary: "Add a procedure type", Tag: "registry", Roles: orgWrite, County: true, Status: http.StatusCreated, Body: ProcedureTypeInput{}, Resp: ProcedureType{}, Handler: s.createProcedureType},
+
+		{Method: http.MethodGet, Path: v1 + "/projects", Summary: "List projects (field roles see their own)", Tag: "registry", Roles: countyRead, County: true, Query: projectQuery, Resp: List[Project]{}, Handler: s.listProjects},
+		{Method: http.MethodPost, Path: v1 + "/projects", Summary: "Create a project", Tag: "registry", Roles: orgWrite, County: true, Status: http.StatusCreated, Body: ProjectInput{}, Resp: Project{}, Handler: s.createProject},
+		{Method: http.MethodGet, Path: v1 + "/projects/:id", Summary: "Get a project", Tag: "registry", Roles: countyRead, County: true, Resp: Project{}, Handler: s.getProject},
+		{Method: http.MethodPut, Path: v1 + "/projects/:id", Summary: "Replace a project (version required)", Tag: "registry", Roles: orgWrite, County: true, Body: ProjectInput{}, Resp: Project{}, Handler: s.updateProject},
+		{Method: http.MethodDelete, Path: v1 + "/projects/:id", Summary: "Delete a project that is on no key list", Tag: "registry", Roles: orgWrite, County: true, Status: http.StatusNoContent, Handler: s.deleteProject},
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/history", Summary: "A project's audited changes, newest first", Tag: "registry", Roles: countyRead, County: true, Query: pageParams, Resp: List[AuditEntry]{}, Handler: s.projectHistory},
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/task-force", Summary: "Who held each 1+3 role on a date (default today)", Tag: "registry", Roles: countyRead, County: true, Query: []Param{{"on", "日期 date", "date"}}, Resp: []Assignment{}, Handler: s.taskForce},
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/task-force/history", Summary: "Every task-force assignment of a project", Tag: "registry", Roles: countyRead, County: true, Resp: []Assignment{}, Handler: s.taskForceHistory},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/task-force", Summary: "Put a person into a task-force role from a date", Tag: "registry", Roles: orgWrite, County: true, Status: http.StatusCreated, Body: AssignmentInput{}, Resp: Assignment{}, Handler: s.assign},
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/procedures", Summary: "A project's procedure ledger", Tag: "registry", Roles: countyRead, County: true, Resp: []Procedure{}, Handler: s.listProcedures},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/procedures", Summary: "Add a ledger item", Tag: "registry", Roles: orgWrite, County: true, Status: http.StatusCreated, Body: ProcedureInput{}, Resp: Procedure{}, Handler: s.putProcedure},
+		{Method: http.MethodPut, Path: v1 + "/projects/:id/procedures/:procedureId", Summary: "Replace a ledger item (version required)", Tag: "registry", Roles: orgWrite, County: true, Body: ProcedureInput{}, Resp: Procedure{}, Handler: s.putProcedure},
+		{Method: http.MethodGet, Path: v1 + "/procedures/overdue", Summary: "Unfinished ledger items planned before a date (default today)", Tag: "registry", Roles: countyRead, County: true, Query: []Param{{"on", "日期 date", "date"}}, Resp: []Procedure{}, Handler: s.overdueProcedures},
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/plan/:year", Summary: "Node plan and a year's monthly targets", Tag: "registry", Roles: countyRead, County: true, Resp: Plan{}, Handler: s.getPlan},
+		{Method: http.MethodPut, Path: v1 + "/projects/:id/plan/:year", Summary: "Replace the node plan and a year's monthly targets (must add up to the year's plan)", Tag: "registry", Roles: orgWrite, County: true, Body: Plan{}, Resp: Plan{}, Handler: s.putPlan},
+
+		{Method: http.MethodGet, Path: v1 + "/key-lists", Summary: "The county's yearly key lists", Tag: "registry", Roles: countyRead, County: true, Resp: []KeyList{}, Handler: s.listKeyLists},
+		{Method: http.MethodPost, Path: v1 + "/key-lists", Summary: "Open a year's key list", Tag: "registry", Roles: orgWrite, County: true, Status: http.StatusCreated, Body: KeyListInput{}, Resp: KeyList{}, Handler: s.createKeyList},
+		{Method: http.MethodGet, Path: v1 + "/key-lists/:year", Summary: "A year's entries, removed ones with their dates", Tag: "registry", Roles: countyRead, County: true, Resp: []ListEntry{}, Handler: s.keyListEntries},
+		{Method: http.MethodPut, Path: v1 + "/key-lists/:year/projects/:projectId", Summary: "Add a project to a year's list, or change its planned investment", Tag: "registry", Roles: orgWrite, County: true, Body: EntryInput{}, Resp: ListEntry{}, Handler: s.putEntry},
+		{Method: http.MethodPost, Path: v1 + "/key-lists/:year/projects/:projectId/removal", Summary: "Take a project off a year's list on a date, with a reason", Tag: "registry", Roles: orgWrite, County: true, Body: RemovalInput{}, Resp: ListEntry{}, Handler: s.removeEntry},
+		{Method: http.MethodPost, Path: v1 + "/key-lists/:year/carry-over", Summary: "Carry last year's unfinished projects into this year's list", Tag: "registry", Roles: orgWrite, County: true, Body: CarryOverInput{}, Resp: CarryOverResult{}, Handler: s.carryOver},
+
+		{Method: http.MethodGet, Path: v1 + "/candidates", Summary: "The pipeline of candidate projects", Tag: "registry", Roles: countyRead, County: true, Resp: []Candidate{}, Handler: s.listCandidates},
+		{Method: http.MethodPost, Path: v1 + "/candidates", Summary: "Add a candidate project", Tag: "registry", Roles: orgWrite, County: true, Status: http.StatusCreated, Body: CandidateInput{}, Resp: Candidate{}, Handler: s.putCandidate},
+		{Method: http.MethodPut, Path: v1 + "/candidates/:id", Summary: "Replace a candidate (version required)", Tag: "registry", Roles: orgWrite, County: true, Body: CandidateInput{}, Resp: Candidate{}, Handler: s.putCandidate},
+		{Method: http.MethodPost, Path: v1 + "/candidates/:id/promote", Summary: "Make a candidate a project on a year's key list", Tag: "registry", Roles: orgWrite, County: true, Status: http.StatusCreated, Body: PromoteInput{}, Resp: Project{}, Handler: s.promote},
 
 		{Method: http.MethodGet, Path: v1 + "/audit", Summary: "The county's audit trail, newest first", Tag: "audit", Roles: auditRead, County: true, Query: append([]Param{{"entity_type", "对象类型", "string"}, {"entity_id", "对象编号", "string"}}, pageParams...), Resp: List[AuditEntry]{}, Handler: s.listAudit},
 	}

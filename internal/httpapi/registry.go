@@ -1,0 +1,561 @@
+package httpapi
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tuijin/tuijin/internal/authz"
+	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/internal/project"
+	"github.com/tuijin/tuijin/internal/settings"
+)
+
+// wholeCounty are the roles that see every project of the county; the
+// others (unit users, task-force members) see their own (P3).
+var wholeCounty = map[authz.Role]bool{authz.PlatformAdmin: true, authz.Municipal: true, authz.LeadingGroup: true, authz.Office: true, authz.Inspector: true}
+
+func (s *Server) today() time.Time { return settings.Today(s.Now()) }
+
+// scope is what the caller may see of the registry: nil for the whole county.
+func (s *Server) scope(r *Req) (*postgres.Scope, error) {
+	roles := s.Authz.RolesIn(r.Session.AccountID, r.Session.Domain())
+	unitUser := false
+	for _, role := range roles {
+		if wholeCounty[role] {
+			return nil, nil
+		}
+		unitUser = unitUser || role == authz.UnitUser
+	}
+	sc := &postgres.Scope{PersonID: r.Session.PersonID}
+	if unitUser && r.Session.PersonID != nil {
+		p, err := postgres.GetPerson(r.Ctx, r.Tx, *r.Session.PersonID)
+		if err != nil && errs.KindOf(err) != errs.NotFound {
+			return nil, err
+		}
+		sc.UnitID = p.UnitID
+	}
+	return sc, nil
+}
+
+// visibleProject loads the :id project if the caller may see it.
+func (s *Server) visibleProject(r *Req) (project.Project, error) {
+	id, err := pathID(r.C, "id")
+	if err != nil {
+		return project.Project{}, err
+	}
+	sc, err := s.scope(r)
+	if err != nil {
+		return project.Project{}, err
+	}
+	return postgres.GetProject(r.Ctx, r.Tx, id, sc, s.today())
+}
+
+func (s *Server) listCategories(r *Req) (any, error) {
+	cs, err := postgres.ListCategories(r.Ctx, r.Tx)
+	out := make([]Category, len(cs))
+	for i, c := range cs {
+		out[i] = Category{ID: c.ID, Code: c.Code, Name: c.Name, SortOrder: c.SortOrder}
+	}
+	return out, err
+}
+
+func (s *Server) createCategory(r *Req) (any, error) {
+	var in CategoryInput
+	if err := bindJSON(r.C, &in); err != nil {
+		return nil, err
+	}
+	c, err := postgres.CreateCategory(r.Ctx, r.Tx, postgres.Category{Code: in.Code, Name: in.Name, SortOrder: in.SortOrder})
+	return Category{ID: c.ID, Code: c.Code, Name: c.Name, SortOrder: c.SortOrder}, err
+}
+
+func (s *Server) listProcedureTypes(r *Req) (any, error) {
+	ts, err := postgres.ListProcedureTypes(r.Ctx, r.Tx)
+	out := make([]ProcedureType, len(ts))
+	for i, t := range ts {
+		out[i] = ProcedureType{ID: t.ID, Code: t.Code, Name: t.Name, DefaultServiceUnitID: t.DefaultServiceUnitID, SortOrder: t.SortOrder}
+	}
+	return out, err
+}
+
+func (s *Server) createProcedureType(r *Req) (any, error) {
+	var in ProcedureTypeInput
+	if err := bindJSON(r.C, &in); err != nil {
+		return nil, err
+	}
+	t, err := postgres.CreateProcedureType(r.Ctx, r.Tx, postgres.ProcedureType{Code: in.Code, Name: in.Name, DefaultServiceUnitID: in.DefaultServiceUnitID, SortOrder: in.SortOrder})
+	return ProcedureType{ID: t.ID, Code: t.Code, Name: t.Name, DefaultServiceUnitID: t.DefaultServiceUnitID, SortOrder: t.SortOrder}, err
+}
+
+func (s *Server) listProjects(r *Req) (any, error) {
+	p, err := page(r.C)
+	if err != nil {
+		return nil, err
+	}
+	f := postgres.ProjectFilter{Level: r.C.QueryParam("level"), Type: r.C.QueryParam("type"), Status: r.C.QueryParam("status"),
+		Tag: r.C.QueryParam("tag"), Query: r.C.QueryParam("q"), Today: s.today()}
+	for name, dst := range map[string]**uuid.UUID{"unit_id": &f.UnitID, "township_id": &f.TownshipID, "category_id": &f.CategoryID, "chief_id": &f.ChiefID} {
+		if *dst, err = queryUUID(r.C, name); err != nil {
+			return nil, err
+		}
+	}
+	if y := r.C.QueryParam("year"); y != "" {
+		var v errs.Validation
+		if _, e := time.Parse("2006", y); e != nil {
+			v.Add("year", "invalid_year", "年度格式错误", "year must be four digits")
+			return nil, v.Err()
+		}
+		f.Year, _ = atoi(y)
+	}
+	if f.Scope, err = s.scope(r); err != nil {
+		return nil, err
+	}
+	ps, next, err := postgres.ListProjects(r.Ctx, r.Tx, f, p)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Project, len(ps))
+	for i, x := range ps {
+		out[i] = toProjectAPI(x)
+	}
+	return list(out, next), nil
+}
+
+func (s *Server) getProject(r *Req) (any, error) {
+	p, err := s.visibleProject(r)
+	return toProjectAPI(p), err
+}
+
+func (s *Server) createProject(r *Req) (any, error) {
+	var in ProjectInput
+	if err := bindJSON(r.C, &in); err != nil {
+		return nil, err
+	}
+	p, err := in.toDomain(uuid.Nil)
+	if err != nil {
+		return nil, err
+	}
+	created, err := postgres.CreateProject(r.Ctx, r.Tx, p)
+	return toProjectAPI(created), err
+}
+
+func (s *Server) updateProject(r *Req) (any, error) {
+	id, err := pathID(r.C, "id")
+	if err != nil {
+		return nil, err
+	}
+	var in ProjectInput
+	if err := bindJSON(r.C, &in); err != nil {
+		return nil, err
+	}
+	if in.Version == 0 {
+		return nil, errVersionRequired
+	}
+	p, err := in.toDomain(id)
+	if err != nil {
+		return nil, err
+	}
+	updated, err := postgres.UpdateProject(r.Ctx, r.Tx, p, s.today())
+	return toProjectAPI(updated), err
+}
+
+func (s *Server) deleteProject(r *Req) (any, error) {
+	id, err := pathID(r.C, "id")
+	if err != nil {
+		return nil, err
+	}
+	return nil, postgres.DeleteProject(r.Ctx, r.Tx, id, s.today())
+}
+
+func (s *Server) projectHistory(r *Req) (any, error) {
+	p, err := s.visibleProject(r)
+	if err != nil {
+		return nil, err
+	}
+	pg, err := page(r.C)
+	if err != nil {
+		return nil, err
+	}
+	recs, next, err := postgres.ListAudit(r.Ctx, r.Tx, "project", p.ID.String(), pg)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AuditEntry, len(recs))
+	for i, a := range recs {
+		out[i] = AuditEntry{Seq: a.Seq, At: a.At, ActorID: a.ActorID, ActorName: a.ActorName, RequestID: a.RequestID,
+			Action: a.Action, EntityType: a.EntityType, EntityID: a.EntityID, Before: raw(a.Before), After: raw(a.After)}
+	}
+	return list(out, next), nil
+}
+
+func (s *Server) taskForce(r *Req) (any, error) {
+	p, err := s.visibleProject(r)
+	if err != nil {
+		return nil, err
+	}
+	day := s.today()
+	if q := r.C.QueryParam("on"); q != "" {
+		if day, err = parseDate("on", q); err != nil {
+			return nil, err
+		}
+	}
+	as, err := postgres.TaskForceOn(r.Ctx, r.Tx, p.ID, day)
+	out := make([]Assignment, len(as))
+	for i, a := range as {
+		out[i] = toAssignmentAPI(a)
+	}
+	return out, err
+}
+
+func (s *Server) taskForceHistory(r *Req) (any, error) {
+	p, err := s.visibleProject(r)
+	if err != nil {
+		return nil, err
+	}
+	as, err := postgres.TaskForceHistory(r.Ctx, r.Tx, p.ID)
+	out := make([]Assignment, len(as))
+	for i, a := range as {
+		out[i] = toAssignmentAPI(a)
+	}
+	return out, err
+}
+
+func (s *Server) assign(r *Req) (any, error) {
+	p, err := s.visibleProject(r)
+	if err != nil {
+		return nil, err
+	}
+	var in AssignmentInput
+	if err := bindJSON(r.C, &in); err != nil {
+		return nil, err
+	}
+	var d dates
+	from := d.req("valid_from", in.ValidFrom)
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	a, err := postgres.Assign(r.Ctx, r.Tx, p, project.Role(in.Role), in.PersonID, from, in.Note)
+	return toAssignmentAPI(a), err
+}
+
+func (s *Server) listProcedures(r *Req) (any, error) {
+	p, err := s.visibleProject(r)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := postgres.ProjectProcedures(r.Ctx, r.Tx, p.ID)
+	out := make([]Procedure, len(ps))
+	for i, x := range ps {
+		out[i] = toProcedureAPI(x, s.today())
+	}
+	return out, err
+}
+
+func (s *Server) putProcedure(r *Req) (any, error) {
+	p, err := s.visibleProject(r)
+	if err != nil {
+		return nil, err
+	}
+	var in ProcedureInput
+	if err := bindJSON(r.C, &in); err != nil {
+		return nil, err
+	}
+	var d dates
+	proc := postgres.Procedure{ProjectID: p.ID, TypeID: in.TypeID, ServiceUnitID: in.ServiceUnitID, Roadmap: in.Roadmap,
+		PlannedDate: d.opt("planned_date", in.PlannedDate), ActualDate: d.opt("actual_date", in.ActualDate), Status: in.Status,
+		AcceptWithDeficiencies: in.AcceptWithDeficiencies, MergedAssessment: in.MergedAssessment, RegionalAssessment: in.RegionalAssessment,
+		JointAcceptance: in.JointAcceptance, AgencyService: in.AgencyService, Version: in.Version}
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	if r.C.Param("procedureId") != "" {
+		if proc.ID, err = pathID(r.C, "procedureId"); err != nil {
+			return nil, err
+		}
+		if in.Version == 0 {
+			return nil, errVersionRequired
+		}
+	}
+	saved, err := postgres.PutProcedure(r.Ctx, r.Tx, proc)
+	if err != nil {
+		return nil, err
+	}
+	all, err := postgres.ProjectProcedures(r.Ctx, r.Tx, p.ID)
+	for _, x := range all {
+		if x.ID == saved.ID {
+			return toProcedureAPI(x, s.today()), err
+		}
+	}
+	return nil, err
+}
+
+func (s *Server) overdueProcedures(r *Req) (any, error) {
+	day := s.today()
+	var err error
+	if q := r.C.QueryParam("on"); q != "" {
+		if day, err = parseDate("on", q); err != nil {
+			return nil, err
+		}
+	}
+	sc, err := s.scope(r)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := postgres.OverdueProcedures(r.Ctx, r.Tx, day, sc)
+	out := make([]Procedure, len(ps))
+	for i, x := range ps {
+		out[i] = toProcedureAPI(x, day)
+	}
+	return out, err
+}
+
+func (s *Server) getPlan(r *Req) (any, error) {
+	p, err := s.visibleProject(r)
+	if err != nil {
+		return nil, err
+	}
+	year, err := pathYear(r.C)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := postgres.GetPlan(r.Ctx, r.Tx, p.ID, year)
+	if err != nil {
+		return nil, err
+	}
+	yp, err := postgres.YearPlan(r.Ctx, r.Tx, p.ID, year)
+	return toPlanAPI(plan, yp), err
+}
+
+func toPlanAPI(plan project.Plan, yearPlan *int64) Plan {
+	out := Plan{Year: plan.Year, PlannedInvestmentYuan: yearPlan, Nodes: []NodeDates{}, Months: []MonthTarget{}}
+	for _, n := range plan.Nodes {
+		out.Nodes = append(out.Nodes, NodeDates{Node: string(n.Node), Planned: dateString(n.Planned), Actual: dateString(n.Actual)})
+	}
+	var cum int64
+	for _, m := range plan.Months {
+		cum += m.InvestmentYuan
+		out.Months = append(out.Months, MonthTarget{Month: m.Month, ImageTarget: m.ImageTarget, InvestmentYuan: m.InvestmentYuan, CumulativeYuan: cum})
+	}
+	return out
+}
+
+func (s *Server) putPlan(r *Req) (any, error) {
+	p, err := s.visibleProject(r)
+	if err != nil {
+		return nil, err
+	}
+	year, err := pathYear(r.C)
+	if err != nil {
+		return nil, err
+	}
+	var in Plan
+	if err := bindJSON(r.C, &in); err != nil {
+		return nil, err
+	}
+	var d dates
+	plan := project.Plan{Year: year}
+	for _, n := range in.Nodes {
+		plan.Nodes = append(plan.Nodes, project.NodeDates{Node: project.Node(n.Node), Planned: d.opt("nodes", n.Planned), Actual: d.opt("nodes", n.Actual)})
+	}
+	for _, m := range in.Months {
+		plan.Months = append(plan.Months, project.MonthTarget{Month: m.Month, ImageTarget: m.ImageTarget, InvestmentYuan: m.InvestmentYuan})
+	}
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	if err := postgres.PutPlan(r.Ctx, r.Tx, p.ID, plan); err != nil {
+		return nil, err
+	}
+	saved, err := postgres.GetPlan(r.Ctx, r.Tx, p.ID, year)
+	if err != nil {
+		return nil, err
+	}
+	yp, err := postgres.YearPlan(r.Ctx, r.Tx, p.ID, year)
+	return toPlanAPI(saved, yp), err
+}
+
+func (s *Server) listKeyLists(r *Req) (any, error) {
+	ls, err := postgres.KeyLists(r.Ctx, r.Tx)
+	out := make([]KeyList, len(ls))
+	for i, l := range ls {
+		out[i] = KeyList{Year: l.Year, Title: l.Title}
+	}
+	return out, err
+}
+
+func (s *Server) createKeyList(r *Req) (any, error) {
+	var in KeyListInput
+	if err := bindJSON(r.C, &in); err != nil {
+		return nil, err
+	}
+	l, err := postgres.CreateKeyList(r.Ctx, r.Tx, in.Year, in.Title)
+	return KeyList{Year: l.Year, Title: l.Title}, err
+}
+
+func (s *Server) keyListEntries(r *Req) (any, error) {
+	year, err := pathYear(r.C)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := s.scope(r)
+	if err != nil {
+		return nil, err
+	}
+	es, err := postgres.ListEntries(r.Ctx, r.Tx, year)
+	if err != nil {
+		return nil, err
+	}
+	out := []ListEntry{}
+	for _, e := range es {
+		if sc != nil {
+			if _, err := postgres.GetProject(r.Ctx, r.Tx, e.ProjectID, sc, s.today()); err != nil {
+				continue
+			}
+		}
+		out = append(out, toEntryAPI(e))
+	}
+	return out, nil
+}
+
+func (s *Server) putEntry(r *Req) (any, error) {
+	year, err := pathYear(r.C)
+	if err != nil {
+		return nil, err
+	}
+	pid, err := pathID(r.C, "projectId")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := postgres.GetProject(r.Ctx, r.Tx, pid, nil, s.today()); err != nil {
+		return nil, err
+	}
+	var in EntryInput
+	if err := bindJSON(r.C, &in); err != nil {
+		return nil, err
+	}
+	var d dates
+	on := d.req("on", in.On)
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	if _, err := postgres.PutEntry(r.Ctx, r.Tx, year, pid, in.PlannedInvestmentYuan, on, in.Reason); err != nil {
+		return nil, err
+	}
+	return s.entryOf(r, year, pid)
+}
+
+func (s *Server) entryOf(r *Req, year int, pid uuid.UUID) (any, error) {
+	es, err := postgres.ListEntries(r.Ctx, r.Tx, year)
+	for _, e := range es {
+		if e.ProjectID == pid {
+			return toEntryAPI(e), err
+		}
+	}
+	return nil, errs.ErrNotFound
+}
+
+func (s *Server) removeEntry(r *Req) (any, error) {
+	year, err := pathYear(r.C)
+	if err != nil {
+		return nil, err
+	}
+	pid, err := pathID(r.C, "projectId")
+	if err != nil {
+		return nil, err
+	}
+	var in RemovalInput
+	if err := bindJSON(r.C, &in); err != nil {
+		return nil, err
+	}
+	var d dates
+	on := d.req("on", in.On)
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	if err := postgres.RemoveEntry(r.Ctx, r.Tx, year, pid, on, in.Reason); err != nil {
+		return nil, err
+	}
+	return s.entryOf(r, year, pid)
+}
+
+func (s *Server) carryOver(r *Req) (any, error) {
+	year, err := pathYear(r.C)
+	if err != nil {
+		return nil, err
+	}
+	var in CarryOverInput
+	if err := bindJSON(r.C, &in); err != nil {
+		return nil, err
+	}
+	var d dates
+	on := d.req("on", in.On)
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	n, err := postgres.CarryOver(r.Ctx, r.Tx, year, on)
+	return CarryOverResult{Projects: n}, err
+}
+
+func (s *Server) listCandidates(r *Req) (any, error) {
+	cs, err := postgres.ListCandidates(r.Ctx, r.Tx)
+	out := make([]Candidate, len(cs))
+	for i, c := range cs {
+		out[i] = toCandidateAPI(c)
+	}
+	return out, err
+}
+
+func (s *Server) putCandidate(r *Req) (any, error) {
+	var in CandidateInput
+	if err := bindJSON(r.C, &in); err != nil {
+		return nil, err
+	}
+	c := postgres.Candidate{Name: in.Name, Stage: in.Stage, OwnerUnitID: in.OwnerUnitID, OwnerPersonID: in.OwnerPersonID,
+		EstimatedInvestmentYuan: in.EstimatedInvestmentYuan, Note: in.Note, Version: in.Version}
+	if r.C.Param("id") != "" {
+		id, err := pathID(r.C, "id")
+		if err != nil {
+			return nil, err
+		}
+		if in.Version == 0 {
+			return nil, errVersionRequired
+		}
+		c.ID = id
+	}
+	saved, err := postgres.PutCandidate(r.Ctx, r.Tx, c)
+	return toCandidateAPI(saved), err
+}
+
+func (s *Server) promote(r *Req) (any, error) {
+	id, err := pathID(r.C, "id")
+	if err != nil {
+		return nil, err
+	}
+	var in PromoteInput
+	if err := bindJSON(r.C, &in); err != nil {
+		return nil, err
+	}
+	p, err := in.Project.toDomain(uuid.Nil)
+	var d dates
+	on := d.req("on", in.On)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	created, err := postgres.Promote(r.Ctx, r.Tx, id, p, in.Year, in.PlannedInvestmentYuan, on)
+	return toProjectAPI(created), err
+}
+
+func atoi(s string) (int, error) {
+	n := 0
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, errs.E(errs.Invalid, "invalid_number", "数字格式错误", "not a number")
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, nil
+}

@@ -313,6 +313,9 @@ func loadCounty(ctx context.Context, app *db.DB, pref postgres.Prefecture, spec 
 				return err
 			}
 		}
+		if err := loadRegistry(ctx, tx, units, people, spec.code == "411522"); err != nil {
+			return fmt.Errorf("registry: %w", err)
+		}
 		for _, a := range spec.accounts {
 			var id uuid.UUID
 			if existing, err := postgres.AccountByUsername(ctx, tx, a.user); err == nil {

@@ -51,7 +51,9 @@ func snapshot(t *testing.T) string {
 			SELECT md5(u::text) d FROM units u UNION ALL SELECT md5(p::text) FROM people p
 			UNION ALL SELECT md5(g::text) FROM org_groups g UNION ALL SELECT md5(m::text) FROM org_group_members m
 			UNION ALL SELECT md5(s::text) FROM settings_versions s UNION ALL SELECT md5(a::text) FROM accounts a
-			UNION ALL SELECT md5(l::text) FROM audit_log l) x`).Scan(&digest)
+			UNION ALL SELECT md5(l::text) FROM audit_log l UNION ALL SELECT md5(pr::text) FROM projects pr
+			UNION ALL SELECT md5(e::text) FROM key_list_entries e UNION ALL SELECT md5(a::text) FROM task_force_assignments a
+			UNION ALL SELECT md5(pp::text) FROM project_procedures pp UNION ALL SELECT md5(mt::text) FROM project_month_targets mt) x`).Scan(&digest)
 	})
 	if err != nil {
 		t.Fatal(err)

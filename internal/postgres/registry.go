@@ -330,7 +330,7 @@ func PutProcedure(ctx context.Context, tx bun.IDB, p Procedure) (Procedure, erro
 			return Procedure{}, mapErr(err)
 		}
 		before = &cur
-		res, err := tx.NewUpdate().Model(&p).ExcludeColumn("id", "county_id", "project_id", "type_id", "version", "updated_at", "type_name", "project_name").
+		res, err := tx.NewUpdate().Model(&p).ExcludeColumn("id", "county_id", "project_id", "type_id", "version", "updated_at").
 			Set("version = version + 1").Set("updated_at = now()").Where("pp.id = ? AND pp.version = ?", p.ID, p.Version).Exec(ctx)
 		if err != nil {
 			return Procedure{}, mapErr(err)
@@ -341,7 +341,7 @@ func PutProcedure(ctx context.Context, tx bun.IDB, p Procedure) (Procedure, erro
 		p.Version++
 	} else {
 		p.ID, p.Version = uuid.New(), 1
-		if _, err := tx.NewInsert().Model(&p).ExcludeColumn("type_name", "project_name").Exec(ctx); err != nil {
+		if _, err := tx.NewInsert().Model(&p).Exec(ctx); err != nil {
 			return Procedure{}, mapErr(err)
 		}
 	}

@@ -43,6 +43,7 @@ type Config struct {
 	LoginMaxPerIP   int           `env:"TUIJIN_LOGIN_MAX_FAILURES_IP" default:"20" doc:"failed logins per client IP per window before it is throttled"`
 	LoginWindow     time.Duration `env:"TUIJIN_LOGIN_WINDOW" default:"15m" doc:"throttling window"`
 	BodyLimit       int64         `env:"TUIJIN_BODY_LIMIT" default:"1048576" doc:"maximum JSON request body in bytes"`
+	UploadLimit     int64         `env:"TUIJIN_UPLOAD_LIMIT" default:"20971520" doc:"maximum uploaded file (workbooks, scans) in bytes"`
 	LogLevel        string        `env:"TUIJIN_LOG_LEVEL" default:"info" doc:"debug, info, warn or error"`
 	DemoPassword    string        `env:"TUIJIN_DEMO_PASSWORD" default:"Tuijin@2026" secret:"true" doc:"password of the demo accounts created by tuijin demo"`
 }

@@ -122,6 +122,7 @@ func start(ctx context.Context) (*harness, error) {
 		return nil, fmt.Errorf("openapi document invalid: %w", err)
 	}
 	doc.Servers = openapi3.Servers{{URL: hh.base}}
+	openapi3filter.RegisterBodyDecoder("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", openapi3filter.FileBodyDecoder)
 	hh.doc = doc
 	if hh.router, err = gorillamux.NewRouter(doc); err != nil {
 		return nil, err

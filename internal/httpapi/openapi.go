@@ -54,6 +54,10 @@ func (s *Server) openAPI() ([]byte, error) {
 		if params != nil {
 			op["parameters"] = params
 		}
+		if r.Upload != "" {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				r.Upload: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}}
+		}
 		if r.Body != nil {
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
 				"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(r.Body))}}}
@@ -63,7 +67,9 @@ func (s *Server) openAPI() ([]byte, error) {
 			status = http.StatusOK
 		}
 		ok := map[string]any{"description": http.StatusText(status)}
-		if status != http.StatusNoContent && r.Resp != nil {
+		if r.Download != "" {
+			ok["content"] = map[string]any{r.Download: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
+		} else if status != http.StatusNoContent && r.Resp != nil {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(r.Resp))}}
 		}
 		op["responses"] = map[string]any{

@@ -100,6 +100,9 @@ var expected = map[string]string{
 	"POST /api/v1/candidates":                                  orgW,
 	"PUT /api/v1/candidates/:id":                               orgW,
 	"POST /api/v1/candidates/:id/promote":                      orgW,
+	"POST /api/v1/imports/key-list":                            orgW,
+	"GET /api/v1/exports/key-list":                             "office leading_group municipal platform_admin inspector",
+	"GET /api/v1/exports/key-list-template":                    all,
 }
 
 var paramRE = regexp.MustCompile(`:[A-Za-z]+`)

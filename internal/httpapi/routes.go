@@ -6,6 +6,7 @@ import (
 
 	"github.com/tuijin/tuijin/internal/authz"
 	"github.com/tuijin/tuijin/internal/config"
+	"github.com/tuijin/tuijin/internal/postgres"
 )
 
 // Route is one endpoint: its roles, its types (for the OpenAPI document) and
@@ -25,7 +26,10 @@ type Route struct {
 	Body                 any
 	Resp                 any
 	Query                []Param
-	Handler              func(*Req) (any, error)
+	// Upload is the content type of a raw file body (instead of JSON);
+	// Download that of a file response.
+	Upload, Download string
+	Handler          func(*Req) (any, error)
 }
 
 // Param is a query parameter.
@@ -39,6 +43,7 @@ var (
 	orgWrite     = []authz.Role{authz.Office, authz.PlatformAdmin}
 	settingsW    = []authz.Role{authz.Office}
 	accountsRW   = []authz.Role{authz.Office, authz.PlatformAdmin}
+	deskRead     = []authz.Role{authz.Office, authz.LeadingGroup, authz.Municipal, authz.PlatformAdmin, authz.Inspector}
 	auditRead    = []authz.Role{authz.Office, authz.LeadingGroup, authz.Municipal, authz.PlatformAdmin}
 	anonymous    = []authz.Role{authz.Anonymous}
 	pageParams   = []Param{{"limit", "每页条数 page size (1-200, default 50)", "integer"}, {"after", "上一页返回的 next_cursor", "string"}}
@@ -126,6 +131,10 @@ func (s *Server) routeTable() []*Route {
 		{Method: http.MethodPost, Path: v1 + "/candidates", Summary: "Add a candidate project", Tag: "registry", Roles: orgWrite, County: true, Status: http.StatusCreated, Body: CandidateInput{}, Resp: Candidate{}, Handler: s.putCandidate},
 		{Method: http.MethodPut, Path: v1 + "/candidates/:id", Summary: "Replace a candidate (version required)", Tag: "registry", Roles: orgWrite, County: true, Body: CandidateInput{}, Resp: Candidate{}, Handler: s.putCandidate},
 		{Method: http.MethodPost, Path: v1 + "/candidates/:id/promote", Summary: "Make a candidate a project on a year's key list", Tag: "registry", Roles: orgWrite, County: true, Status: http.StatusCreated, Body: PromoteInput{}, Resp: Project{}, Handler: s.promote},
+
+		{Method: http.MethodPost, Path: v1 + "/imports/key-list", Summary: "Import a year's key list, task forces and ledger from .xlsx (every bad cell reported, nothing imported then; dry_run=true rehearses)", Tag: "registry", Roles: orgWrite, County: true, Upload: xlsxType, Query: []Param{{"year", "年度", "integer"}, {"dry_run", "true: 只预检，不保存", "string"}, {"on", "任务分工生效日期", "date"}}, Resp: postgres.ImportReport{}, Handler: s.importKeyList},
+		{Method: http.MethodGet, Path: v1 + "/exports/key-list", Summary: "A year's key list, task forces and ledger as .xlsx (the import layout)", Tag: "registry", Roles: deskRead, County: true, Download: xlsxType, Query: []Param{{"year", "年度", "integer"}}, Handler: s.exportKeyList},
+		{Method: http.MethodGet, Path: v1 + "/exports/key-list-template", Summary: "An empty key list workbook with a filling guide", Tag: "registry", Roles: countyRead, County: true, Download: xlsxType, Handler: s.keyListTemplate},
 
 		{Method: http.MethodGet, Path: v1 + "/audit", Summary: "The county's audit trail, newest first", Tag: "audit", Roles: auditRead, County: true, Query: append([]Param{{"entity_type", "对象类型", "string"}, {"entity_id", "对象编号", "string"}}, pageParams...), Resp: List[AuditEntry]{}, Handler: s.listAudit},
 	}

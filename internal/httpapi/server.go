@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -179,6 +180,19 @@ type Req struct {
 	Tx      bun.IDB
 	// afterCommit runs once the transaction has committed.
 	afterCommit []func(context.Context)
+	// rollback ends the transaction without keeping its writes (dry runs).
+	rollback bool
+}
+
+// RollbackOnly makes the request's writes a rehearsal: the answer is sent,
+// the transaction is rolled back.
+func (r *Req) RollbackOnly() { r.rollback = true }
+
+// File is a download.
+type File struct {
+	Name        string
+	ContentType string
+	Data        []byte
 }
 
 // AfterCommit schedules fn to run after a successful commit.
@@ -250,13 +264,19 @@ func (s *Server) wrap(r *Route) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if conn != nil {
+		if conn != nil && req.rollback {
+			conn.Rollback(ctx)
+		} else if conn != nil {
 			if err := conn.Commit(ctx); err != nil {
 				return err
 			}
+			for _, fn := range req.afterCommit {
+				fn(context.WithoutCancel(req.Ctx))
+			}
 		}
-		for _, fn := range req.afterCommit {
-			fn(context.WithoutCancel(req.Ctx))
+		if f, ok := out.(File); ok {
+			c.Response().Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(f.Name))
+			return c.Blob(http.StatusOK, f.ContentType, f.Data)
 		}
 		status := r.Status
 		if status == 0 {
@@ -351,10 +371,14 @@ func (s *Server) headersMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) bodyLimitMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		req := c.Request()
-		if req.ContentLength > s.Config.BodyLimit {
+		limit := s.Config.BodyLimit
+		if strings.HasPrefix(req.URL.Path, "/api/v1/imports/") {
+			limit = s.Config.UploadLimit
+		}
+		if req.ContentLength > limit {
 			return errTooLarge
 		}
-		req.Body = http.MaxBytesReader(c.Response(), req.Body, s.Config.BodyLimit)
+		req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
 		return next(c)
 	}
 }

@@ -1,0 +1,112 @@
+package httpapi
+
+import (
+	"bytes"
+	"fmt"
+	"mime"
+	"time"
+
+	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/internal/workbook"
+)
+
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+var errNotXLSX = errs.E(errs.Invalid, "unsupported_media_type", "请上传 Excel 文件（.xlsx，Content-Type: "+xlsxType+"）",
+	"upload an Excel file (.xlsx, Content-Type: "+xlsxType+")")
+
+// yearQuery reads ?year= (default: this year in Asia/Shanghai).
+func (s *Server) yearQuery(r *Req) (int, error) {
+	y := r.C.QueryParam("year")
+	if y == "" {
+		return s.today().Year(), nil
+	}
+	n, err := atoi(y)
+	if err != nil || n < 2000 || n > 2100 {
+		var v errs.Validation
+		v.Add("year", "invalid_year", "年度须为2000到2100之间的四位数字", "year must be 2000 to 2100")
+		return 0, v.Err()
+	}
+	return n, nil
+}
+
+// importKeyList reads an uploaded workbook. Every bad cell is reported and
+// nothing is imported when there is one; a dry run reports what would change.
+func (s *Server) importKeyList(r *Req) (any, error) {
+	if mt, _, _ := mime.ParseMediaType(r.C.Request().Header.Get("Content-Type")); mt != xlsxType && mt != "application/octet-stream" {
+		return nil, errNotXLSX
+	}
+	year, err := s.yearQuery(r)
+	if err != nil {
+		return nil, err
+	}
+	on := s.today()
+	if q := r.C.QueryParam("on"); q != "" {
+		if on, err = parseDate("on", q); err != nil {
+			return nil, err
+		}
+	}
+	var body bytes.Buffer
+	if _, err := body.ReadFrom(r.C.Request().Body); err != nil {
+		return nil, decodeError(err)
+	}
+	cat, err := postgres.LoadCatalogue(r.Ctx, r.Tx)
+	if err != nil {
+		return nil, err
+	}
+	wb, problems, err := workbook.Parse(&body, year, cat)
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		e := errs.E(errs.Invalid, "workbook_invalid",
+			fmt.Sprintf("工作簿有%d处问题，未导入任何数据；请按单元格逐一修改后重新上传", len(problems)),
+			fmt.Sprintf("the workbook has %d problems; nothing was imported", len(problems)))
+		for _, p := range problems {
+			e.Fields = append(e.Fields, errs.FieldError{Field: p.Cell(), Code: "cell", ZH: p.ZH, EN: p.EN})
+		}
+		return nil, e
+	}
+	rep, err := postgres.ImportKeyList(r.Ctx, r.Tx, year, on, wb, nil)
+	if err != nil {
+		return nil, err
+	}
+	if r.C.QueryParam("dry_run") == "true" {
+		r.RollbackOnly()
+	}
+	return rep, nil
+}
+
+func (s *Server) exportKeyList(r *Req) (any, error) {
+	year, err := s.yearQuery(r)
+	if err != nil {
+		return nil, err
+	}
+	rows, ledger, err := postgres.ExportKeyList(r.Ctx, r.Tx, year, s.today())
+	if err != nil {
+		return nil, err
+	}
+	county, err := postgres.GetCounty(r.Ctx, r.Tx, *r.Session.ActiveCountyID)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	title := fmt.Sprintf("%s%d年度重点项目清单（%s导出）", county.Name, year, s.today().Format(time.DateOnly))
+	if err := workbook.Write(&buf, title, rows, ledger); err != nil {
+		return nil, err
+	}
+	return File{Name: fmt.Sprintf("%s%d年度重点项目.xlsx", county.Name, year), ContentType: xlsxType, Data: buf.Bytes()}, nil
+}
+
+func (s *Server) keyListTemplate(r *Req) (any, error) {
+	county, err := postgres.GetCounty(r.Ctx, r.Tx, *r.Session.ActiveCountyID)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := workbook.Template(&buf, county.Name+"年度重点项目清单"); err != nil {
+		return nil, err
+	}
+	return File{Name: county.Name + "重点项目导入模板.xlsx", ContentType: xlsxType, Data: buf.Bytes()}, nil
+}

@@ -1,0 +1,159 @@
+// Package workbook reads and writes the yearly key project list in the
+// spreadsheet layout county offices already use (issue 5 §7): one row per
+// project with Chinese headers (a merged title above, possibly two header
+// rows, possibly category section rows such as "一、工业项目"), amounts in
+// 万元; and a second sheet with the procedure ledger. It knows nothing of the
+// database: names are resolved through a Catalogue.
+package workbook
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/tuijin/tuijin/internal/project"
+)
+
+// Sheet names.
+const (
+	ListSheet   = "重点项目"
+	LedgerSheet = "手续台账"
+	GuideSheet  = "填写说明"
+)
+
+// Column keys, in the order the export writes them.
+const (
+	colSeq = iota
+	colCode
+	colName
+	colCategory
+	colLevel
+	colType
+	colContent
+	colTotal
+	colYearPlan
+	colUnit
+	colTownship
+	colChief
+	colAssistant
+	colResponsible
+	colHelper
+	colStart
+	colCompletion
+	colLongitude
+	colLatitude
+	colTags
+	numCols
+)
+
+// headers are the export's column titles; synonyms are what an import accepts.
+var headers = [numCols]string{"序号", "项目编码", "项目名称", "项目类别", "项目级别", "建设性质", "建设内容及规模", "总投资（万元）",
+	"年度计划投资（万元）", "责任单位", "所在乡镇", "分包县领导", "项目长助理", "项目责任人", "帮办人员", "计划开工", "计划竣工", "经度", "纬度", "标签"}
+
+var synonyms = map[string]int{
+	"序号": colSeq, "编号": colSeq,
+	"项目编码": colCode, "编码": colCode, "项目代码": colCode,
+	"项目名称": colName, "名称": colName,
+	"项目类别": colCategory, "类别": colCategory, "行业类别": colCategory, "项目类型": colCategory,
+	"项目级别": colLevel, "级别": colLevel,
+	"建设性质": colType, "性质": colType,
+	"建设内容及规模": colContent, "建设规模及内容": colContent, "主要建设内容": colContent, "建设内容": colContent,
+	"总投资": colTotal, "计划总投资": colTotal,
+	"年度计划投资": colYearPlan, "年计划投资": colYearPlan, "本年计划投资": colYearPlan, "年度投资计划": colYearPlan,
+	"责任单位": colUnit, "牵头单位": colUnit,
+	"所在乡镇": colTownship, "所在乡镇街区": colTownship, "建设地点": colTownship,
+	"分包县领导": colChief, "项目长": colChief, "分包领导": colChief,
+	"项目长助理": colAssistant,
+	"项目责任人": colResponsible, "责任人": colResponsible,
+	"帮办人员": colHelper, "帮办人": colHelper,
+	"计划开工": colStart, "计划开工时间": colStart, "开工时间": colStart,
+	"计划竣工": colCompletion, "计划竣工时间": colCompletion, "竣工时间": colCompletion,
+	"经度": colLongitude, "纬度": colLatitude,
+	"标签": colTags,
+}
+
+var required = []int{colName, colType, colTotal, colYearPlan, colUnit}
+
+var yearPrefix = regexp.MustCompile(`^(19|20)\d{2}年`)
+var parens = regexp.MustCompile(`[（(][^）)]*[）)]`)
+
+func normalize(h string) string {
+	h = parens.ReplaceAllString(h, "")
+	h = strings.Join(strings.Fields(h), "")
+	h = yearPrefix.ReplaceAllString(h, "") // "2026年计划投资" → "计划投资"
+	if h == "计划投资" {
+		h = "年度计划投资"
+	}
+	return h
+}
+
+// Person is what the import needs to know of a person.
+type Person struct {
+	ID     uuid.UUID
+	Rank   string
+	UnitID *uuid.UUID
+}
+
+// Catalogue resolves the names used in a workbook.
+type Catalogue struct {
+	Units          map[string]uuid.UUID
+	Categories     map[string]uuid.UUID
+	People         map[string][]Person
+	ProcedureTypes map[string]uuid.UUID
+}
+
+// Problem is one bad cell (or a missing column: Row 0, Col "").
+type Problem struct {
+	Sheet  string
+	Row    int
+	Col    string // column letter, e.g. "H"
+	Header string // its header, e.g. "总投资"
+	ZH, EN string
+}
+
+// Cell names the problem's place, e.g. "重点项目!H12（总投资）".
+func (p Problem) Cell() string {
+	if p.Row == 0 {
+		return p.Sheet + "（" + p.Header + "）"
+	}
+	return fmt.Sprintf("%s!%s%d（%s）", p.Sheet, p.Col, p.Row, p.Header)
+}
+
+// Row is one project as read from the list sheet.
+type Row struct {
+	Line        int
+	Project     project.Project
+	PlannedYuan int64
+	Holders     map[project.Role]uuid.UUID
+}
+
+// LedgerRow is one procedure item as read from the ledger sheet.
+type LedgerRow struct {
+	Line        int
+	ProjectCode string
+	TypeID      uuid.UUID
+	UnitID      uuid.UUID
+	Roadmap     string
+	Planned     *time.Time
+	Actual      *time.Time
+	Status      string
+	Flags       [5]bool // 容缺办理, 多评合一, 区域评估, 联合审验, 代办
+}
+
+// Result is a parsed workbook.
+type Result struct {
+	Rows   []Row
+	Ledger []LedgerRow
+}
+
+func columnLetter(i int) string {
+	n, _ := excelize.ColumnNumberToName(i + 1)
+	return n
+}
+
+func strconvParseFloat(s string) (float64, error) { return strconv.ParseFloat(s, 64) }

@@ -3,7 +3,7 @@
 export type Role = 'platform_admin' | 'municipal' | 'leading_group' | 'office' | 'inspector' | 'unit_user' | 'task_force'
 
 export interface MenuItem {
-  key: 'home' | 'units' | 'people' | 'groups' | 'accounts' | 'settings' | 'audit'
+  key: 'home' | 'projects' | 'units' | 'people' | 'groups' | 'accounts' | 'settings' | 'audit'
   path: string
   roles: Role[]
 }
@@ -13,6 +13,7 @@ const desk: Role[] = ['platform_admin', 'municipal', 'leading_group', 'office']
 
 export const MENU: MenuItem[] = [
   { key: 'home', path: '/', roles: everyone },
+  { key: 'projects', path: '/projects', roles: everyone },
   { key: 'units', path: '/units', roles: everyone },
   { key: 'people', path: '/people', roles: everyone },
   { key: 'groups', path: '/groups', roles: everyone },

@@ -17,6 +17,9 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./layouts/Shell.vue'),
     children: [
       { path: '', name: 'home', component: () => import('./pages/Home.vue') },
+      { path: 'projects', name: 'projects', component: () => import('./pages/Projects.vue'), meta: { roles: rolesFor('projects') } },
+      { path: 'projects/import', name: 'project-import', component: () => import('./pages/ProjectImport.vue'), meta: { roles: ['office', 'platform_admin'] } },
+      { path: 'projects/:id', name: 'project', component: () => import('./pages/ProjectDetail.vue'), meta: { roles: rolesFor('projects') } },
       { path: 'units', name: 'units', component: () => import('./pages/Units.vue'), meta: { roles: rolesFor('units') } },
       { path: 'units/:id', name: 'unit', component: () => import('./pages/UnitDetail.vue'), meta: { roles: rolesFor('units') } },
       { path: 'people', name: 'people', component: () => import('./pages/People.vue'), meta: { roles: rolesFor('people') } },

@@ -151,3 +151,32 @@ export async function all<T>(fetchPage: (after: string) => Promise<{ items: T[];
   }
   return out
 }
+
+/** Uploads a file as the raw request body, reporting upload progress (0–1). */
+export function upload<T>(url: string, file: Blob, contentType: string, onProgress?: (f: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', url)
+    xhr.setRequestHeader('Content-Type', contentType)
+    xhr.setRequestHeader('Accept', 'application/json')
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && onProgress) onProgress(e.loaded / e.total)
+    }
+    xhr.onerror = () => reject(new NetworkError('upload failed'))
+    xhr.onload = () => {
+      let data: unknown
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : undefined
+      } catch {
+        data = undefined
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data as T)
+      else {
+        const err = new ApiError(xhr.status, data as Schemas['ErrorBody'])
+        interceptor(err)
+        reject(err)
+      }
+    }
+    xhr.send(file)
+  })
+}

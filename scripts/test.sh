@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: Go tests against real PostgreSQL and Redis (each test
+# Runs every test: Go tests against real PostgreSQL, Redis and MinIO (each test
 # package migrates a fresh database of its own), the chart and compose
 # checks, the console's type check and unit tests, and the browser tests.
 cd "$(dirname "$0")/.."
@@ -7,6 +7,7 @@ source scripts/lib.sh
 
 ensure_postgres
 ensure_redis
+ensure_minio
 ensure_roles
 ensure_helm
 

@@ -24,6 +24,7 @@ import (
 	"github.com/tuijin/tuijin/internal/db"
 	"github.com/tuijin/tuijin/internal/demo"
 	"github.com/tuijin/tuijin/internal/httpapi"
+	"github.com/tuijin/tuijin/internal/objects"
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/migrations"
 )
@@ -104,10 +105,21 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	if err != nil {
 		return err
 	}
+	store, err := objects.Open(objects.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
+		Bucket: cfg.S3Bucket, TLS: cfg.S3UseTLS, Governance: cfg.S3LockMode == "GOVERNANCE"})
+	if err != nil {
+		return fmt.Errorf("TUIJIN_S3_*: %w", err)
+	}
+	bctx, cancelBucket := context.WithTimeout(ctx, 10*time.Second)
+	if err := store.EnsureBucket(bctx); err != nil {
+		// Files are one part of the platform: serve the rest and say so.
+		log.Error("object storage not ready; file endpoints will answer 503 until it is", "error", err)
+	}
+	cancelBucket()
 	metrics := httpapi.NewMetrics(d.Bun.DB)
 	srv, err := httpapi.New(httpapi.Deps{Config: cfg, DB: d, Redis: rdb, Authz: z, Hasher: auth.NewHasher(cfg.HashConcurrency),
 		Throttle: auth.NewThrottle(rdb, cfg.LoginMaxPerUser, cfg.LoginMaxPerIP, cfg.LoginWindow), Log: log, Metrics: metrics,
-		Console: console.Handler()})
+		Console: console.Handler(), Objects: store})
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,8 @@ type Config struct {
 	S3SecretKey string `env:"TUIJIN_S3_SECRET_KEY" default:"minioadmin" secret:"true" doc:"S3 secret key"`
 	S3Bucket    string `env:"TUIJIN_S3_BUCKET" default:"tuijin" doc:"bucket for photos and signed documents"`
 	S3UseTLS    bool   `env:"TUIJIN_S3_TLS" default:"false" doc:"use HTTPS for S3"`
+	S3LockMode  string `env:"TUIJIN_S3_LOCK_MODE" default:"COMPLIANCE" doc:"object lock mode of stored documents: COMPLIANCE (nobody can delete during retention) or GOVERNANCE"`
+	RetainYears int    `env:"TUIJIN_RETAIN_YEARS" default:"10" doc:"years a signed document stays locked"`
 
 	SessionIdle     time.Duration `env:"TUIJIN_SESSION_IDLE" default:"30m" doc:"a session ends after this long without a request"`
 	SessionAbsolute time.Duration `env:"TUIJIN_SESSION_ABSOLUTE" default:"12h" doc:"a session ends this long after login, whatever its use"`
@@ -117,6 +119,12 @@ func (c Config) validate() error {
 	}
 	if c.SessionIdle <= 0 || c.SessionAbsolute < c.SessionIdle {
 		errs = append(errs, errors.New("TUIJIN_SESSION_IDLE must be positive and not longer than TUIJIN_SESSION_ABSOLUTE"))
+	}
+	if c.S3LockMode != "COMPLIANCE" && c.S3LockMode != "GOVERNANCE" {
+		errs = append(errs, errors.New("TUIJIN_S3_LOCK_MODE must be COMPLIANCE or GOVERNANCE"))
+	}
+	if c.RetainYears < 1 || c.RetainYears > 100 {
+		errs = append(errs, errors.New("TUIJIN_RETAIN_YEARS must be 1 to 100"))
 	}
 	if c.BodyLimit < 1024 {
 		errs = append(errs, errors.New("TUIJIN_BODY_LIMIT must be at least 1024"))

@@ -17,6 +17,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/google/uuid"
+	"github.com/minio/minio-go/v7"
 	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 
@@ -27,6 +29,7 @@ import (
 	"github.com/tuijin/tuijin/internal/db/dbtest"
 	"github.com/tuijin/tuijin/internal/demo"
 	"github.com/tuijin/tuijin/internal/httpapi"
+	"github.com/tuijin/tuijin/internal/objects"
 )
 
 const demoPassword = "Tuijin@2026-test"
@@ -42,6 +45,17 @@ type harness struct {
 	doc     *openapi3.T
 	router  routers.Router
 	rdb     *redis.Client
+	store   *objects.Store
+}
+
+// dropBucket removes the run's bucket, bypassing its governance locks.
+func (h *harness) dropBucket() {
+	ctx := context.Background()
+	c := h.store.Client()
+	for o := range c.ListObjects(ctx, h.store.Bucket(), minio.ListObjectsOptions{Recursive: true, WithVersions: true}) {
+		_ = c.RemoveObject(ctx, h.store.Bucket(), o.Key, minio.RemoveObjectOptions{VersionID: o.VersionID, GovernanceBypass: true})
+	}
+	_ = c.RemoveBucket(ctx, h.store.Bucket())
 }
 
 var h *harness
@@ -57,6 +71,7 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	cancel()
 	time.Sleep(100 * time.Millisecond)
+	h.dropBucket()
 	h.env.Close()
 	os.Exit(code)
 }
@@ -75,6 +90,11 @@ func start(ctx context.Context) (*harness, error) {
 		"TUIJIN_TRUSTED_PROXIES":      "127.0.0.1/32",
 		"TUIJIN_DEMO_PASSWORD":        demoPassword,
 		"TUIJIN_LOG_LEVEL":            "warn",
+		// A bucket of this run's own, in GOVERNANCE mode so that it can be
+		// emptied afterwards with an explicit bypass (production: COMPLIANCE).
+		"TUIJIN_S3_BUCKET":    "tuijin-test-" + strings.ToLower(uuid.NewString()[:8]),
+		"TUIJIN_S3_LOCK_MODE": "GOVERNANCE",
+		"TUIJIN_RETAIN_YEARS": "1",
 	}
 	cfg, err := config.Load(func(k string) string { return vars[k] })
 	if err != nil {
@@ -107,6 +127,12 @@ func start(ctx context.Context) (*harness, error) {
 		return nil, err
 	}
 	hh := &harness{env: env, cfg: cfg, base: "http://" + addrs.API, metrics: "http://" + addrs.Metrics, rdb: rdb}
+	if hh.store, err = objects.Open(objects.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey, Bucket: cfg.S3Bucket, Governance: true}); err != nil {
+		return nil, err
+	}
+	if err := hh.store.EnsureBucket(ctx); err != nil {
+		return nil, fmt.Errorf("MinIO must run on %s (scripts/test.sh starts it): %w", cfg.S3Endpoint, err)
+	}
 	resp, err := http.Get(hh.base + "/api/v1/openapi.json")
 	if err != nil {
 		return nil, err
@@ -122,7 +148,9 @@ func start(ctx context.Context) (*harness, error) {
 		return nil, fmt.Errorf("openapi document invalid: %w", err)
 	}
 	doc.Servers = openapi3.Servers{{URL: hh.base}}
-	openapi3filter.RegisterBodyDecoder("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", openapi3filter.FileBodyDecoder)
+	for _, ct := range []string{"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/pdf", "image/jpeg", "image/png"} {
+		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.FileBodyDecoder)
+	}
 	hh.doc = doc
 	if hh.router, err = gorillamux.NewRouter(doc); err != nil {
 		return nil, err

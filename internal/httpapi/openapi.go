@@ -55,8 +55,11 @@ func (s *Server) openAPI() ([]byte, error) {
 			op["parameters"] = params
 		}
 		if r.Upload != "" {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
-				r.Upload: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}}
+			content := map[string]any{}
+			for _, ct := range strings.Split(r.Upload, ",") {
+				content[ct] = map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}
+			}
+			op["requestBody"] = map[string]any{"required": true, "content": content}
 		}
 		if r.Body != nil {
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
@@ -68,7 +71,11 @@ func (s *Server) openAPI() ([]byte, error) {
 		}
 		ok := map[string]any{"description": http.StatusText(status)}
 		if r.Download != "" {
-			ok["content"] = map[string]any{r.Download: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
+			content := map[string]any{}
+			for _, ct := range strings.Split(r.Download, ",") {
+				content[ct] = map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}
+			}
+			ok["content"] = content
 		} else if status != http.StatusNoContent && r.Resp != nil {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(r.Resp))}}
 		}

@@ -30,6 +30,7 @@ const (
 	orgW     = "office platform_admin"
 	accounts = "office platform_admin"
 	auditR   = "office leading_group municipal platform_admin"
+	letterR  = "office leading_group municipal platform_admin inspector unit_user"
 )
 
 // expected is who may call each endpoint (P3). It is written by hand, not
@@ -103,6 +104,13 @@ var expected = map[string]string{
 	"POST /api/v1/imports/key-list":                            orgW,
 	"GET /api/v1/exports/key-list":                             "office leading_group municipal platform_admin inspector",
 	"GET /api/v1/exports/key-list-template":                    all,
+	"GET /api/v1/letters":                                      letterR,
+	"POST /api/v1/letters":                                     orgW,
+	"GET /api/v1/letters/:id":                                  letterR,
+	"PUT /api/v1/letters/:id":                                  orgW,
+	"GET /api/v1/letters/:id/scans":                            letterR,
+	"POST /api/v1/letters/:id/scans":                           orgW,
+	"GET /api/v1/letters/:id/scans/:scanId":                    letterR,
 }
 
 var paramRE = regexp.MustCompile(`:[A-Za-z]+`)

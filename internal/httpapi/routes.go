@@ -44,6 +44,7 @@ var (
 	settingsW    = []authz.Role{authz.Office}
 	accountsRW   = []authz.Role{authz.Office, authz.PlatformAdmin}
 	deskRead     = []authz.Role{authz.Office, authz.LeadingGroup, authz.Municipal, authz.PlatformAdmin, authz.Inspector}
+	letterRead   = []authz.Role{authz.Office, authz.LeadingGroup, authz.Municipal, authz.PlatformAdmin, authz.Inspector, authz.UnitUser}
 	auditRead    = []authz.Role{authz.Office, authz.LeadingGroup, authz.Municipal, authz.PlatformAdmin}
 	anonymous    = []authz.Role{authz.Anonymous}
 	pageParams   = []Param{{"limit", "每页条数 page size (1-200, default 50)", "integer"}, {"after", "上一页返回的 next_cursor", "string"}}
@@ -135,6 +136,14 @@ func (s *Server) routeTable() []*Route {
 		{Method: http.MethodPost, Path: v1 + "/imports/key-list", Summary: "Import a year's key list, task forces and ledger from .xlsx (every bad cell reported, nothing imported then; dry_run=true rehearses)", Tag: "registry", Roles: orgWrite, County: true, Upload: xlsxType, Query: []Param{{"year", "年度", "integer"}, {"dry_run", "true: 只预检，不保存", "string"}, {"on", "任务分工生效日期", "date"}}, Resp: postgres.ImportReport{}, Handler: s.importKeyList},
 		{Method: http.MethodGet, Path: v1 + "/exports/key-list", Summary: "A year's key list, task forces and ledger as .xlsx (the import layout)", Tag: "registry", Roles: deskRead, County: true, Download: xlsxType, Query: []Param{{"year", "年度", "integer"}}, Handler: s.exportKeyList},
 		{Method: http.MethodGet, Path: v1 + "/exports/key-list-template", Summary: "An empty key list workbook with a filling guide", Tag: "registry", Roles: countyRead, County: true, Download: xlsxType, Handler: s.keyListTemplate},
+
+		{Method: http.MethodGet, Path: v1 + "/letters", Summary: "A year's responsibility and service commitment letters (unit users: their unit's)", Tag: "letters", Roles: letterRead, County: true, Query: []Param{{"year", "年度", "integer"}, {"kind", "responsibility | service", "string"}}, Resp: []Letter{}, Handler: s.listLetters},
+		{Method: http.MethodPost, Path: v1 + "/letters", Summary: "Create a letter with its commitments", Tag: "letters", Roles: orgWrite, County: true, Status: http.StatusCreated, Body: LetterInput{}, Resp: Letter{}, Handler: s.putLetter},
+		{Method: http.MethodGet, Path: v1 + "/letters/:id", Summary: "Get a letter with its commitments", Tag: "letters", Roles: letterRead, County: true, Resp: Letter{}, Handler: s.getLetter},
+		{Method: http.MethodPut, Path: v1 + "/letters/:id", Summary: "Replace a letter and its commitments (version required)", Tag: "letters", Roles: orgWrite, County: true, Body: LetterInput{}, Resp: Letter{}, Handler: s.putLetter},
+		{Method: http.MethodGet, Path: v1 + "/letters/:id/scans", Summary: "Every stored version of the signed scan", Tag: "letters", Roles: letterRead, County: true, Resp: []ScanInfo{}, Handler: s.listScans},
+		{Method: http.MethodPost, Path: v1 + "/letters/:id/scans", Summary: "Store a new version of the signed scan (PDF, JPEG, PNG; locked, hashed)", Tag: "letters", Roles: orgWrite, County: true, Status: http.StatusCreated, Upload: scanTypes, Resp: ScanInfo{}, Handler: s.uploadScan},
+		{Method: http.MethodGet, Path: v1 + "/letters/:id/scans/:scanId", Summary: "Download a scan version after checking its hash", Tag: "letters", Roles: letterRead, County: true, Download: scanTypes, Handler: s.downloadScan},
 
 		{Method: http.MethodGet, Path: v1 + "/audit", Summary: "The county's audit trail, newest first", Tag: "audit", Roles: auditRead, County: true, Query: append([]Param{{"entity_type", "对象类型", "string"}, {"entity_id", "对象编号", "string"}}, pageParams...), Resp: List[AuditEntry]{}, Handler: s.listAudit},
 	}

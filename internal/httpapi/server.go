@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -31,6 +32,7 @@ import (
 	"github.com/tuijin/tuijin/internal/config"
 	"github.com/tuijin/tuijin/internal/db"
 	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/objects"
 )
 
 // Deps are what the API needs.
@@ -42,8 +44,9 @@ type Deps struct {
 	Hasher   *auth.Hasher
 	Throttle *auth.Throttle
 	Log      *slog.Logger
-	Metrics  *Metrics     // nil: no metrics
-	Console  http.Handler // nil: no console
+	Metrics  *Metrics       // nil: no metrics
+	Console  http.Handler   // nil: no console
+	Objects  *objects.Store // nil: file endpoints answer 503
 	Now      func() time.Time
 }
 
@@ -188,11 +191,12 @@ type Req struct {
 // the transaction is rolled back.
 func (r *Req) RollbackOnly() { r.rollback = true }
 
-// File is a download.
+// File is a download: Data, or Body streamed and then closed.
 type File struct {
 	Name        string
 	ContentType string
 	Data        []byte
+	Body        io.ReadCloser
 }
 
 // AfterCommit schedules fn to run after a successful commit.
@@ -276,6 +280,10 @@ func (s *Server) wrap(r *Route) echo.HandlerFunc {
 		}
 		if f, ok := out.(File); ok {
 			c.Response().Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(f.Name))
+			if f.Body != nil {
+				defer f.Body.Close()
+				return c.Stream(http.StatusOK, f.ContentType, f.Body)
+			}
 			return c.Blob(http.StatusOK, f.ContentType, f.Data)
 		}
 		status := r.Status
@@ -372,7 +380,7 @@ func (s *Server) bodyLimitMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		req := c.Request()
 		limit := s.Config.BodyLimit
-		if strings.HasPrefix(req.URL.Path, "/api/v1/imports/") {
+		if strings.HasPrefix(req.URL.Path, "/api/v1/imports/") || strings.HasSuffix(req.URL.Path, "/scans") {
 			limit = s.Config.UploadLimit
 		}
 		if req.ContentLength > limit {

@@ -2,12 +2,14 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/tuijin/tuijin/internal/audit"
 	"github.com/tuijin/tuijin/internal/project"
 	"github.com/tuijin/tuijin/internal/workbook"
 )
@@ -129,17 +131,21 @@ func ImportKeyList(ctx context.Context, tx bun.IDB, year int, on time.Time, wb w
 		listed[e.ProjectID] = e
 	}
 	ids := map[string]uuid.UUID{}
+	created, err := createAll(ctx, tx, year, on, wb.Rows, byCode)
+	if err != nil {
+		return rep, err
+	}
 	for i, row := range wb.Rows {
 		in := row.Project
 		out := ImportRow{Line: row.Line, Code: in.Code, Name: in.Name, Changes: []string{}}
 		cur, ok := byCode[in.Code]
 		switch {
 		case !ok:
-			created, err := CreateProject(ctx, tx, in)
-			if err != nil {
-				return rep, err
-			}
-			cur, out.Action = created, "create"
+			ids[in.Code] = created[in.Code]
+			out.Action = "create"
+			rep.Created++
+			rep.Rows = append(rep.Rows, out)
+			continue
 		default:
 			if ch := diff(cur, in); len(ch) > 0 {
 				in.ID, in.Version, in.Status, in.InvestedToDateYuan = cur.ID, cur.Version, cur.Status, cur.InvestedToDateYuan
@@ -180,8 +186,6 @@ func ImportKeyList(ctx context.Context, tx bun.IDB, year int, on time.Time, wb w
 			}
 		}
 		switch {
-		case out.Action == "create":
-			rep.Created++
 		case len(out.Changes) > 0:
 			out.Action = "update"
 			rep.Updated++
@@ -225,6 +229,60 @@ func ImportKeyList(ctx context.Context, tx bun.IDB, year int, on time.Time, wb w
 		rep.Procedures++
 	}
 	return rep, nil
+}
+
+// createAll creates the workbook's new projects set-wise — one statement
+// each for the projects, their list entries and their task-force seats —
+// and records them all in one audit entry. It returns their ids by code.
+func createAll(ctx context.Context, tx bun.IDB, year int, on time.Time, rows []workbook.Row, existing map[string]project.Project) (map[string]uuid.UUID, error) {
+	ids := map[string]uuid.UUID{}
+	var projects []projectRow
+	var seats []assignmentRow
+	var views []project.Project
+	planned := map[uuid.UUID]int64{}
+	for _, row := range rows {
+		if _, ok := existing[row.Project.Code]; ok {
+			continue
+		}
+		p := row.Project
+		if err := p.Validate(); err != nil {
+			return nil, err
+		}
+		p.ID, p.Version = uuid.New(), 1
+		ids[p.Code] = p.ID
+		projects = append(projects, toProjectRow(p))
+		views = append(views, p)
+		planned[p.ID] = row.PlannedYuan
+		for _, role := range project.Roles {
+			if who, ok := row.Holders[role]; ok {
+				seats = append(seats, assignmentRow{ID: uuid.New(), ProjectID: p.ID, Role: string(role), PersonID: who, ValidFrom: on, Note: "Excel导入"})
+			}
+		}
+	}
+	if len(projects) == 0 {
+		return ids, nil
+	}
+	list, err := GetKeyList(ctx, tx, year)
+	if err != nil {
+		return nil, err
+	}
+	entries := make([]ListEntry, 0, len(projects))
+	for _, p := range projects {
+		entries = append(entries, ListEntry{ID: uuid.New(), KeyListID: list.ID, ProjectID: p.ID, PlannedInvestmentYuan: planned[p.ID], AddedOn: on, AddedReason: "Excel导入"})
+	}
+	if _, err := tx.NewInsert().Model(&projects).Exec(ctx); err != nil {
+		return nil, mapErr(err)
+	}
+	if _, err := tx.NewInsert().Model(&entries).Exec(ctx); err != nil {
+		return nil, mapErr(err)
+	}
+	if len(seats) > 0 {
+		if _, err := tx.NewInsert().Model(&seats).Exec(ctx); err != nil {
+			return nil, mapErr(err)
+		}
+	}
+	return ids, Audit(ctx, tx, audit.Entry{Action: "key_list.import", EntityType: "key_list", EntityID: fmt.Sprint(year),
+		After: map[string]any{"year": year, "on": on.Format(time.DateOnly), "created": views, "planned_investment_yuan": planned, "task_force": seats}})
 }
 
 // ExportKeyList gathers a year's listed projects (holders as on day) and their ledger.

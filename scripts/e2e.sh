@@ -7,6 +7,7 @@ source scripts/lib.sh
 
 ensure_postgres
 ensure_redis
+ensure_minio
 ensure_roles
 ensure_chromium
 
@@ -23,6 +24,9 @@ export TUIJIN_REDIS_URL="redis://127.0.0.1:6379/12"
 export TUIJIN_HTTP_ADDR="127.0.0.1:18080"
 export TUIJIN_METRICS_ADDR="127.0.0.1:0"
 export TUIJIN_LOG_LEVEL=warn
+# Its own bucket, locked in GOVERNANCE mode for one year: test scans must not
+# sit under ten-year COMPLIANCE locks in a developer's MinIO.
+export TUIJIN_S3_BUCKET="tuijin-e2e-$$" TUIJIN_S3_LOCK_MODE=GOVERNANCE TUIJIN_RETAIN_YEARS=1
 redis-cli -n 12 flushdb >/dev/null
 mkdir -p test-artifacts
 bin/tuijin migrate

@@ -13,7 +13,7 @@ const en: typeof zh = {
     changePassword: 'Change password', menu: 'Menu', sessionExpired: 'Your session has expired; please log in again',
   },
   menu: {
-    home: 'Home', projects: 'Key projects', units: 'Units', people: 'People', groups: 'Leading group & inspection', accounts: 'Users & roles',
+    home: 'Home', projects: 'Key projects', pipeline: 'Pipeline', letters: 'Letters', units: 'Units', people: 'People', groups: 'Leading group & inspection', accounts: 'Users & roles',
     settings: 'Settings', audit: 'Audit trail',
   },
   roles: {
@@ -91,6 +91,7 @@ const en: typeof zh = {
     badAmounts: 'Enter whole amounts separated by commas',
   },
   project: {
+    addToList: 'Put on the list', removeFromList: 'Take off the list', changePlan: 'Change year plan', removedOn: 'Removed {date}:', listDate: 'Date', reason: 'Reason', 
     title: 'Key projects', code: 'Code', name: 'Name', category: 'Category', level: 'Level', type: 'Type', status: 'Status',
     unit: 'Responsible unit', township: 'Township', content: 'Content and scale', total: 'Total investment (10k yuan)', invested: 'Invested to date (10k yuan)',
     yearPlan: 'Year plan (10k yuan)', start: 'Planned start', completion: 'Planned completion', location: 'Location (lat, lng)', tags: 'Tags',
@@ -116,6 +117,18 @@ const en: typeof zh = {
     cell: 'Cell', problem: 'Problem', ready: 'Ready: {created} new, {updated} updated, {unchanged} unchanged, {procedures} procedure items.',
     confirm: 'Import', done: 'Imported: {created} new, {updated} updated, {unchanged} unchanged.', again: 'Import another file',
     action: 'Action', changes: 'Changes', actions: { create: 'New', update: 'Update', unchanged: 'Unchanged' }, line: 'Row',
+  },
+  letter: {
+    title: 'Responsibility and commitment letters', kinds: { responsibility: 'Responsibility letters', service: 'Service commitments' }, unit: 'Unit', name: 'Title',
+    signedOn: 'Signed on', items: 'Commitments', itemContent: 'What', due: 'By', projects: 'Projects', addItem: 'Add commitment',
+    add: 'Add', edit: 'Edit', scans: 'Signed scans', upload: 'Upload a scan (PDF, JPEG, PNG)', version: 'Version', sha: 'SHA-256',
+    size: 'Size', uploadedAt: 'Uploaded', retainUntil: 'Locked until', download: 'Download', noScan: 'No signed scan yet',
+    locked: 'Scans are kept in locked storage: nobody can delete or overwrite them while locked; a replacement is a new version, the old one kept. Downloads are checked against their hash.',
+  },
+  pipeline: {
+    title: 'Pipeline', stages: { idea: 'Idea', proposal: 'Proposal', preparation: 'Preparation', promoted: 'Promoted' }, add: 'Add candidate',
+    name: 'Name', owner: 'Owner unit', estimate: 'Estimated investment (10k yuan)', note: 'Note', promote: 'Promote to key project', moveTo: 'Move to',
+    promoted: 'Promoted to a key project', year: 'Key list year', planned: 'Year plan (10k yuan)',
   },
   audit: { title: 'Audit trail', at: 'Time', actor: 'By', action: 'Action', entity: 'Object', requestId: 'Request', changes: 'Changes' },
   errors: {

@@ -11,7 +11,7 @@ export default {
     changePassword: '修改密码', menu: '菜单', sessionExpired: '登录已过期，请重新登录',
   },
   menu: {
-    home: '首页', projects: '重点项目', units: '单位', people: '人员', groups: '领导小组与督导组', accounts: '用户与角色',
+    home: '首页', projects: '重点项目', pipeline: '谋划项目', letters: '责任书', units: '单位', people: '人员', groups: '领导小组与督导组', accounts: '用户与角色',
     settings: '参数设置', audit: '操作日志',
   },
   roles: {
@@ -94,6 +94,7 @@ export default {
     badAmounts: '请输入以逗号分隔的整数金额',
   },
   project: {
+    addToList: '列入清单', removeFromList: '移出清单', changePlan: '调整年度计划', removedOn: '{date} 移出：', listDate: '日期', reason: '原因', 
     title: '重点项目', code: '项目编码', name: '项目名称', category: '项目类别', level: '项目级别', type: '建设性质', status: '项目状态',
     unit: '责任单位', township: '所在乡镇', content: '建设内容及规模', total: '总投资（万元）', invested: '累计完成投资（万元）',
     yearPlan: '年度计划投资（万元）', start: '计划开工', completion: '计划竣工', location: '坐标（纬度, 经度）', tags: '标签',
@@ -119,6 +120,18 @@ export default {
     cell: '单元格', problem: '问题', ready: '预检通过：将新增 {created} 个项目，更新 {updated} 个，{unchanged} 个不变，手续 {procedures} 项。',
     confirm: '确认导入', done: '导入完成：新增 {created} 个，更新 {updated} 个，不变 {unchanged} 个。', again: '再导入一个文件',
     action: '处理', changes: '变更内容', actions: { create: '新增', update: '更新', unchanged: '不变' }, line: '行',
+  },
+  letter: {
+    title: '目标责任书与承诺书', kinds: { responsibility: '目标责任书', service: '服务保障承诺书' }, unit: '签约单位', name: '标题',
+    signedOn: '签订日期', items: '承诺事项', itemContent: '内容', due: '完成时限', projects: '涉及项目', addItem: '增加一项',
+    add: '新增', edit: '编辑', scans: '签字扫描件', upload: '上传扫描件（PDF、JPEG、PNG）', version: '版本', sha: 'SHA-256',
+    size: '大小', uploadedAt: '上传时间', retainUntil: '锁定至', download: '下载', noScan: '尚未上传签字扫描件',
+    locked: '扫描件存于锁定存储：在锁定期内任何人都不能删除或覆盖；替换时保存为新版本，旧版本保留。下载前校验哈希值。',
+  },
+  pipeline: {
+    title: '谋划项目', stages: { idea: '谋划', proposal: '建议', preparation: '前期', promoted: '已转入' }, add: '新增谋划项目',
+    name: '项目名称', owner: '牵头单位', estimate: '估算投资（万元）', note: '说明', promote: '转为重点项目', moveTo: '移至',
+    promoted: '已转为重点项目', year: '列入年度', planned: '年度计划投资（万元）',
   },
   audit: {
     title: '操作日志', at: '时间', actor: '操作人', action: '操作', entity: '对象', requestId: '请求编号', changes: '变更',

@@ -102,6 +102,7 @@ var expected = map[string]string{
 	"PUT /api/v1/candidates/:id":                               orgW,
 	"POST /api/v1/candidates/:id/promote":                      orgW,
 	"POST /api/v1/imports/key-list":                            orgW,
+	"GET /api/v1/imports/progress/:id":                         orgW,
 	"GET /api/v1/exports/key-list":                             "office leading_group municipal platform_admin inspector",
 	"GET /api/v1/exports/key-list-template":                    all,
 	"GET /api/v1/letters":                                      letterR,

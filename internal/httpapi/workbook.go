@@ -2,9 +2,12 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"mime"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/postgres"
@@ -47,10 +50,12 @@ func (s *Server) importKeyList(r *Req) (any, error) {
 			return nil, err
 		}
 	}
+	report := s.progressReporter(r)
 	var body bytes.Buffer
 	if _, err := body.ReadFrom(r.C.Request().Body); err != nil {
 		return nil, decodeError(err)
 	}
+	report("check", 0, 0)
 	cat, err := postgres.LoadCatalogue(r.Ctx, r.Tx)
 	if err != nil {
 		return nil, err
@@ -60,6 +65,7 @@ func (s *Server) importKeyList(r *Req) (any, error) {
 		return nil, err
 	}
 	if len(problems) > 0 {
+		report("failed", 0, len(wb.Rows))
 		e := errs.E(errs.Invalid, "workbook_invalid",
 			fmt.Sprintf("工作簿有%d处问题，未导入任何数据；请按单元格逐一修改后重新上传", len(problems)),
 			fmt.Sprintf("the workbook has %d problems; nothing was imported", len(problems)))
@@ -68,14 +74,66 @@ func (s *Server) importKeyList(r *Req) (any, error) {
 		}
 		return nil, e
 	}
-	rep, err := postgres.ImportKeyList(r.Ctx, r.Tx, year, on, wb, nil)
+	report("write", 0, len(wb.Rows))
+	rep, err := postgres.ImportKeyList(r.Ctx, r.Tx, year, on, wb, func(done, total int) { report("write", done, total) })
 	if err != nil {
+		report("failed", 0, len(wb.Rows))
 		return nil, err
 	}
 	if r.C.QueryParam("dry_run") == "true" {
 		r.RollbackOnly()
+		report("done", len(wb.Rows), len(wb.Rows))
+	} else {
+		r.AfterCommit(func(context.Context) { report("done", len(wb.Rows), len(wb.Rows)) })
 	}
 	return rep, nil
+}
+
+// ImportProgress is where a running import stands.
+type ImportProgress struct {
+	Phase string `json:"phase" enum:"check,write,done,failed"`
+	Done  int    `json:"done"`
+	Total int    `json:"total"`
+}
+
+func progressKey(account uuid.UUID, id string) string {
+	return "tuijin:import-progress:" + account.String() + ":" + id
+}
+
+// progressReporter records the import's phase under ?progress=<uuid> (chosen
+// by the console) for GET /imports/progress/:id; without it, a no-op.
+func (s *Server) progressReporter(r *Req) func(phase string, done, total int) {
+	id, err := uuid.Parse(r.C.QueryParam("progress"))
+	if err != nil {
+		return func(string, int, int) {}
+	}
+	key := progressKey(r.Session.AccountID, id.String())
+	return func(phase string, done, total int) {
+		ctx := context.WithoutCancel(r.Ctx)
+		pipe := s.Redis.TxPipeline()
+		pipe.HSet(ctx, key, "phase", phase, "done", done, "total", total)
+		pipe.Expire(ctx, key, 10*time.Minute)
+		if _, err := pipe.Exec(ctx); err != nil {
+			s.Log.WarnContext(ctx, "import progress", "error", err)
+		}
+	}
+}
+
+func (s *Server) importProgress(r *Req) (any, error) {
+	id, err := pathID(r.C, "id")
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.Redis.HGetAll(r.Ctx, progressKey(r.Session.AccountID, id.String())).Result()
+	if err != nil {
+		return nil, err
+	}
+	if len(m) == 0 {
+		return nil, errs.ErrNotFound
+	}
+	done, _ := atoi(m["done"])
+	total, _ := atoi(m["total"])
+	return ImportProgress{Phase: m["phase"], Done: done, Total: total}, nil
 }
 
 func (s *Server) exportKeyList(r *Req) (any, error) {

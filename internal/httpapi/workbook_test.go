@@ -7,8 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/tuijin/tuijin/internal/httpapi"
 	"github.com/tuijin/tuijin/internal/postgres"
 )
 
@@ -68,10 +70,19 @@ func TestImportRealisticWorkbook(t *testing.T) {
 	if projectCount(t) != before {
 		t.Fatal("a dry run wrote projects")
 	}
-	r = gs.doWith("POST", "/api/v1/imports/key-list?year=2030&on=2030-01-02", wb, xlsx)
+	progressID := uuid.NewString()
+	r = gs.doWith("POST", "/api/v1/imports/key-list?year=2030&on=2030-01-02&progress="+progressID, wb, xlsx)
 	r.decode(t, &rep)
 	if r.Status != 200 || rep.Created != 120 || projectCount(t) != before+120 {
 		t.Fatalf("import: %d %+v", r.Status, rep)
+	}
+	var prog httpapi.ImportProgress
+	gs.do("GET", "/api/v1/imports/progress/"+progressID, nil).decode(t, &prog)
+	if prog.Phase != "done" || prog.Done != 120 || prog.Total != 120 {
+		t.Fatalf("progress after the import: %+v", prog)
+	}
+	if r := login(t, "gs.leader").do("GET", "/api/v1/imports/progress/"+progressID, nil); r.Status != 403 {
+		t.Fatalf("another role reads the progress: %d", r.Status)
 	}
 	var entries []struct {
 		ProjectCode           string `json:"project_code"`

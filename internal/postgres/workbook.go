@@ -135,6 +135,10 @@ func ImportKeyList(ctx context.Context, tx bun.IDB, year int, on time.Time, wb w
 	if err != nil {
 		return rep, err
 	}
+	processed := len(created)
+	if progress != nil {
+		progress(processed, len(wb.Rows))
+	}
 	for i, row := range wb.Rows {
 		in := row.Project
 		out := ImportRow{Line: row.Line, Code: in.Code, Name: in.Name, Changes: []string{}}
@@ -194,8 +198,8 @@ func ImportKeyList(ctx context.Context, tx bun.IDB, year int, on time.Time, wb w
 			rep.Unchanged++
 		}
 		rep.Rows = append(rep.Rows, out)
-		if progress != nil && (i%50 == 0 || i == len(wb.Rows)-1) {
-			progress(i+1, len(wb.Rows))
+		if processed++; progress != nil && (processed%50 == 0 || i == len(wb.Rows)-1) {
+			progress(processed, len(wb.Rows))
 		}
 	}
 	for _, l := range wb.Ledger {

@@ -91,6 +91,7 @@ const en: typeof zh = {
     badAmounts: 'Enter whole amounts separated by commas',
   },
   project: {
+    carryOver: 'Carry over last year', carried: '{n} unfinished projects carried onto the {year} list', 
     addToList: 'Put on the list', removeFromList: 'Take off the list', changePlan: 'Change year plan', removedOn: 'Removed {date}:', listDate: 'Date', reason: 'Reason', 
     title: 'Key projects', code: 'Code', name: 'Name', category: 'Category', level: 'Level', type: 'Type', status: 'Status',
     unit: 'Responsible unit', township: 'Township', content: 'Content and scale', total: 'Total investment (10k yuan)', invested: 'Invested to date (10k yuan)',
@@ -112,6 +113,7 @@ const en: typeof zh = {
     cumulative: 'Cumulative (10k yuan)', sum: 'Total', planYear: 'Year', savePlan: 'Save plan', planMismatch: 'Months add up to {sum}; the year plan is {plan} (10k yuan)',
   },
   importer: {
+    phases: { check: 'Checking every cell…', write: 'Writing: {done} / {total}', done: 'Done: {total} rows', failed: 'Failed' },
     title: 'Import the yearly key list', step1: 'Choose file', step2: 'Check', step3: 'Import', year: 'Year', on: 'Task-force changes from', file: 'Excel file (.xlsx)',
     template: 'Download the template', check: 'Check', uploading: 'Uploading and checking…', problems: '{n} problems found; nothing was imported. Fix these cells and check again:',
     cell: 'Cell', problem: 'Problem', ready: 'Ready: {created} new, {updated} updated, {unchanged} unchanged, {procedures} procedure items.',

@@ -94,6 +94,7 @@ export default {
     badAmounts: '请输入以逗号分隔的整数金额',
   },
   project: {
+    carryOver: '结转上年续建项目', carried: '已将 {n} 个未竣工项目结转入 {year} 年度清单', 
     addToList: '列入清单', removeFromList: '移出清单', changePlan: '调整年度计划', removedOn: '{date} 移出：', listDate: '日期', reason: '原因', 
     title: '重点项目', code: '项目编码', name: '项目名称', category: '项目类别', level: '项目级别', type: '建设性质', status: '项目状态',
     unit: '责任单位', township: '所在乡镇', content: '建设内容及规模', total: '总投资（万元）', invested: '累计完成投资（万元）',
@@ -115,6 +116,7 @@ export default {
     cumulative: '累计（万元）', sum: '合计', planYear: '计划年度', savePlan: '保存计划', planMismatch: '各月合计 {sum} 万元，年度计划 {plan} 万元',
   },
   importer: {
+    phases: { check: '正在逐格检查…', write: '正在写入：{done} / {total}', done: '已完成 {total} 行', failed: '未通过' },
     title: '导入年度重点项目', step1: '选择文件', step2: '预检', step3: '导入', year: '年度', on: '专班调整生效日期', file: 'Excel 文件（.xlsx）',
     template: '下载导入模板', check: '预检', uploading: '正在上传并检查…', problems: '发现 {n} 处问题，未导入任何数据。请按单元格修改后重新预检：',
     cell: '单元格', problem: '问题', ready: '预检通过：将新增 {created} 个项目，更新 {updated} 个，{unchanged} 个不变，手续 {procedures} 项。',

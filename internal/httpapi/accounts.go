@@ -230,7 +230,12 @@ func (s *Server) listAudit(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	recs, next, err := postgres.ListAudit(r.Ctx, r.Tx, r.C.QueryParam("entity_type"), r.C.QueryParam("entity_id"), p)
+	return auditPage(r, r.C.QueryParam("entity_type"), r.C.QueryParam("entity_id"), p)
+}
+
+// auditPage is one page of the county's audit entries, optionally of one entity.
+func auditPage(r *Req, entityType, entityID string, p postgres.Page) (any, error) {
+	recs, next, err := postgres.ListAudit(r.Ctx, r.Tx, entityType, entityID, p)
 	if err != nil {
 		return nil, err
 	}

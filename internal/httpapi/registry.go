@@ -177,16 +177,7 @@ func (s *Server) projectHistory(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	recs, next, err := postgres.ListAudit(r.Ctx, r.Tx, "project", p.ID.String(), pg)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]AuditEntry, len(recs))
-	for i, a := range recs {
-		out[i] = AuditEntry{Seq: a.Seq, At: a.At, ActorID: a.ActorID, ActorName: a.ActorName, RequestID: a.RequestID,
-			Action: a.Action, EntityType: a.EntityType, EntityID: a.EntityID, Before: raw(a.Before), After: raw(a.After)}
-	}
-	return list(out, next), nil
+	return auditPage(r, "project", p.ID.String(), pg)
 }
 
 func (s *Server) taskForce(r *Req) (any, error) {

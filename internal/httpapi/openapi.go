@@ -36,8 +36,11 @@ func (s *Server) openAPI() ([]byte, error) {
 		var params []any
 		for _, m := range paramRE.FindAllStringSubmatch(r.Path, -1) {
 			sch := map[string]any{"type": "string", "format": "uuid"}
-			if m[1] == "year" {
+			switch m[1] {
+			case "year":
 				sch = map[string]any{"type": "integer", "minimum": 2000, "maximum": 2100}
+			case "week":
+				sch = map[string]any{"type": "string", "format": "date"}
 			}
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": sch})
 		}

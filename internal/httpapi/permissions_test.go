@@ -112,6 +112,16 @@ var expected = map[string]string{
 	"GET /api/v1/letters/:id/scans":                            letterR,
 	"POST /api/v1/letters/:id/scans":                           orgW,
 	"GET /api/v1/letters/:id/scans/:scanId":                    letterR,
+	"GET /api/v1/projects/:id/reports":                         all,
+	"GET /api/v1/projects/:id/reports/:week":                   all,
+	"PUT /api/v1/projects/:id/reports/:week":                   "task_force unit_user",
+	"POST /api/v1/projects/:id/reports/:week/submit":           "task_force unit_user",
+	"POST /api/v1/projects/:id/reports/:week/confirm":          "task_force unit_user",
+	"POST /api/v1/projects/:id/reports/:week/verify":           "office",
+	"POST /api/v1/projects/:id/reports/:week/return":           "office",
+	"POST /api/v1/projects/:id/reports/:week/override":         "office",
+	"GET /api/v1/projects/:id/reports/:week/revisions":         all,
+	"GET /api/v1/reports/grid":                                 "office leading_group municipal platform_admin inspector",
 }
 
 var paramRE = regexp.MustCompile(`:[A-Za-z]+`)
@@ -142,8 +152,11 @@ func TestPermissionMatrix(t *testing.T) {
 			continue
 		}
 		path := paramRE.ReplaceAllStringFunc(r.Path, func(p string) string {
-			if p == ":year" {
+			switch p {
+			case ":year":
 				return "2099"
+			case ":week":
+				return "2026-03-02"
 			}
 			return uuid.NewString()
 		})

@@ -45,6 +45,8 @@ var (
 	accountsRW   = []authz.Role{authz.Office, authz.PlatformAdmin}
 	deskRead     = []authz.Role{authz.Office, authz.LeadingGroup, authz.Municipal, authz.PlatformAdmin, authz.Inspector}
 	letterRead   = []authz.Role{authz.Office, authz.LeadingGroup, authz.Municipal, authz.PlatformAdmin, authz.Inspector, authz.UnitUser}
+	fieldWrite   = []authz.Role{authz.TaskForce, authz.UnitUser}
+	officeOnly   = []authz.Role{authz.Office}
 	auditRead    = []authz.Role{authz.Office, authz.LeadingGroup, authz.Municipal, authz.PlatformAdmin}
 	anonymous    = []authz.Role{authz.Anonymous}
 	pageParams   = []Param{{"limit", "每页条数 page size (1-200, default 50)", "integer"}, {"after", "上一页返回的 next_cursor", "string"}}
@@ -145,6 +147,17 @@ func (s *Server) routeTable() []*Route {
 		{Method: http.MethodGet, Path: v1 + "/letters/:id/scans", Summary: "Every stored version of the signed scan", Tag: "letters", Roles: letterRead, County: true, Resp: []ScanInfo{}, Handler: s.listScans},
 		{Method: http.MethodPost, Path: v1 + "/letters/:id/scans", Summary: "Store a new version of the signed scan (PDF, JPEG, PNG; locked, hashed)", Tag: "letters", Roles: orgWrite, County: true, Status: http.StatusCreated, Upload: scanTypes, Resp: ScanInfo{}, Handler: s.uploadScan},
 		{Method: http.MethodGet, Path: v1 + "/letters/:id/scans/:scanId", Summary: "Download a scan version after checking its hash", Tag: "letters", Roles: letterRead, County: true, Download: scanTypes, Handler: s.downloadScan},
+
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/reports", Summary: "A project's weekly reports, newest week first", Tag: "reports", Roles: countyRead, County: true, Resp: []WeeklyReport{}, Handler: s.listReports},
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/reports/:week", Summary: "A project's report of a week (given by its Monday)", Tag: "reports", Roles: countyRead, County: true, Resp: WeeklyReport{}, Handler: s.getReport},
+		{Method: http.MethodPut, Path: v1 + "/projects/:id/reports/:week", Summary: "Save the week's draft (the project's helper)", Tag: "reports", Roles: fieldWrite, County: true, Body: ReportInput{}, Resp: WeeklyReport{}, Handler: s.draftReport},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/submit", Summary: "Submit the draft; the rules decide substantive progress; late after the deadline (the helper)", Tag: "reports", Roles: fieldWrite, County: true, Resp: WeeklyReport{}, Handler: s.submitReport},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/confirm", Summary: "Confirm the submitted report (the responsible person)", Tag: "reports", Roles: fieldWrite, County: true, Resp: WeeklyReport{}, Handler: s.confirmReport},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/verify", Summary: "Verify a confirmed report (office); keeps a revision", Tag: "reports", Roles: officeOnly, County: true, Resp: WeeklyReport{}, Handler: s.reviewReport("verify")},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/return", Summary: "Return a report with a comment (office)", Tag: "reports", Roles: officeOnly, County: true, Body: ReviewInput{}, Resp: WeeklyReport{}, Handler: s.reviewReport("return")},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/override", Summary: "Decide substantive progress with a reason (office, audited)", Tag: "reports", Roles: officeOnly, County: true, Body: OverrideInput{}, Resp: WeeklyReport{}, Handler: s.overrideReport},
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/reports/:week/revisions", Summary: "The verified revisions of a report", Tag: "reports", Roles: countyRead, County: true, Resp: []ReportRevision{}, Handler: s.reportRevisions},
+		{Method: http.MethodGet, Path: v1 + "/reports/grid", Summary: "Projects × weeks: on time, late, missing, substantive progress", Tag: "reports", Roles: deskRead, County: true, Query: []Param{{"from", "起始周（星期一）", "date"}, {"weeks", "周数 1-26", "integer"}}, Resp: ReportGrid{}, Handler: s.reportGrid},
 
 		{Method: http.MethodGet, Path: v1 + "/audit", Summary: "The county's audit trail, newest first", Tag: "audit", Roles: auditRead, County: true, Query: append([]Param{{"entity_type", "对象类型", "string"}, {"entity_id", "对象编号", "string"}}, pageParams...), Resp: List[AuditEntry]{}, Handler: s.listAudit},
 	}

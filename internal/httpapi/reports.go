@@ -1,0 +1,342 @@
+package httpapi
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/internal/project"
+	"github.com/tuijin/tuijin/internal/report"
+)
+
+// WeeklyReport is a project's report of a week with its review state.
+type WeeklyReport struct {
+	ProjectID        uuid.UUID  `json:"project_id"`
+	Week             string     `json:"week" format:"date"`
+	Status           string     `json:"status" enum:"draft,submitted,confirmed,verified,returned"`
+	Revision         int        `json:"revision"`
+	ImageProgress    string     `json:"image_progress"`
+	ImagePercent     int        `json:"image_percent"`
+	NodesReached     []string   `json:"nodes_reached"`
+	InvestmentYuan   int64      `json:"investment_yuan"`
+	Workers          int        `json:"workers"`
+	Machines         int        `json:"machines"`
+	Problems         string     `json:"problems"`
+	RuleProgress     *bool      `json:"rule_progress"`
+	RuleReasons      []string   `json:"rule_reasons"`
+	OverrideProgress *bool      `json:"override_progress"`
+	OverrideReason   string     `json:"override_reason"`
+	Progress         *bool      `json:"progress"`
+	Late             bool       `json:"late"`
+	Deadline         time.Time  `json:"deadline"`
+	SubmittedAt      *time.Time `json:"submitted_at"`
+	ConfirmedAt      *time.Time `json:"confirmed_at"`
+	VerifiedAt       *time.Time `json:"verified_at"`
+	ReturnComment    string     `json:"return_comment"`
+	Version          int        `json:"version"`
+}
+
+// ReportInput is the helper's draft of a week.
+type ReportInput struct {
+	ImageProgress  string   `json:"image_progress"`
+	ImagePercent   int      `json:"image_percent"`
+	NodesReached   []string `json:"nodes_reached,omitempty"`
+	InvestmentYuan int64    `json:"investment_yuan"`
+	Workers        int      `json:"workers,omitempty"`
+	Machines       int      `json:"machines,omitempty"`
+	Problems       string   `json:"problems,omitempty"`
+}
+
+// ReviewInput carries the office's comment when returning a report.
+type ReviewInput struct {
+	Comment string `json:"comment,omitempty"`
+}
+
+// OverrideInput is the office's own decision on substantive progress.
+type OverrideInput struct {
+	Progress bool   `json:"progress"`
+	Reason   string `json:"reason"`
+}
+
+// ReportRevision is a verified state of a report.
+type ReportRevision struct {
+	Revision  int       `json:"revision"`
+	CreatedAt time.Time `json:"created_at"`
+	Snapshot  any       `json:"snapshot"`
+}
+
+// GridRow is one project's weeks in the reporting grid.
+type GridRow struct {
+	ProjectID   uuid.UUID  `json:"project_id"`
+	ProjectCode string     `json:"project_code"`
+	ProjectName string     `json:"project_name"`
+	Cells       []GridCell `json:"cells"`
+}
+
+// GridCell is one week of a project: on_time, late, missing, draft or pending.
+type GridCell struct {
+	Week     string `json:"week" format:"date"`
+	State    string `json:"state" enum:"on_time,late,missing,draft,pending"`
+	Status   string `json:"status"`
+	Progress *bool  `json:"progress"`
+}
+
+// ReportGrid is projects × weeks.
+type ReportGrid struct {
+	Weeks []string  `json:"weeks"`
+	Rows  []GridRow `json:"rows"`
+}
+
+func (s *Server) toReportAPI(r *Req, x postgres.Report) (WeeklyReport, error) {
+	rules, err := postgres.SettingsOn(r.Ctx, r.Tx, x.WeekStart)
+	if err != nil {
+		return WeeklyReport{}, err
+	}
+	nodes := x.NodesReached
+	if nodes == nil {
+		nodes = []string{}
+	}
+	reasons := x.RuleReasons
+	if reasons == nil {
+		reasons = []string{}
+	}
+	return WeeklyReport{ProjectID: x.ProjectID, Week: x.WeekStart.Format(time.DateOnly), Status: x.Status, Revision: x.Revision,
+		ImageProgress: x.ImageProgress, ImagePercent: x.ImagePercent, NodesReached: nodes, InvestmentYuan: x.InvestmentYuan,
+		Workers: x.Workers, Machines: x.Machines, Problems: x.Problems, RuleProgress: x.RuleProgress, RuleReasons: reasons,
+		OverrideProgress: x.OverrideProgress, OverrideReason: x.OverrideReason, Progress: x.Progress(), Late: x.Late,
+		Deadline: report.Deadline(x.WeekStart, rules.Values), SubmittedAt: x.SubmittedAt, ConfirmedAt: x.ConfirmedAt,
+		VerifiedAt: x.VerifiedAt, ReturnComment: x.ReturnComment, Version: x.Version}, nil
+}
+
+func pathWeek(r *Req) (time.Time, error) {
+	w, err := report.ParseWeek(r.C.Param("week"))
+	if err != nil {
+		return time.Time{}, errs.ErrNotFound
+	}
+	return w, nil
+}
+
+// holdsSeat requires the caller to hold a task-force seat of the project in
+// the report's week (on the week's last day, or today if earlier).
+func (s *Server) holdsSeat(r *Req, p project.Project, role project.Role, week time.Time) error {
+	day := week.AddDate(0, 0, 6)
+	if t := s.today(); t.Before(day) {
+		day = t
+	}
+	if r.Session.PersonID != nil {
+		as, err := postgres.TaskForceOn(r.Ctx, r.Tx, p.ID, day)
+		if err != nil {
+			return err
+		}
+		for _, a := range as {
+			if a.Role == role && a.PersonID == *r.Session.PersonID {
+				return nil
+			}
+		}
+	}
+	return errs.E(errs.Forbidden, "not_your_seat", "只有本项目的"+project.RoleNames[role]+"可以进行此操作",
+		"only this project's "+string(role)+" may do this")
+}
+
+func (s *Server) reportTarget(r *Req) (project.Project, time.Time, error) {
+	p, err := s.visibleProject(r)
+	if err != nil {
+		return p, time.Time{}, err
+	}
+	w, err := pathWeek(r)
+	if err == nil && w.After(report.WeekStart(s.Now())) {
+		err = errs.E(errs.Invalid, "report_future_week", "不能填报尚未开始的周", "a week that has not begun cannot be reported")
+	}
+	return p, w, err
+}
+
+func (s *Server) listReports(r *Req) (any, error) {
+	p, err := s.visibleProject(r)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := postgres.ListReports(r.Ctx, r.Tx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]WeeklyReport, 0, len(rs))
+	for _, x := range rs {
+		w, err := s.toReportAPI(r, x)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+func (s *Server) getReport(r *Req) (any, error) {
+	p, w, err := s.reportTarget(r)
+	if err != nil {
+		return nil, err
+	}
+	x, err := postgres.GetReport(r.Ctx, r.Tx, p.ID, w)
+	if err != nil {
+		return nil, err
+	}
+	return s.toReportAPI(r, x)
+}
+
+func (s *Server) draftReport(r *Req) (any, error) {
+	p, w, err := s.reportTarget(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.holdsSeat(r, p, project.RoleHelper, w); err != nil {
+		return nil, err
+	}
+	var in ReportInput
+	if err := bindJSON(r.C, &in); err != nil {
+		return nil, err
+	}
+	c := report.Content{ImageProgress: in.ImageProgress, ImagePercent: in.ImagePercent, InvestmentYuan: in.InvestmentYuan,
+		Workers: in.Workers, Machines: in.Machines, Problems: in.Problems}
+	for _, n := range in.NodesReached {
+		c.NodesReached = append(c.NodesReached, project.Node(n))
+	}
+	x, err := postgres.SaveDraft(r.Ctx, r.Tx, p.ID, w, c, r.Session.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	return s.toReportAPI(r, x)
+}
+
+func (s *Server) submitReport(r *Req) (any, error) {
+	p, w, err := s.reportTarget(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.holdsSeat(r, p, project.RoleHelper, w); err != nil {
+		return nil, err
+	}
+	x, err := postgres.Submit(r.Ctx, r.Tx, p.ID, w, r.Session.AccountID, s.Now())
+	if err != nil {
+		return nil, err
+	}
+	return s.toReportAPI(r, x)
+}
+
+func (s *Server) confirmReport(r *Req) (any, error) {
+	p, w, err := s.reportTarget(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.holdsSeat(r, p, project.RoleResponsible, w); err != nil {
+		return nil, err
+	}
+	x, err := postgres.Transition(r.Ctx, r.Tx, p.ID, w, "confirm", r.Session.AccountID, "", s.Now())
+	if err != nil {
+		return nil, err
+	}
+	return s.toReportAPI(r, x)
+}
+
+func (s *Server) reviewReport(action string) func(*Req) (any, error) {
+	return func(r *Req) (any, error) {
+		p, w, err := s.reportTarget(r)
+		if err != nil {
+			return nil, err
+		}
+		var in ReviewInput
+		if action == "return" {
+			if err := bindJSON(r.C, &in); err != nil {
+				return nil, err
+			}
+		}
+		x, err := postgres.Transition(r.Ctx, r.Tx, p.ID, w, action, r.Session.AccountID, in.Comment, s.Now())
+		if err != nil {
+			return nil, err
+		}
+		return s.toReportAPI(r, x)
+	}
+}
+
+func (s *Server) overrideReport(r *Req) (any, error) {
+	p, w, err := s.reportTarget(r)
+	if err != nil {
+		return nil, err
+	}
+	var in OverrideInput
+	if err := bindJSON(r.C, &in); err != nil {
+		return nil, err
+	}
+	x, err := postgres.Override(r.Ctx, r.Tx, p.ID, w, in.Progress, in.Reason, r.Session.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	return s.toReportAPI(r, x)
+}
+
+func (s *Server) reportRevisions(r *Req) (any, error) {
+	p, w, err := s.reportTarget(r)
+	if err != nil {
+		return nil, err
+	}
+	x, err := postgres.GetReport(r.Ctx, r.Tx, p.ID, w)
+	if err != nil {
+		return nil, err
+	}
+	rvs, err := postgres.Revisions(r.Ctx, r.Tx, x.ID)
+	out := make([]ReportRevision, len(rvs))
+	for i, rv := range rvs {
+		out[i] = ReportRevision{Revision: rv.Revision, CreatedAt: rv.CreatedAt, Snapshot: rawJSON(rv.Snapshot)}
+	}
+	return out, err
+}
+
+// reportGrid answers projects × weeks (?from=<Monday>&weeks=N, default the
+// last 8 weeks up to this one).
+func (s *Server) reportGrid(r *Req) (any, error) {
+	n := 8
+	if q := r.C.QueryParam("weeks"); q != "" {
+		v, err := strconv.Atoi(q)
+		if err != nil || v < 1 || v > 26 {
+			var ve errs.Validation
+			ve.Add("weeks", "out_of_range", "周数须在1到26之间", "weeks must be 1 to 26")
+			return nil, ve.Err()
+		}
+		n = v
+	}
+	from := report.WeekStart(s.Now()).AddDate(0, 0, -7*(n-1))
+	if q := r.C.QueryParam("from"); q != "" {
+		w, err := report.ParseWeek(q)
+		if err != nil {
+			return nil, err
+		}
+		from = w
+	}
+	weeks := make([]time.Time, n)
+	out := ReportGrid{Weeks: make([]string, n), Rows: []GridRow{}}
+	for i := range weeks {
+		weeks[i] = from.AddDate(0, 0, 7*i)
+		out.Weeks[i] = weeks[i].Format(time.DateOnly)
+	}
+	sc, err := s.scope(r)
+	if err != nil {
+		return nil, err
+	}
+	projects, cells, err := postgres.Grid(r.Ctx, r.Tx, weeks, s.Now(), sc)
+	if err != nil {
+		return nil, err
+	}
+	rows := map[uuid.UUID]*GridRow{}
+	for _, p := range projects {
+		out.Rows = append(out.Rows, GridRow{ProjectID: p.ID, ProjectCode: p.Code, ProjectName: p.Name, Cells: []GridCell{}})
+	}
+	for i := range out.Rows {
+		rows[out.Rows[i].ProjectID] = &out.Rows[i]
+	}
+	for _, c := range cells {
+		row := rows[c.ProjectID]
+		row.Cells = append(row.Cells, GridCell{Week: c.Week.Format(time.DateOnly), State: c.State, Status: c.Status, Progress: c.Progress})
+	}
+	return out, nil
+}

@@ -1,0 +1,186 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/tuijin/tuijin/internal/auth"
+	"github.com/tuijin/tuijin/internal/authz"
+	"github.com/tuijin/tuijin/internal/httpapi"
+	"github.com/tuijin/tuijin/internal/settings"
+)
+
+// clock is an in-process server whose clock the test sets; sessions come
+// from the same database as the harness.
+type clock struct {
+	t   *testing.T
+	s   *httpapi.Server
+	now time.Time
+}
+
+func newClock(t *testing.T, now time.Time) *clock {
+	ropt, _ := redis.ParseURL(h.cfg.RedisURL)
+	rdb := redis.NewClient(ropt)
+	t.Cleanup(func() { rdb.Close() })
+	z, err := authz.New(authz.NewAdapter(h.env.App.Bun))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{t: t, now: now}
+	c.s, err = httpapi.New(httpapi.Deps{Config: h.cfg, DB: h.env.App, Redis: rdb, Authz: z, Hasher: auth.NewHasher(0),
+		Throttle: auth.NewThrottle(rdb, 100, 100, time.Minute), Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return c.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (c *clock) do(who *client, method, path string, body any) response {
+	c.t.Helper()
+	var raw []byte
+	if body != nil {
+		raw, _ = json.Marshal(body)
+	}
+	req := httptest.NewRequest(method, path, bytes.NewReader(raw))
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Authorization", "Bearer "+who.token)
+	w := httptest.NewRecorder()
+	c.s.Handler().ServeHTTP(w, req)
+	r := response{Status: w.Code, Body: w.Body.Bytes(), Header: w.Header()}
+	vreq, _ := http.NewRequest(method, h.base+path, nil)
+	validate(c.t, vreq, r)
+	return r
+}
+
+func shanghai(s string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, settings.Shanghai)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func projectByCode(t *testing.T, c *client, code string) httpapi.Project {
+	var l httpapi.List[httpapi.Project]
+	c.do("GET", "/api/v1/projects?q="+code, nil).decode(t, &l)
+	if len(l.Items) != 1 {
+		t.Fatalf("project %s: %d found", code, len(l.Items))
+	}
+	return l.Items[0]
+}
+
+// TestWeeklyReportFlow: the helper drafts and submits, the responsible person
+// confirms, the office verifies (a revision is kept); the rules decide
+// substantive progress; late and missing weeks; the office's override.
+func TestWeeklyReportFlow(t *testing.T) {
+	office, helper, responsible, assistant := login(t, "gs.office"), login(t, "gs.helper"), login(t, "gs.unit"), login(t, "gs.taskforce")
+	p := projectByCode(t, office, "GS2026-003") // 紫水街道: 罗军 responsible, 唐明 helper
+	base := "/api/v1/projects/" + p.ID.String() + "/reports/"
+	c := newClock(t, shanghai("2026-03-06 11:00")) // Friday before the 12:00 deadline
+	draft := map[string]any{"image_progress": "完成3栋楼外立面改造", "image_percent": 20, "investment_yuan": 150000, "workers": 45, "machines": 6}
+
+	if r := c.do(assistant, "PUT", base+"2026-03-02", draft); r.Status != 403 || r.code() != "not_your_seat" {
+		t.Fatalf("the assistant drafts: %d %s", r.Status, r.Body)
+	}
+	if r := c.do(helper, "PUT", base+"2026-03-09", draft); r.Status != 400 || r.code() != "report_future_week" {
+		t.Fatalf("a future week: %d %s", r.Status, r.Body)
+	}
+	if r := c.do(helper, "PUT", base+"2026-03-02", map[string]any{"image_progress": "", "image_percent": 120, "investment_yuan": 0}); r.Status != 400 {
+		t.Fatalf("bad draft: %d", r.Status)
+	}
+	if r := c.do(helper, "PUT", base+"2026-03-02", draft); r.Status != 200 {
+		t.Fatalf("draft: %d %s", r.Status, r.Body)
+	}
+	if r := c.do(responsible, "POST", base+"2026-03-02/submit", nil); r.Status != 403 {
+		t.Fatalf("the responsible person submits the helper's report: %d", r.Status)
+	}
+	var rep httpapi.WeeklyReport
+	r := c.do(helper, "POST", base+"2026-03-02/submit", nil)
+	r.decode(t, &rep)
+	if r.Status != 200 || rep.Late || rep.Progress == nil || !*rep.Progress || len(rep.RuleReasons) == 0 {
+		t.Fatalf("submit on time: %d %s", r.Status, r.Body)
+	}
+	if r := c.do(helper, "POST", base+"2026-03-02/verify", nil); r.Status != 403 {
+		t.Fatalf("the helper verifies: %d", r.Status)
+	}
+	if r := c.do(office, "POST", base+"2026-03-02/verify", nil); r.Status != 409 {
+		t.Fatalf("verify before confirmation: %d", r.Status)
+	}
+	if r := c.do(helper, "PUT", base+"2026-03-02", draft); r.Status != 409 || r.code() != "report_in_review" {
+		t.Fatalf("edit under review: %d %s", r.Status, r.Body)
+	}
+	c.do(responsible, "POST", base+"2026-03-02/confirm", nil)
+	r = c.do(office, "POST", base+"2026-03-02/verify", nil)
+	r.decode(t, &rep)
+	if r.Status != 200 || rep.Status != "verified" || rep.Revision != 1 {
+		t.Fatalf("verify: %d %s", r.Status, r.Body)
+	}
+
+	// The next week: submitted after Friday noon, with too little progress.
+	c.now = shanghai("2026-03-13 12:30")
+	small := map[string]any{"image_progress": "内部装修", "image_percent": 23, "investment_yuan": 50000}
+	c.do(helper, "PUT", base+"2026-03-09", small)
+	r = c.do(helper, "POST", base+"2026-03-09/submit", nil)
+	r.decode(t, &rep)
+	if !rep.Late || rep.Progress == nil || *rep.Progress {
+		t.Fatalf("late week without substantive progress: %s", r.Body)
+	}
+	if r := c.do(office, "POST", base+"2026-03-09/override", map[string]any{"progress": true}); r.Status != 400 {
+		t.Fatalf("override without a reason: %d", r.Status)
+	}
+	r = c.do(office, "POST", base+"2026-03-09/override", map[string]any{"progress": true, "reason": "督导组现场核实主体结构已封顶"})
+	r.decode(t, &rep)
+	if r.Status != 200 || !*rep.Progress || *rep.RuleProgress {
+		t.Fatalf("override: %d %s", r.Status, r.Body)
+	}
+	if r := c.do(office, "POST", base+"2026-03-09/return", map[string]any{}); r.Status != 400 {
+		t.Fatalf("return without a comment: %d", r.Status)
+	}
+	r = c.do(office, "POST", base+"2026-03-09/return", map[string]any{"comment": "照片不足3张"})
+	r.decode(t, &rep)
+	if rep.Status != "returned" || rep.ReturnComment != "照片不足3张" {
+		t.Fatalf("return: %s", r.Body)
+	}
+
+	// A verified report changed again is a new revision; the old one is kept.
+	c.do(helper, "PUT", base+"2026-03-02", map[string]any{"image_progress": "更正：完成4栋楼外立面改造", "image_percent": 22, "investment_yuan": 150000})
+	c.do(helper, "POST", base+"2026-03-02/submit", nil)
+	c.do(responsible, "POST", base+"2026-03-02/confirm", nil)
+	c.do(office, "POST", base+"2026-03-02/verify", nil)
+	var revs []httpapi.ReportRevision
+	c.do(office, "GET", base+"2026-03-02/revisions", nil).decode(t, &revs)
+	if len(revs) != 2 || revs[0].Revision != 2 || revs[1].Revision != 1 {
+		t.Fatalf("revisions: %+v", revs)
+	}
+
+	// The grid three weeks on: on time, late, missing (no progress).
+	c.now = shanghai("2026-03-20 13:00")
+	var grid httpapi.ReportGrid
+	c.do(office, "GET", "/api/v1/reports/grid?from=2026-03-02&weeks=3", nil).decode(t, &grid)
+	var row *httpapi.GridRow
+	for i := range grid.Rows {
+		if grid.Rows[i].ProjectID == p.ID {
+			row = &grid.Rows[i]
+		}
+	}
+	if row == nil || len(row.Cells) != 3 {
+		t.Fatalf("grid: %+v", grid)
+	}
+	if row.Cells[0].State != "on_time" || row.Cells[1].State != "late" || row.Cells[2].State != "missing" || *row.Cells[2].Progress {
+		t.Fatalf("grid row: %+v", row.Cells)
+	}
+
+	// Luoshan cannot read it.
+	if r := c.do(login(t, "ls.office"), "GET", base+"2026-03-02", nil); r.Status != 404 {
+		t.Fatalf("Luoshan reads a Guangshan report: %d", r.Status)
+	}
+}

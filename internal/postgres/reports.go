@@ -1,0 +1,330 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/tuijin/tuijin/internal/audit"
+	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/project"
+	"github.com/tuijin/tuijin/internal/report"
+	"github.com/tuijin/tuijin/internal/settings"
+)
+
+// Report is a project's weekly report as stored.
+type Report struct {
+	bun.BaseModel    `bun:"table:weekly_reports,alias:wr"`
+	ID               uuid.UUID  `bun:"id,pk,type:uuid" json:"id"`
+	CountyID         uuid.UUID  `bun:"county_id,type:uuid,nullzero,default:app_county()" json:"-"`
+	ProjectID        uuid.UUID  `bun:"project_id,type:uuid" json:"project_id"`
+	WeekStart        time.Time  `bun:"week_start,type:date" json:"week_start"`
+	Status           string     `bun:"status" json:"status"`
+	Revision         int        `bun:"revision" json:"revision"`
+	ImageProgress    string     `bun:"image_progress" json:"image_progress"`
+	ImagePercent     int        `bun:"image_percent" json:"image_percent"`
+	NodesReached     []string   `bun:"nodes_reached,array" json:"nodes_reached"`
+	InvestmentYuan   int64      `bun:"investment_yuan" json:"investment_yuan"`
+	Workers          int        `bun:"workers" json:"workers"`
+	Machines         int        `bun:"machines" json:"machines"`
+	Problems         string     `bun:"problems" json:"problems"`
+	RuleProgress     *bool      `bun:"rule_progress" json:"rule_progress"`
+	RuleReasons      []string   `bun:"rule_reasons,array" json:"rule_reasons"`
+	OverrideProgress *bool      `bun:"override_progress" json:"override_progress"`
+	OverrideReason   string     `bun:"override_reason" json:"override_reason"`
+	OverrideBy       *uuid.UUID `bun:"override_by,type:uuid" json:"override_by"`
+	Late             bool       `bun:"late" json:"late"`
+	DraftedBy        *uuid.UUID `bun:"drafted_by,type:uuid" json:"drafted_by"`
+	SubmittedAt      *time.Time `bun:"submitted_at" json:"submitted_at"`
+	SubmittedBy      *uuid.UUID `bun:"submitted_by,type:uuid" json:"submitted_by"`
+	ConfirmedAt      *time.Time `bun:"confirmed_at" json:"confirmed_at"`
+	ConfirmedBy      *uuid.UUID `bun:"confirmed_by,type:uuid" json:"confirmed_by"`
+	VerifiedAt       *time.Time `bun:"verified_at" json:"verified_at"`
+	VerifiedBy       *uuid.UUID `bun:"verified_by,type:uuid" json:"verified_by"`
+	ReturnComment    string     `bun:"return_comment" json:"return_comment"`
+	Version          int        `bun:"version" json:"version"`
+	UpdatedAt        time.Time  `bun:"updated_at,nullzero,default:now()" json:"updated_at"`
+}
+
+// Progress is the week's substantive progress: the office's override if
+// any, else the rules' determination; nil before submission.
+func (r Report) Progress() *bool {
+	if r.OverrideProgress != nil {
+		return r.OverrideProgress
+	}
+	return r.RuleProgress
+}
+
+// Revision is a verified state of a report.
+type Revision struct {
+	bun.BaseModel `bun:"table:weekly_report_revisions,alias:rv"`
+	ID            uuid.UUID       `bun:"id,pk,type:uuid"`
+	CountyID      uuid.UUID       `bun:"county_id,type:uuid,nullzero,default:app_county()"`
+	ReportID      uuid.UUID       `bun:"report_id,type:uuid"`
+	Revision      int             `bun:"revision"`
+	Snapshot      json.RawMessage `bun:"snapshot,type:jsonb"`
+	CreatedAt     time.Time       `bun:"created_at,nullzero,default:now()"`
+}
+
+var (
+	errReportInReview = errs.E(errs.Conflict, "report_in_review", "周报正在审核中，不能修改；如需修改请由重点项目办退回", "the report is under review; the office must return it before it can change")
+	errWrongState     = errs.E(errs.Conflict, "report_wrong_state", "周报当前状态不允许此操作", "the report's state does not allow this")
+)
+
+// GetReport returns a project's report of a week.
+func GetReport(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Time) (Report, error) {
+	var r Report
+	err := tx.NewSelect().Model(&r).Where("wr.project_id = ? AND wr.week_start = ?", projectID, week).Scan(ctx)
+	return r, mapErr(err)
+}
+
+// ListReports lists a project's reports, newest week first.
+func ListReports(ctx context.Context, tx bun.IDB, projectID uuid.UUID) ([]Report, error) {
+	out := []Report{}
+	return out, tx.NewSelect().Model(&out).Where("wr.project_id = ?", projectID).OrderExpr("wr.week_start DESC").Scan(ctx)
+}
+
+func (r *Report) apply(c report.Content) {
+	r.ImageProgress, r.ImagePercent, r.InvestmentYuan = c.ImageProgress, c.ImagePercent, c.InvestmentYuan
+	r.Workers, r.Machines, r.Problems = c.Workers, c.Machines, c.Problems
+	r.NodesReached = make([]string, len(c.NodesReached))
+	for i, n := range c.NodesReached {
+		r.NodesReached[i] = string(n)
+	}
+}
+
+func (r Report) content() report.Content {
+	c := report.Content{ImageProgress: r.ImageProgress, ImagePercent: r.ImagePercent, InvestmentYuan: r.InvestmentYuan,
+		Workers: r.Workers, Machines: r.Machines, Problems: r.Problems}
+	for _, n := range r.NodesReached {
+		c.NodesReached = append(c.NodesReached, project.Node(n))
+	}
+	return c
+}
+
+func saveReport(ctx context.Context, tx bun.IDB, r *Report, before *Report, action string) error {
+	if before == nil {
+		r.ID, r.Version = uuid.New(), 1
+		if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
+			return mapErr(err)
+		}
+	} else {
+		res, err := tx.NewUpdate().Model(r).ExcludeColumn("id", "county_id", "project_id", "week_start", "version", "updated_at").
+			Set("version = version + 1").Set("updated_at = now()").Where("wr.id = ? AND wr.version = ?", r.ID, before.Version).Exec(ctx)
+		if err != nil {
+			return mapErr(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.ErrVersionConflict
+		}
+		r.Version = before.Version + 1
+	}
+	var b any
+	if before != nil {
+		b = before
+	}
+	return Audit(ctx, tx, audit.Entry{Action: "report." + action, EntityType: "project", EntityID: r.ProjectID.String(), Before: b, After: r})
+}
+
+// SaveDraft writes the helper's draft. A verified report changed again
+// becomes a draft of the next revision; a report under review cannot change.
+func SaveDraft(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Time, c report.Content, by uuid.UUID) (Report, error) {
+	if err := c.Validate(); err != nil {
+		return Report{}, err
+	}
+	cur, err := GetReport(ctx, tx, projectID, week)
+	var before *Report
+	switch {
+	case errs.KindOf(err) == errs.NotFound:
+		cur = Report{ProjectID: projectID, WeekStart: week, Status: string(report.Draft), Revision: 1}
+	case err != nil:
+		return Report{}, err
+	default:
+		b := cur
+		before = &b
+		switch report.Status(cur.Status) {
+		case report.Submitted, report.Confirmed:
+			return Report{}, errReportInReview
+		case report.Verified:
+			cur.Revision++
+			cur.RuleProgress, cur.RuleReasons, cur.SubmittedAt, cur.SubmittedBy = nil, []string{}, nil, nil
+			cur.ConfirmedAt, cur.ConfirmedBy, cur.VerifiedAt, cur.VerifiedBy = nil, nil, nil, nil
+		}
+	}
+	cur.apply(c)
+	cur.Status, cur.DraftedBy = string(report.Draft), &by
+	if cur.RuleReasons == nil {
+		cur.RuleReasons = []string{}
+	}
+	return cur, saveReport(ctx, tx, &cur, before, "draft")
+}
+
+// Submit sends a draft for confirmation: the rules decide substantive
+// progress (against the previous week's image progress) and a report after
+// the county's deadline is marked late.
+func Submit(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Time, by uuid.UUID, now time.Time) (Report, error) {
+	cur, err := GetReport(ctx, tx, projectID, week)
+	if err != nil {
+		return Report{}, err
+	}
+	if s := report.Status(cur.Status); s != report.Draft && s != report.Returned {
+		return Report{}, errWrongState
+	}
+	c := cur.content()
+	if err := c.Validate(); err != nil {
+		return Report{}, err
+	}
+	rules, err := SettingsOn(ctx, tx, week)
+	if err != nil {
+		return Report{}, err
+	}
+	var prev *int
+	var last Report
+	if err := tx.NewSelect().Model(&last).Where("wr.project_id = ? AND wr.week_start < ? AND wr.status <> 'draft'", projectID, week).
+		OrderExpr("wr.week_start DESC").Limit(1).Scan(ctx); err == nil {
+		prev = &last.ImagePercent
+	}
+	d := report.Determine(c, prev, rules.Values)
+	before := cur
+	t := now
+	cur.Status, cur.SubmittedAt, cur.SubmittedBy = string(report.Submitted), &t, &by
+	cur.RuleProgress, cur.RuleReasons = &d.Progress, append([]string{}, d.Reasons...)
+	if before.Status == string(report.Draft) && before.Revision == 1 {
+		// Timeliness is the first submission's: a resubmission after a
+		// return, or a correction of a verified report, keeps it.
+		cur.Late = now.After(report.Deadline(week, rules.Values))
+	}
+	cur.ReturnComment = ""
+	return cur, saveReport(ctx, tx, &cur, &before, "submit")
+}
+
+// Transition moves a report along the flow: confirm (by the responsible
+// person), verify (office; keeps a revision) or return (office, with a comment).
+func Transition(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Time, action string, by uuid.UUID, comment string, now time.Time) (Report, error) {
+	cur, err := GetReport(ctx, tx, projectID, week)
+	if err != nil {
+		return Report{}, err
+	}
+	before := cur
+	t := now
+	switch {
+	case action == "confirm" && cur.Status == string(report.Submitted):
+		cur.Status, cur.ConfirmedAt, cur.ConfirmedBy = string(report.Confirmed), &t, &by
+	case action == "verify" && cur.Status == string(report.Confirmed):
+		cur.Status, cur.VerifiedAt, cur.VerifiedBy = string(report.Verified), &t, &by
+	case action == "return" && (cur.Status == string(report.Submitted) || cur.Status == string(report.Confirmed)):
+		if comment == "" {
+			var v errs.Validation
+			v.Add("comment", "required", "退回须说明原因", "a return needs a comment")
+			return Report{}, v.Err()
+		}
+		cur.Status, cur.ReturnComment = string(report.Returned), comment
+	default:
+		return Report{}, errWrongState
+	}
+	if err := saveReport(ctx, tx, &cur, &before, action); err != nil {
+		return Report{}, err
+	}
+	if action == "verify" {
+		snap, _ := json.Marshal(cur)
+		rv := Revision{ID: uuid.New(), ReportID: cur.ID, Revision: cur.Revision, Snapshot: snap}
+		if _, err := tx.NewInsert().Model(&rv).Exec(ctx); err != nil {
+			return Report{}, mapErr(err)
+		}
+	}
+	return cur, nil
+}
+
+// Override sets the office's decision on substantive progress, with a reason (audited).
+func Override(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Time, progress bool, reason string, by uuid.UUID) (Report, error) {
+	if reason == "" {
+		var v errs.Validation
+		v.Add("reason", "required", "更改实质进度认定须说明理由", "an override needs a reason")
+		return Report{}, v.Err()
+	}
+	cur, err := GetReport(ctx, tx, projectID, week)
+	if err != nil {
+		return Report{}, err
+	}
+	if cur.Status == string(report.Draft) {
+		return Report{}, errWrongState
+	}
+	before := cur
+	cur.OverrideProgress, cur.OverrideReason, cur.OverrideBy = &progress, reason, &by
+	return cur, saveReport(ctx, tx, &cur, &before, "override")
+}
+
+// Revisions lists a report's verified states, newest first.
+func Revisions(ctx context.Context, tx bun.IDB, reportID uuid.UUID) ([]Revision, error) {
+	out := []Revision{}
+	return out, tx.NewSelect().Model(&out).Where("rv.report_id = ?", reportID).OrderExpr("rv.revision DESC").Scan(ctx)
+}
+
+// GridCell is one project's week in the reporting grid.
+type GridCell struct {
+	ProjectID uuid.UUID
+	Week      time.Time
+	State     string // on_time, late, missing, pending (not yet due), draft
+	Status    string
+	Progress  *bool
+}
+
+// Grid is the reporting grid of the projects on the key list of weeks'
+// year: for each project and week, on time / late / missing / pending, and
+// the substantive progress. A week past its deadline without a submitted
+// report is missing, which counts as no progress.
+func Grid(ctx context.Context, tx bun.IDB, weeks []time.Time, now time.Time, scope *Scope) ([]project.Project, []GridCell, error) {
+	if len(weeks) == 0 {
+		return nil, nil, nil
+	}
+	projects, _, err := ListProjects(ctx, tx, ProjectFilter{Year: weeks[0].Year(), Scope: scope, Today: settings.Today(now)}, Page{Limit: MaxPageSize})
+	if err != nil {
+		return nil, nil, err
+	}
+	var reports []Report
+	if err := tx.NewSelect().Model(&reports).Where("wr.week_start >= ? AND wr.week_start <= ?", weeks[0], weeks[len(weeks)-1]).Scan(ctx); err != nil {
+		return nil, nil, err
+	}
+	byKey := map[string]Report{}
+	for _, r := range reports {
+		byKey[r.ProjectID.String()+r.WeekStart.Format(time.DateOnly)] = r
+	}
+	var cells []GridCell
+	for _, w := range weeks {
+		rules, err := SettingsOn(ctx, tx, w)
+		if err != nil {
+			return nil, nil, err
+		}
+		due := report.Deadline(w, rules.Values)
+		for _, p := range projects {
+			c := GridCell{ProjectID: p.ID, Week: w}
+			r, ok := byKey[p.ID.String()+w.Format(time.DateOnly)]
+			submitted := ok && r.Status != string(report.Draft)
+			switch {
+			case submitted && r.Late:
+				c.State = "late"
+			case submitted:
+				c.State = "on_time"
+			case now.After(due):
+				c.State = "missing"
+				f := false
+				c.Progress = &f
+			case ok:
+				c.State = "draft"
+			default:
+				c.State = "pending"
+			}
+			if ok {
+				c.Status = r.Status
+				if submitted {
+					c.Progress = r.Progress()
+				}
+			}
+			cells = append(cells, c)
+		}
+	}
+	return projects, cells, nil
+}

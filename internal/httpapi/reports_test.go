@@ -61,6 +61,14 @@ func (c *clock) do(who *client, method, path string, body any) response {
 	return r
 }
 
+// week n of the current year (the demo seats start on 1 January of it):
+// its Monday as "YYYY-MM-DD", and an instant days after that Monday.
+func week(n int) string { return isoWeekMonday(time.Now().Year(), n).Format(time.DateOnly) }
+
+func at(n, days int, hhmm string) time.Time {
+	return shanghai(isoWeekMonday(time.Now().Year(), n).AddDate(0, 0, days).Format(time.DateOnly) + " " + hhmm)
+}
+
 func shanghai(s string) time.Time {
 	t, err := time.ParseInLocation("2006-01-02 15:04", s, settings.Shanghai)
 	if err != nil {
@@ -85,87 +93,87 @@ func TestWeeklyReportFlow(t *testing.T) {
 	office, helper, responsible, assistant := login(t, "gs.office"), login(t, "gs.helper"), login(t, "gs.unit"), login(t, "gs.taskforce")
 	p := projectByCode(t, office, "GS2026-003") // 紫水街道: 罗军 responsible, 唐明 helper
 	base := "/api/v1/projects/" + p.ID.String() + "/reports/"
-	c := newClock(t, shanghai("2026-03-06 11:00")) // Friday before the 12:00 deadline
+	c := newClock(t, at(10, 4, "11:00")) // Friday of week 10, before the 12:00 deadline
 	draft := map[string]any{"image_progress": "完成3栋楼外立面改造", "image_percent": 20, "investment_yuan": 150000, "workers": 45, "machines": 6}
 
-	if r := c.do(assistant, "PUT", base+"2026-03-02", draft); r.Status != 403 || r.code() != "not_your_seat" {
+	if r := c.do(assistant, "PUT", base+week(10), draft); r.Status != 403 || r.code() != "not_your_seat" {
 		t.Fatalf("the assistant drafts: %d %s", r.Status, r.Body)
 	}
-	if r := c.do(helper, "PUT", base+"2026-03-09", draft); r.Status != 400 || r.code() != "report_future_week" {
+	if r := c.do(helper, "PUT", base+week(11), draft); r.Status != 400 || r.code() != "report_future_week" {
 		t.Fatalf("a future week: %d %s", r.Status, r.Body)
 	}
-	if r := c.do(helper, "PUT", base+"2026-03-02", map[string]any{"image_progress": "", "image_percent": 120, "investment_yuan": 0}); r.Status != 400 {
+	if r := c.do(helper, "PUT", base+week(10), map[string]any{"image_progress": "", "image_percent": 120, "investment_yuan": 0}); r.Status != 400 {
 		t.Fatalf("bad draft: %d", r.Status)
 	}
-	if r := c.do(helper, "PUT", base+"2026-03-02", draft); r.Status != 200 {
+	if r := c.do(helper, "PUT", base+week(10), draft); r.Status != 200 {
 		t.Fatalf("draft: %d %s", r.Status, r.Body)
 	}
-	if r := c.do(responsible, "POST", base+"2026-03-02/submit", nil); r.Status != 403 {
+	if r := c.do(responsible, "POST", base+week(10)+"/submit", nil); r.Status != 403 {
 		t.Fatalf("the responsible person submits the helper's report: %d", r.Status)
 	}
 	var rep httpapi.WeeklyReport
-	r := c.do(helper, "POST", base+"2026-03-02/submit", nil)
+	r := c.do(helper, "POST", base+week(10)+"/submit", nil)
 	r.decode(t, &rep)
 	if r.Status != 200 || rep.Late || rep.Progress == nil || !*rep.Progress || len(rep.RuleReasons) == 0 {
 		t.Fatalf("submit on time: %d %s", r.Status, r.Body)
 	}
-	if r := c.do(helper, "POST", base+"2026-03-02/verify", nil); r.Status != 403 {
+	if r := c.do(helper, "POST", base+week(10)+"/verify", nil); r.Status != 403 {
 		t.Fatalf("the helper verifies: %d", r.Status)
 	}
-	if r := c.do(office, "POST", base+"2026-03-02/verify", nil); r.Status != 409 {
+	if r := c.do(office, "POST", base+week(10)+"/verify", nil); r.Status != 409 {
 		t.Fatalf("verify before confirmation: %d", r.Status)
 	}
-	if r := c.do(helper, "PUT", base+"2026-03-02", draft); r.Status != 409 || r.code() != "report_in_review" {
+	if r := c.do(helper, "PUT", base+week(10), draft); r.Status != 409 || r.code() != "report_in_review" {
 		t.Fatalf("edit under review: %d %s", r.Status, r.Body)
 	}
-	c.do(responsible, "POST", base+"2026-03-02/confirm", nil)
-	r = c.do(office, "POST", base+"2026-03-02/verify", nil)
+	c.do(responsible, "POST", base+week(10)+"/confirm", nil)
+	r = c.do(office, "POST", base+week(10)+"/verify", nil)
 	r.decode(t, &rep)
 	if r.Status != 200 || rep.Status != "verified" || rep.Revision != 1 {
 		t.Fatalf("verify: %d %s", r.Status, r.Body)
 	}
 
 	// The next week: submitted after Friday noon, with too little progress.
-	c.now = shanghai("2026-03-13 12:30")
+	c.now = at(11, 4, "12:30")
 	small := map[string]any{"image_progress": "内部装修", "image_percent": 23, "investment_yuan": 50000}
-	c.do(helper, "PUT", base+"2026-03-09", small)
-	r = c.do(helper, "POST", base+"2026-03-09/submit", nil)
+	c.do(helper, "PUT", base+week(11), small)
+	r = c.do(helper, "POST", base+week(11)+"/submit", nil)
 	r.decode(t, &rep)
 	if !rep.Late || rep.Progress == nil || *rep.Progress {
 		t.Fatalf("late week without substantive progress: %s", r.Body)
 	}
-	if r := c.do(office, "POST", base+"2026-03-09/override", map[string]any{"progress": true}); r.Status != 400 {
+	if r := c.do(office, "POST", base+week(11)+"/override", map[string]any{"progress": true}); r.Status != 400 {
 		t.Fatalf("override without a reason: %d", r.Status)
 	}
-	r = c.do(office, "POST", base+"2026-03-09/override", map[string]any{"progress": true, "reason": "督导组现场核实主体结构已封顶"})
+	r = c.do(office, "POST", base+week(11)+"/override", map[string]any{"progress": true, "reason": "督导组现场核实主体结构已封顶"})
 	r.decode(t, &rep)
 	if r.Status != 200 || !*rep.Progress || *rep.RuleProgress {
 		t.Fatalf("override: %d %s", r.Status, r.Body)
 	}
-	if r := c.do(office, "POST", base+"2026-03-09/return", map[string]any{}); r.Status != 400 {
+	if r := c.do(office, "POST", base+week(11)+"/return", map[string]any{}); r.Status != 400 {
 		t.Fatalf("return without a comment: %d", r.Status)
 	}
-	r = c.do(office, "POST", base+"2026-03-09/return", map[string]any{"comment": "照片不足3张"})
+	r = c.do(office, "POST", base+week(11)+"/return", map[string]any{"comment": "照片不足3张"})
 	r.decode(t, &rep)
 	if rep.Status != "returned" || rep.ReturnComment != "照片不足3张" {
 		t.Fatalf("return: %s", r.Body)
 	}
 
 	// A verified report changed again is a new revision; the old one is kept.
-	c.do(helper, "PUT", base+"2026-03-02", map[string]any{"image_progress": "更正：完成4栋楼外立面改造", "image_percent": 22, "investment_yuan": 150000})
-	c.do(helper, "POST", base+"2026-03-02/submit", nil)
-	c.do(responsible, "POST", base+"2026-03-02/confirm", nil)
-	c.do(office, "POST", base+"2026-03-02/verify", nil)
+	c.do(helper, "PUT", base+week(10), map[string]any{"image_progress": "更正：完成4栋楼外立面改造", "image_percent": 22, "investment_yuan": 150000})
+	c.do(helper, "POST", base+week(10)+"/submit", nil)
+	c.do(responsible, "POST", base+week(10)+"/confirm", nil)
+	c.do(office, "POST", base+week(10)+"/verify", nil)
 	var revs []httpapi.ReportRevision
-	c.do(office, "GET", base+"2026-03-02/revisions", nil).decode(t, &revs)
+	c.do(office, "GET", base+week(10)+"/revisions", nil).decode(t, &revs)
 	if len(revs) != 2 || revs[0].Revision != 2 || revs[1].Revision != 1 {
 		t.Fatalf("revisions: %+v", revs)
 	}
 
 	// The grid three weeks on: on time, late, missing (no progress).
-	c.now = shanghai("2026-03-20 13:00")
+	c.now = at(12, 4, "13:00")
 	var grid httpapi.ReportGrid
-	c.do(office, "GET", "/api/v1/reports/grid?from=2026-03-02&weeks=3", nil).decode(t, &grid)
+	c.do(office, "GET", "/api/v1/reports/grid?from="+week(10)+"&weeks=3", nil).decode(t, &grid)
 	var row *httpapi.GridRow
 	for i := range grid.Rows {
 		if grid.Rows[i].ProjectID == p.ID {
@@ -180,7 +188,56 @@ func TestWeeklyReportFlow(t *testing.T) {
 	}
 
 	// Luoshan cannot read it.
-	if r := c.do(login(t, "ls.office"), "GET", base+"2026-03-02", nil); r.Status != 404 {
+	if r := c.do(login(t, "ls.office"), "GET", base+week(10), nil); r.Status != 404 {
 		t.Fatalf("Luoshan reads a Guangshan report: %d", r.Status)
+	}
+}
+
+// TestSiteVisits (M2.2): a check-in near the site is verified, one 2 km
+// away is not; compliance counts verified visits (days for the helper)
+// against the county's minimums; only the project's task force checks in.
+func TestSiteVisits(t *testing.T) {
+	office, helper, chief := login(t, "gs.office"), login(t, "gs.helper"), login(t, "gs.taskforce")
+	p := projectByCode(t, office, "GS2026-003") // at 32.007, 114.902; 许晨 is its assistant, 唐明 its helper
+	path := "/api/v1/projects/" + p.ID.String() + "/visits"
+	c := newClock(t, at(16, 2, "10:00")) // Wednesday of week 16
+	var v httpapi.Visit
+	r := c.do(chief, "POST", path, map[string]any{"latitude": 32.0085, "longitude": 114.9030, "accuracy_m": 15})
+	r.decode(t, &v)
+	if r.Status != 201 || !v.Verified || v.Role != "assistant" || *v.DistanceM > 300 {
+		t.Fatalf("near the site: %d %s", r.Status, r.Body)
+	}
+	r = c.do(chief, "POST", path, map[string]any{"latitude": 32.0250, "longitude": 114.9020})
+	r.decode(t, &v)
+	if r.Status != 201 || v.Verified || *v.DistanceM < 1800 || v.Reason == "" {
+		t.Fatalf("2 km away: %d %s", r.Status, r.Body)
+	}
+	for _, t := range []time.Time{at(16, 0, "09:00"), at(16, 1, "09:00"), at(16, 1, "16:00"), at(16, 2, "09:00")} {
+		c.now = t
+		c.do(helper, "POST", path, map[string]any{"latitude": 32.0070, "longitude": 114.9020})
+	}
+	if r := c.do(office, "POST", path, map[string]any{"latitude": 32.0070, "longitude": 114.9020}); r.Status != 403 {
+		t.Fatalf("the office checks in: %d", r.Status)
+	}
+	if r := c.do(login(t, "gs.unit"), "POST", "/api/v1/projects/"+projectByCode(t, office, "GS2026-001").ID.String()+"/visits",
+		map[string]any{"latitude": 32.012, "longitude": 114.915}); r.Status != 404 && r.Status != 403 {
+		t.Fatalf("someone not on the task force checks in: %d", r.Status)
+	}
+	var rows []httpapi.ComplianceRow
+	c.do(office, "GET", "/api/v1/visits/compliance?week="+week(16), nil).decode(t, &rows)
+	got := map[string]httpapi.ComplianceRow{}
+	for _, x := range rows {
+		if x.ProjectID == p.ID {
+			got[x.Role] = x
+		}
+	}
+	if a := got["assistant"]; a.Done != 1 || a.Required != 2 || a.Met {
+		t.Errorf("assistant: %+v", a)
+	}
+	if h := got["helper"]; h.Done != 3 || h.Required != 5 || h.Met { // 4 visits on 3 days
+		t.Errorf("helper: %+v", h)
+	}
+	if ch := got["chief"]; ch.PersonName != "赵文斌" || ch.Done != 0 || ch.Met {
+		t.Errorf("chief: %+v", ch)
 	}
 }

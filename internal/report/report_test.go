@@ -53,3 +53,26 @@ func TestDetermine(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckVisit(t *testing.T) {
+	s := settings.Defaults() // 500 m
+	lat, lng := 32.010, 114.920
+	p := project.Project{Latitude: &lat, Longitude: &lng}
+	now := time.Date(2026, 3, 4, 10, 0, 0, 0, settings.Shanghai)
+	if c := CheckVisit(p, 32.012, 114.921, now, now, s); !c.Verified || *c.DistanceM > 300 {
+		t.Errorf("240 m away: %+v", c)
+	}
+	if c := CheckVisit(p, 32.028, 114.920, now, now, s); c.Verified || *c.DistanceM < 1900 || *c.DistanceM > 2100 {
+		t.Errorf("2 km away verified: %+v", c)
+	}
+	lastWeek := now.AddDate(0, 0, -7)
+	if c := CheckVisit(p, 32.010, 114.920, lastWeek, now, s); c.Verified {
+		t.Errorf("a past week back-filled: %+v", c)
+	}
+	if c := CheckVisit(project.Project{}, 32.01, 114.92, now, now, s); c.Verified {
+		t.Errorf("a project without coordinates: %+v", c)
+	}
+	if d := Distance(32.0, 114.9, 32.0, 114.9); d != 0 {
+		t.Errorf("distance to itself %f", d)
+	}
+}

@@ -132,6 +132,16 @@ const en: typeof zh = {
     name: 'Name', owner: 'Owner unit', estimate: 'Estimated investment (10k yuan)', note: 'Note', promote: 'Promote to key project', moveTo: 'Move to',
     promoted: 'Promoted to a key project', year: 'Key list year', planned: 'Year plan (10k yuan)',
   },
+  field: {
+    myProjects: 'My projects this week', week: 'Week of {week}', noProjects: 'You have no project this week.', report: 'Weekly report', checkIn: 'Check in',
+    locating: 'Locating…', noGeo: 'No location: allow the browser to use your location and try again', checkedIn: 'Visit recorded', notVerified: 'Not verified: {reason}',
+    verified: 'Visit verified ({d} m from the site)', reportTitle: '{name} · weekly report', status: 'Status', deadline: 'Due', late: 'Late',
+    imageProgress: 'Image progress this week', imagePercent: 'Overall image progress (%)', nodes: 'Nodes reached this week', investment: 'Invested this week (10k yuan)',
+    workers: 'Workers on site', machines: 'Machines', problems: 'Problems to solve', saveDraft: 'Save draft', submit: 'Submit',
+    confirm: 'Confirm (responsible person)', verify: 'Verify', returnIt: 'Return', returnComment: 'Reason for returning', progress: 'Substantive progress',
+    progressYes: 'Substantive progress', progressNo: 'No substantive progress', why: 'Because', returned: 'Returned: {comment}',
+    statuses: { none: 'Not started', draft: 'Draft', submitted: 'Submitted, awaiting the responsible person', confirmed: 'Confirmed, awaiting the office', verified: 'Verified', returned: 'Returned' },
+  },
   audit: { title: 'Audit trail', at: 'Time', actor: 'By', action: 'Action', entity: 'Object', requestId: 'Request', changes: 'Changes' },
   errors: {
     forbidden: 'Not allowed', forbiddenText: 'Your role cannot use this page.', notFound: 'Not found',

@@ -135,6 +135,16 @@ export default {
     name: '项目名称', owner: '牵头单位', estimate: '估算投资（万元）', note: '说明', promote: '转为重点项目', moveTo: '移至',
     promoted: '已转为重点项目', year: '列入年度', planned: '年度计划投资（万元）',
   },
+  field: {
+    myProjects: '本周我的项目', week: '本周（{week} 起）', noProjects: '您本周没有负责的项目。', report: '填报周报', checkIn: '到场打卡',
+    locating: '正在定位…', noGeo: '无法取得定位：请允许浏览器使用位置信息后重试', checkedIn: '已登记到场', notVerified: '未通过核验：{reason}',
+    verified: '到场已核验（距项目 {d} 米）', reportTitle: '{name} · 周报', status: '状态', deadline: '截止', late: '逾期提交',
+    imageProgress: '本周形象进度', imagePercent: '总体形象进度（%）', nodes: '本周达到的节点', investment: '本周完成投资（万元）',
+    workers: '在场人数', machines: '机械台数', problems: '需要协调解决的问题', saveDraft: '保存草稿', submit: '提交',
+    confirm: '确认（项目责任人）', verify: '核实', returnIt: '退回', returnComment: '退回原因', progress: '实质进度',
+    progressYes: '有实质进度', progressNo: '无实质进度', why: '判定依据', returned: '已退回：{comment}',
+    statuses: { none: '未填报', draft: '草稿', submitted: '已提交，待项目责任人确认', confirmed: '已确认，待重点项目办核实', verified: '已核实', returned: '已退回' },
+  },
   audit: {
     title: '操作日志', at: '时间', actor: '操作人', action: '操作', entity: '对象', requestId: '请求编号', changes: '变更',
   },

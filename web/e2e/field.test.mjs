@@ -1,0 +1,59 @@
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { launch, newPage, login, shot } from './helpers.mjs'
+
+let browser
+before(async () => { browser = await launch() })
+after(async () => { await browser?.close() })
+
+const phone = { width: 390, height: 844 }
+
+test('on a phone, the helper files this week’s report and checks in at the site; the responsible person confirms', async () => {
+  const page = await newPage(browser, phone)
+  await page.context().grantPermissions(['geolocation'])
+  await page.context().setGeolocation({ latitude: 32.0072, longitude: 114.9021, accuracy: 12 })
+  await login(page, 'gs.helper')
+  const row = page.locator('[data-test="my-project-GS2026-003"]')
+  await row.waitFor()
+  await row.locator('[data-test=check-in]').click()
+  await page.waitForFunction(() => {
+    const t = document.querySelector('[data-test=check-in-result]')?.textContent ?? ''
+    return t !== '' && !t.includes('定位')
+  })
+  assert.match(await row.locator('[data-test=check-in-result]').textContent(), /到场已核验/)
+  await row.locator('button:has-text("填报周报")').click()
+  await page.waitForSelector('[data-test=report-text]')
+  await page.fill('[data-test=report-text]', '3号楼外立面改造完成，4号楼搭设脚手架')
+  await page.fill('[data-test=report-percent] input', '35')
+  await page.fill('[data-test=report-investment]', '28.5')
+  await page.click('[data-test=report-submit]')
+  await page.waitForFunction(() => document.querySelector('[data-test=report-status]')?.textContent?.includes('已提交'))
+  assert.match(await page.textContent('[data-test=report-progress]'), /有实质进度/)
+  const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }))
+  assert.ok(scroll <= width, `report page is ${scroll}px wide`)
+  await shot(page, 'phone-weekly-report')
+  const url = page.url()
+  await page.context().close()
+
+  const unit = await newPage(browser, phone)
+  await login(unit, 'gs.unit')
+  await unit.goto(url)
+  await unit.click('[data-test=report-confirm]')
+  await unit.waitForFunction(() => document.querySelector('[data-test=report-status]')?.textContent?.includes('已确认'))
+  assert.deepEqual(unit.errors, [])
+  await unit.context().close()
+})
+
+test('a check-in 2 km from the site is recorded but not verified', async () => {
+  const page = await newPage(browser, phone)
+  await page.context().grantPermissions(['geolocation'])
+  await page.context().setGeolocation({ latitude: 32.0250, longitude: 114.9020, accuracy: 10 })
+  await login(page, 'gs.helper')
+  const row = page.locator('[data-test="my-project-GS2026-003"]')
+  await row.locator('[data-test=check-in]').click()
+  await row.locator('[data-test=check-in-result]').waitFor({ state: 'visible' })
+  await page.waitForFunction(() => !document.querySelector('[data-test=check-in-result]')?.textContent?.includes('定位'))
+  assert.match(await row.locator('[data-test=check-in-result]').textContent(), /未通过核验.*超出500米/)
+  await shot(page, 'phone-check-in-far')
+  await page.context().close()
+})

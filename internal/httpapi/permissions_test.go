@@ -125,6 +125,10 @@ var expected = map[string]string{
 	"POST /api/v1/projects/:id/visits":                         "task_force unit_user",
 	"GET /api/v1/projects/:id/visits":                          all,
 	"GET /api/v1/visits/compliance":                            all,
+	"GET /api/v1/problems":                                     all,
+	"GET /api/v1/problems/:id":                                 all,
+	"POST /api/v1/projects/:id/problems":                       "task_force unit_user office inspector",
+	"PUT /api/v1/problems/:id":                                 "office",
 }
 
 var paramRE = regexp.MustCompile(`:[A-Za-z]+`)

@@ -241,3 +241,50 @@ func TestSiteVisits(t *testing.T) {
 		t.Errorf("chief: %+v", ch)
 	}
 }
+
+// TestProblems (M2.3): raised from the field, taken to a level and assigned
+// with a deadline by the office; overdue by query until resolved.
+func TestProblems(t *testing.T) {
+	office, helper := login(t, "gs.office"), login(t, "gs.helper")
+	o := guangshanOrg(t, office)
+	p := projectByCode(t, office, "GS2026-003")
+	r := helper.do("POST", "/api/v1/projects/"+p.ID.String()+"/problems", map[string]any{"source": "report", "category": "power", "description": "施工临时用电容量不足，需增容至630kVA"})
+	var pb httpapi.Problem
+	r.decode(t, &pb)
+	if r.Status != 201 || pb.Status != "open" || pb.Level != "unit" || pb.RaisedBy == nil {
+		t.Fatalf("raise: %d %s", r.Status, r.Body)
+	}
+	if r := helper.do("PUT", "/api/v1/problems/"+pb.ID.String(), map[string]any{"level": "office", "status": "open", "version": pb.Version}); r.Status != 403 {
+		t.Fatalf("the helper handles a problem: %d", r.Status)
+	}
+	r = office.do("PUT", "/api/v1/problems/"+pb.ID.String(), map[string]any{"level": "weekly_meeting", "assigned_unit_id": o.units["县供电公司"],
+		"deadline": "2020-01-10", "status": "in_progress", "version": pb.Version})
+	r.decode(t, &pb)
+	if r.Status != 200 || !pb.Overdue || pb.Level != "weekly_meeting" {
+		t.Fatalf("assign: %d %s", r.Status, r.Body)
+	}
+	var overdue []httpapi.Problem
+	office.do("GET", "/api/v1/problems?overdue=true", nil).decode(t, &overdue)
+	found := false
+	for _, x := range overdue {
+		found = found || x.ID == pb.ID
+	}
+	if !found {
+		t.Fatal("the overdue problem is not listed")
+	}
+	if r := office.do("PUT", "/api/v1/problems/"+pb.ID.String(), map[string]any{"level": "weekly_meeting", "status": "resolved", "version": pb.Version}); r.Status != 400 {
+		t.Fatalf("resolved without a resolution: %d", r.Status)
+	}
+	r = office.do("PUT", "/api/v1/problems/"+pb.ID.String(), map[string]any{"level": "weekly_meeting", "assigned_unit_id": o.units["县供电公司"],
+		"deadline": "2020-01-10", "status": "resolved", "resolution": "供电公司已完成增容", "version": pb.Version})
+	r.decode(t, &pb)
+	if r.Status != 200 || pb.Overdue || pb.ResolvedAt == nil {
+		t.Fatalf("resolve: %d %s", r.Status, r.Body)
+	}
+	if r := login(t, "ls.office").do("GET", "/api/v1/problems/"+pb.ID.String(), nil); r.Status != 404 {
+		t.Fatalf("Luoshan reads a Guangshan problem: %d", r.Status)
+	}
+	if r := login(t, "gs.taskforce").do("GET", "/api/v1/problems/"+pb.ID.String(), nil); r.Status != 200 {
+		t.Fatalf("the project's assistant reads its problem: %d", r.Status)
+	}
+}

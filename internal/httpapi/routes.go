@@ -47,6 +47,7 @@ var (
 	letterRead   = []authz.Role{authz.Office, authz.LeadingGroup, authz.Municipal, authz.PlatformAdmin, authz.Inspector, authz.UnitUser}
 	fieldWrite   = []authz.Role{authz.TaskForce, authz.UnitUser}
 	officeOnly   = []authz.Role{authz.Office}
+	problemRaise = []authz.Role{authz.TaskForce, authz.UnitUser, authz.Office, authz.Inspector}
 	auditRead    = []authz.Role{authz.Office, authz.LeadingGroup, authz.Municipal, authz.PlatformAdmin}
 	anonymous    = []authz.Role{authz.Anonymous}
 	pageParams   = []Param{{"limit", "每页条数 page size (1-200, default 50)", "integer"}, {"after", "上一页返回的 next_cursor", "string"}}
@@ -160,6 +161,10 @@ func (s *Server) routeTable() []*Route {
 		{Method: http.MethodPost, Path: v1 + "/projects/:id/visits", Summary: "Check in at the site with the phone's location (a task-force member of the project)", Tag: "reports", Roles: fieldWrite, County: true, Status: http.StatusCreated, Body: VisitInput{}, Resp: Visit{}, Handler: s.recordVisit},
 		{Method: http.MethodGet, Path: v1 + "/projects/:id/visits", Summary: "A project's site visits of a week (default this week)", Tag: "reports", Roles: countyRead, County: true, Query: []Param{{"week", "周（星期一）", "date"}}, Resp: []Visit{}, Handler: s.listVisits},
 		{Method: http.MethodGet, Path: v1 + "/visits/compliance", Summary: "Each seat of each listed project: verified visits against the minimum (M2.2)", Tag: "reports", Roles: countyRead, County: true, Query: []Param{{"week", "周（星期一）", "date"}}, Resp: []ComplianceRow{}, Handler: s.visitCompliance},
+		{Method: http.MethodGet, Path: v1 + "/problems", Summary: "Problems (field roles: their projects'), most urgent first", Tag: "reports", Roles: countyRead, County: true, Query: []Param{{"project_id", "项目", "uuid"}, {"status", "open | in_progress | resolved | closed", "string"}, {"overdue", "true: 只看逾期", "string"}}, Resp: []Problem{}, Handler: s.listProblems},
+		{Method: http.MethodGet, Path: v1 + "/problems/:id", Summary: "Get a problem", Tag: "reports", Roles: countyRead, County: true, Resp: Problem{}, Handler: s.getProblem},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/problems", Summary: "Raise a problem of a project", Tag: "reports", Roles: problemRaise, County: true, Status: http.StatusCreated, Body: ProblemInput{}, Resp: Problem{}, Handler: s.raiseProblem},
+		{Method: http.MethodPut, Path: v1 + "/problems/:id", Summary: "Take a problem to a level, assign it with a deadline, resolve it (office)", Tag: "reports", Roles: officeOnly, County: true, Body: ProblemUpdate{}, Resp: Problem{}, Handler: s.handleProblem},
 		{Method: http.MethodGet, Path: v1 + "/reports/grid", Summary: "Projects × weeks: on time, late, missing, substantive progress", Tag: "reports", Roles: deskRead, County: true, Query: []Param{{"from", "起始周（星期一）", "date"}, {"weeks", "周数 1-26", "integer"}}, Resp: ReportGrid{}, Handler: s.reportGrid},
 
 		{Method: http.MethodGet, Path: v1 + "/audit", Summary: "The county's audit trail, newest first", Tag: "audit", Roles: auditRead, County: true, Query: append([]Param{{"entity_type", "对象类型", "string"}, {"entity_id", "对象编号", "string"}}, pageParams...), Resp: List[AuditEntry]{}, Handler: s.listAudit},

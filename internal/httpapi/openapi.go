@@ -203,6 +203,9 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 				if tag == "-" || !f.IsExported() {
 					continue
 				}
+				if f.Anonymous {
+					panic(fmt.Sprintf("openapi: %s embeds %s; JSON flattens it but the document would not: name the field", t, f.Type))
+				}
 				parts := strings.Split(tag, ",")
 				jname := parts[0]
 				if jname == "" {

@@ -122,6 +122,7 @@ var expected = map[string]string{
 	"POST /api/v1/projects/:id/reports/:week/override":         "office",
 	"GET /api/v1/projects/:id/reports/:week/revisions":         all,
 	"GET /api/v1/reports/grid":                                 "office leading_group municipal platform_admin inspector",
+	"GET /api/v1/reports":                                      "office leading_group municipal platform_admin inspector",
 	"POST /api/v1/projects/:id/visits":                         "task_force unit_user",
 	"GET /api/v1/projects/:id/visits":                          all,
 	"GET /api/v1/visits/compliance":                            all,

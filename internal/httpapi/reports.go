@@ -340,3 +340,40 @@ func (s *Server) reportGrid(r *Req) (any, error) {
 	}
 	return out, nil
 }
+
+// QueuedReport is a report waiting for review, with its project's name.
+type QueuedReport struct {
+	Report      WeeklyReport `json:"report"`
+	ProjectName string       `json:"project_name"`
+}
+
+func (s *Server) reportQueue(r *Req) (any, error) {
+	status := r.C.QueryParam("status")
+	if status == "" {
+		status = string(report.Confirmed)
+	}
+	switch report.Status(status) {
+	case report.Submitted, report.Confirmed, report.Returned, report.Draft, report.Verified:
+	default:
+		var v errs.Validation
+		v.Add("status", "invalid_status", "状态筛选无效", "unknown status filter")
+		return nil, v.Err()
+	}
+	sc, err := s.scope(r)
+	if err != nil {
+		return nil, err
+	}
+	items, err := postgres.ReportsByStatus(r.Ctx, r.Tx, status, sc, s.today())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]QueuedReport, 0, len(items))
+	for _, it := range items {
+		w, err := s.toReportAPI(r, it.Report)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, QueuedReport{Report: w, ProjectName: it.ProjectName})
+	}
+	return out, nil
+}

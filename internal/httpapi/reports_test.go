@@ -127,6 +127,15 @@ func TestWeeklyReportFlow(t *testing.T) {
 		t.Fatalf("edit under review: %d %s", r.Status, r.Body)
 	}
 	c.do(responsible, "POST", base+week(10)+"/confirm", nil)
+	var queue []httpapi.QueuedReport
+	c.do(office, "GET", "/api/v1/reports?status=confirmed", nil).decode(t, &queue)
+	inQueue := false
+	for _, q := range queue {
+		inQueue = inQueue || (q.Report.ProjectID == p.ID && q.Report.Week == week(10) && q.ProjectName == p.Name)
+	}
+	if !inQueue {
+		t.Fatal("the confirmed report is not in the office's queue")
+	}
 	r = c.do(office, "POST", base+week(10)+"/verify", nil)
 	r.decode(t, &rep)
 	if r.Status != 200 || rep.Status != "verified" || rep.Revision != 1 {

@@ -328,3 +328,44 @@ func Grid(ctx context.Context, tx bun.IDB, weeks []time.Time, now time.Time, sco
 	}
 	return projects, cells, nil
 }
+
+// QueueItem is a report waiting for someone, with its project's name.
+type QueueItem struct {
+	Report      Report
+	ProjectName string
+}
+
+// ReportsByStatus lists reports of a status (e.g. confirmed: the office's
+// review queue), oldest week first.
+func ReportsByStatus(ctx context.Context, tx bun.IDB, status string, scope *Scope, today time.Time) ([]QueueItem, error) {
+	var reports []Report
+	q := tx.NewSelect().Model(&reports).Join("JOIN projects p ON p.id = wr.project_id").
+		Where("wr.status = ?", status).OrderExpr("wr.week_start, p.name").Limit(500)
+	scope.apply(q, today)
+	if err := q.Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]QueueItem, len(reports))
+	if len(reports) == 0 {
+		return out, nil
+	}
+	ids := make([]uuid.UUID, len(reports))
+	for i, r := range reports {
+		ids[i] = r.ProjectID
+	}
+	var names []struct {
+		ID   uuid.UUID `bun:"id"`
+		Name string    `bun:"name"`
+	}
+	if err := tx.NewSelect().Table("projects").Column("id", "name").Where("id IN (?)", bun.List(ids)).Scan(ctx, &names); err != nil {
+		return nil, err
+	}
+	byID := map[uuid.UUID]string{}
+	for _, n := range names {
+		byID[n.ID] = n.Name
+	}
+	for i, r := range reports {
+		out[i] = QueueItem{Report: r, ProjectName: byID[r.ProjectID]}
+	}
+	return out, nil
+}

@@ -3,7 +3,7 @@
 export type Role = 'platform_admin' | 'municipal' | 'leading_group' | 'office' | 'inspector' | 'unit_user' | 'task_force'
 
 export interface MenuItem {
-  key: 'home' | 'projects' | 'pipeline' | 'letters' | 'units' | 'people' | 'groups' | 'accounts' | 'settings' | 'audit'
+  key: 'home' | 'projects' | 'reports' | 'pipeline' | 'letters' | 'units' | 'people' | 'groups' | 'accounts' | 'settings' | 'audit'
   path: string
   roles: Role[]
 }
@@ -14,6 +14,7 @@ const desk: Role[] = ['platform_admin', 'municipal', 'leading_group', 'office']
 export const MENU: MenuItem[] = [
   { key: 'home', path: '/', roles: everyone },
   { key: 'projects', path: '/projects', roles: everyone },
+  { key: 'reports', path: '/reports', roles: [...desk, 'inspector'] },
   { key: 'pipeline', path: '/pipeline', roles: desk },
   { key: 'letters', path: '/letters', roles: [...desk, 'inspector', 'unit_user'] },
   { key: 'units', path: '/units', roles: everyone },

@@ -21,6 +21,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'projects/import', name: 'project-import', component: () => import('./pages/ProjectImport.vue'), meta: { roles: ['office', 'platform_admin'] } },
       { path: 'projects/:id/report/:week', name: 'weekly-report', component: () => import('./pages/WeeklyReport.vue'), meta: { roles: rolesFor('projects') } },
       { path: 'projects/:id', name: 'project', component: () => import('./pages/ProjectDetail.vue'), meta: { roles: rolesFor('projects') } },
+      { path: 'reports', name: 'reports', component: () => import('./pages/Reports.vue'), meta: { roles: rolesFor('reports') } },
       { path: 'pipeline', name: 'pipeline', component: () => import('./pages/Pipeline.vue'), meta: { roles: rolesFor('pipeline') } },
       { path: 'letters', name: 'letters', component: () => import('./pages/Letters.vue'), meta: { roles: rolesFor('letters') } },
       { path: 'units', name: 'units', component: () => import('./pages/Units.vue'), meta: { roles: rolesFor('units') } },

@@ -13,7 +13,7 @@ const en: typeof zh = {
     changePassword: 'Change password', menu: 'Menu', sessionExpired: 'Your session has expired; please log in again',
   },
   menu: {
-    home: 'Home', projects: 'Key projects', pipeline: 'Pipeline', letters: 'Letters', units: 'Units', people: 'People', groups: 'Leading group & inspection', accounts: 'Users & roles',
+    home: 'Home', projects: 'Key projects', pipeline: 'Pipeline', reports: 'Reports', letters: 'Letters', units: 'Units', people: 'People', groups: 'Leading group & inspection', accounts: 'Users & roles',
     settings: 'Settings', audit: 'Audit trail',
   },
   roles: {
@@ -141,6 +141,15 @@ const en: typeof zh = {
     confirm: 'Confirm (responsible person)', verify: 'Verify', returnIt: 'Return', returnComment: 'Reason for returning', progress: 'Substantive progress',
     progressYes: 'Substantive progress', progressNo: 'No substantive progress', why: 'Because', returned: 'Returned: {comment}',
     statuses: { none: 'Not started', draft: 'Draft', submitted: 'Submitted, awaiting the responsible person', confirmed: 'Confirmed, awaiting the office', verified: 'Verified', returned: 'Returned' },
+  },
+  desk: {
+    title: 'Reports & supervision', grid: 'Reporting grid', queue: 'To verify', problems: 'Problems', compliance: 'Site presence', weeks: 'Weeks', from: 'From week',
+    states: { on_time: 'On time', late: 'Late', missing: 'Missing', draft: 'Draft', pending: 'Not due' }, progress: 'Progress', noProgress: 'No progress',
+    project: 'Project', week: 'Week', open: 'Open', overdueOnly: 'Overdue only', category: 'Category', level: 'Level', deadline: 'Deadline', status: 'Status',
+    handle: 'Handle', assigned: 'Assigned to', resolution: 'Resolution', role: 'Seat', holder: 'Holder', required: 'Required', done: 'Done', met: 'Met',
+    categories: { land: 'Land', funding: 'Funding', approvals: 'Approvals', power: 'Power', relocation: 'Relocation', other: 'Other' },
+    levels: { unit: 'Unit', office: 'Office', chief: 'Chief', weekly_meeting: 'Weekly meeting' },
+    problemStatuses: { open: 'Open', in_progress: 'In progress', resolved: 'Resolved', closed: 'Closed' }, overdue: 'Overdue',
   },
   audit: { title: 'Audit trail', at: 'Time', actor: 'By', action: 'Action', entity: 'Object', requestId: 'Request', changes: 'Changes' },
   errors: {

@@ -11,7 +11,7 @@ export default {
     changePassword: '修改密码', menu: '菜单', sessionExpired: '登录已过期，请重新登录',
   },
   menu: {
-    home: '首页', projects: '重点项目', pipeline: '谋划项目', letters: '责任书', units: '单位', people: '人员', groups: '领导小组与督导组', accounts: '用户与角色',
+    home: '首页', projects: '重点项目', pipeline: '谋划项目', reports: '周报与督导', letters: '责任书', units: '单位', people: '人员', groups: '领导小组与督导组', accounts: '用户与角色',
     settings: '参数设置', audit: '操作日志',
   },
   roles: {
@@ -144,6 +144,15 @@ export default {
     confirm: '确认（项目责任人）', verify: '核实', returnIt: '退回', returnComment: '退回原因', progress: '实质进度',
     progressYes: '有实质进度', progressNo: '无实质进度', why: '判定依据', returned: '已退回：{comment}',
     statuses: { none: '未填报', draft: '草稿', submitted: '已提交，待项目责任人确认', confirmed: '已确认，待重点项目办核实', verified: '已核实', returned: '已退回' },
+  },
+  desk: {
+    title: '周报与督导', grid: '填报情况', queue: '待核实', problems: '问题台账', compliance: '到场情况', weeks: '周数', from: '起始周',
+    states: { on_time: '按时', late: '逾期', missing: '未报', draft: '草稿', pending: '未到期' }, progress: '实质进度', noProgress: '无实质进度',
+    project: '项目', week: '周', open: '查看', overdueOnly: '只看逾期', category: '类别', level: '层级', deadline: '期限', status: '状态',
+    handle: '处理', assigned: '责任部门', resolution: '处理结果', role: '角色', holder: '人员', required: '要求', done: '完成', met: '达标',
+    categories: { land: '用地', funding: '资金', approvals: '审批', power: '电力', relocation: '征迁', other: '其他' },
+    levels: { unit: '责任单位', office: '重点项目办', chief: '项目长', weekly_meeting: '周例会' },
+    problemStatuses: { open: '待处理', in_progress: '处理中', resolved: '已解决', closed: '已关闭' }, overdue: '逾期',
   },
   audit: {
     title: '操作日志', at: '时间', actor: '操作人', action: '操作', entity: '对象', requestId: '请求编号', changes: '变更',

@@ -34,7 +34,9 @@ type Config struct {
 	S3Bucket    string `env:"TUIJIN_S3_BUCKET" default:"tuijin" doc:"bucket for photos and signed documents"`
 	S3UseTLS    bool   `env:"TUIJIN_S3_TLS" default:"false" doc:"use HTTPS for S3"`
 	S3LockMode  string `env:"TUIJIN_S3_LOCK_MODE" default:"COMPLIANCE" doc:"object lock mode of stored documents: COMPLIANCE (nobody can delete during retention) or GOVERNANCE"`
-	RetainYears int    `env:"TUIJIN_RETAIN_YEARS" default:"10" doc:"years a signed document stays locked"`
+	RetainYears int    `env:"TUIJIN_RETAIN_YEARS" default:"10" doc:"years a signed document or photo stays locked"`
+	URLSecret   string `env:"TUIJIN_URL_SECRET" default:"" secret:"true" doc:"key that signs short-lived photo URLs (the same on every replica; empty: a random one per process)"`
+	PhotoPixels int    `env:"TUIJIN_PHOTO_MAX_PIXELS" default:"40000000" doc:"largest photo accepted, in pixels (checked before decoding)"`
 
 	SessionIdle     time.Duration `env:"TUIJIN_SESSION_IDLE" default:"30m" doc:"a session ends after this long without a request"`
 	SessionAbsolute time.Duration `env:"TUIJIN_SESSION_ABSOLUTE" default:"12h" doc:"a session ends this long after login, whatever its use"`

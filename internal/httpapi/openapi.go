@@ -41,6 +41,8 @@ func (s *Server) openAPI() ([]byte, error) {
 				sch = map[string]any{"type": "integer", "minimum": 2000, "maximum": 2100}
 			case "week":
 				sch = map[string]any{"type": "string", "format": "date"}
+			case "variant":
+				sch = map[string]any{"type": "string", "enum": []string{"display", "thumb", "original"}}
 			}
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": sch})
 		}

@@ -130,6 +130,10 @@ var expected = map[string]string{
 	"GET /api/v1/problems/:id":                                 all,
 	"POST /api/v1/projects/:id/problems":                       "task_force unit_user office inspector",
 	"PUT /api/v1/problems/:id":                                 "office",
+	"POST /api/v1/projects/:id/photos":                         "task_force unit_user office inspector",
+	"GET /api/v1/projects/:id/photos":                          all,
+	"GET /api/v1/photos/duplicates":                            "office",
+	"GET /api/v1/photos/:id/:variant":                          all,
 }
 
 var paramRE = regexp.MustCompile(`:[A-Za-z]+`)
@@ -165,6 +169,8 @@ func TestPermissionMatrix(t *testing.T) {
 				return "2099"
 			case ":week":
 				return "2026-03-02"
+			case ":variant":
+				return "display"
 			}
 			return uuid.NewString()
 		})

@@ -10,6 +10,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -57,6 +58,7 @@ type Server struct {
 	routes   []*Route
 	spec     []byte
 	sessions sessionCache
+	urlKey   []byte
 }
 
 // SessionCookie is the console's session cookie.
@@ -71,7 +73,14 @@ func New(d Deps) (*Server, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s := &Server{Deps: d}
+	s := &Server{Deps: d, urlKey: []byte(d.Config.URLSecret)}
+	if len(s.urlKey) == 0 {
+		s.urlKey = make([]byte, 32)
+		_, _ = rand.Read(s.urlKey)
+		if d.Log != nil && d.DB != nil {
+			d.Log.Warn("TUIJIN_URL_SECRET is empty: photo URLs are signed with a per-process key and will not work across replicas")
+		}
+	}
 	e := echo.New()
 	e.Logger = d.Log
 	e.HTTPErrorHandler = s.handleError
@@ -380,7 +389,7 @@ func (s *Server) bodyLimitMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		req := c.Request()
 		limit := s.Config.BodyLimit
-		if strings.HasPrefix(req.URL.Path, "/api/v1/imports/") || strings.HasSuffix(req.URL.Path, "/scans") {
+		if strings.HasPrefix(req.URL.Path, "/api/v1/imports/") || strings.HasSuffix(req.URL.Path, "/scans") || strings.HasSuffix(req.URL.Path, "/photos") {
 			limit = s.Config.UploadLimit
 		}
 		if req.ContentLength > limit {

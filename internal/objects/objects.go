@@ -167,3 +167,17 @@ func Sniff(r io.Reader) (string, io.Reader, error) {
 	}
 	return "", br, nil
 }
+
+// Open streams the current version of key (derived files, which are made
+// from a verified original and carry no hash of their own).
+func (s *Store) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	obj, err := s.c.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
+	if err != nil {
+		return nil, ErrUnavailable.Wrap(err)
+	}
+	if _, err := obj.Stat(); err != nil {
+		obj.Close()
+		return nil, ErrUnavailable.Wrap(err)
+	}
+	return obj, nil
+}

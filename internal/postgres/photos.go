@@ -1,0 +1,72 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/tuijin/tuijin/internal/audit"
+)
+
+// Photo is a stored site photo.
+type Photo struct {
+	bun.BaseModel   `bun:"table:photos,alias:ph"`
+	ID              uuid.UUID  `bun:"id,pk,type:uuid"`
+	CountyID        uuid.UUID  `bun:"county_id,type:uuid,nullzero,default:app_county()"`
+	ProjectID       uuid.UUID  `bun:"project_id,type:uuid"`
+	WeekStart       time.Time  `bun:"week_start,type:date"`
+	SHA256          []byte     `bun:"sha256"`
+	SizeBytes       int64      `bun:"size_bytes"`
+	ContentType     string     `bun:"content_type"`
+	Width           int        `bun:"width"`
+	Height          int        `bun:"height"`
+	TakenAt         *time.Time `bun:"taken_at"`
+	GPSLat          *float64   `bun:"gps_lat,type:numeric"`
+	GPSLng          *float64   `bun:"gps_lng,type:numeric"`
+	OriginalKey     string     `bun:"original_key"`
+	OriginalVersion string     `bun:"original_version"`
+	DisplayKey      string     `bun:"display_key"`
+	ThumbKey        string     `bun:"thumb_key"`
+	FileName        string     `bun:"file_name"`
+	DuplicateOf     *uuid.UUID `bun:"duplicate_of,type:uuid"`
+	UploadedBy      *uuid.UUID `bun:"uploaded_by,type:uuid"`
+	UploadedAt      time.Time  `bun:"uploaded_at,nullzero,default:now()"`
+}
+
+// AddPhoto records a stored photo; the same bytes seen before in the county
+// make it a duplicate of their first appearance (flagged to the office).
+func AddPhoto(ctx context.Context, tx bun.IDB, p Photo) (Photo, error) {
+	var first []uuid.UUID
+	if err := tx.NewSelect().Model((*Photo)(nil)).Column("id").Where("sha256 = ?", p.SHA256).OrderExpr("uploaded_at").Limit(1).Scan(ctx, &first); err != nil {
+		return Photo{}, err
+	}
+	if len(first) == 1 {
+		p.DuplicateOf = &first[0]
+	}
+	p.ID = uuid.New()
+	if _, err := tx.NewInsert().Model(&p).Exec(ctx); err != nil {
+		return Photo{}, mapErr(err)
+	}
+	return p, Audit(ctx, tx, audit.Entry{Action: "photo.add", EntityType: "project", EntityID: p.ProjectID.String(),
+		After: map[string]any{"photo": p.ID, "week": p.WeekStart.Format(time.DateOnly), "sha256": p.SHA256, "duplicate_of": p.DuplicateOf}})
+}
+
+// ListPhotos lists a project's photos of a week.
+func ListPhotos(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Time) ([]Photo, error) {
+	out := []Photo{}
+	return out, tx.NewSelect().Model(&out).Where("ph.project_id = ? AND ph.week_start = ?", projectID, week).OrderExpr("ph.uploaded_at").Scan(ctx)
+}
+
+// GetPhoto returns one photo of the county.
+func GetPhoto(ctx context.Context, tx bun.IDB, id uuid.UUID) (Photo, error) {
+	var p Photo
+	return p, mapErr(tx.NewSelect().Model(&p).Where("ph.id = ?", id).Scan(ctx))
+}
+
+// DuplicatePhotos lists photos whose bytes were uploaded before, newest first.
+func DuplicatePhotos(ctx context.Context, tx bun.IDB) ([]Photo, error) {
+	out := []Photo{}
+	return out, tx.NewSelect().Model(&out).Where("ph.duplicate_of IS NOT NULL").OrderExpr("ph.uploaded_at DESC").Limit(500).Scan(ctx)
+}

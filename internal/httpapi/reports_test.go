@@ -35,7 +35,7 @@ func newClock(t *testing.T, now time.Time) *clock {
 	}
 	c := &clock{t: t, now: now}
 	c.s, err = httpapi.New(httpapi.Deps{Config: h.cfg, DB: h.env.App, Redis: rdb, Authz: z, Hasher: auth.NewHasher(0),
-		Throttle: auth.NewThrottle(rdb, 100, 100, time.Minute), Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return c.now }})
+		Throttle: auth.NewThrottle(rdb, 100, 100, time.Minute), Log: slog.New(slog.DiscardHandler), Objects: h.store, Now: func() time.Time { return c.now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,12 +45,17 @@ func newClock(t *testing.T, now time.Time) *clock {
 func (c *clock) do(who *client, method, path string, body any) response {
 	c.t.Helper()
 	var raw []byte
-	if body != nil {
-		raw, _ = json.Marshal(body)
+	ct := "application/json"
+	switch b := body.(type) {
+	case nil:
+	case []byte: // a photo
+		raw, ct = b, "image/jpeg"
+	default:
+		raw, _ = json.Marshal(b)
 	}
 	req := httptest.NewRequest(method, path, bytes.NewReader(raw))
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", ct)
 	}
 	req.Header.Set("Authorization", "Bearer "+who.token)
 	w := httptest.NewRecorder()
@@ -111,6 +116,17 @@ func TestWeeklyReportFlow(t *testing.T) {
 	if r := c.do(responsible, "POST", base+week(10)+"/submit", nil); r.Status != 403 {
 		t.Fatalf("the responsible person submits the helper's report: %d", r.Status)
 	}
+	if r := c.do(helper, "POST", base+week(10)+"/submit", nil); r.Status != 400 || r.code() != "too_few_photos" {
+		t.Fatalf("submit without photos: %d %s", r.Status, r.Body)
+	}
+	photos := func(n int) {
+		for i := 0; i < 3; i++ {
+			if r := c.do(helper, "POST", "/api/v1/projects/"+p.ID.String()+"/photos?week="+week(n), testJPEG(t, 64, 48, nil)); r.Status != 201 {
+				t.Fatalf("photo: %d %s", r.Status, r.Body)
+			}
+		}
+	}
+	photos(10)
 	var rep httpapi.WeeklyReport
 	r := c.do(helper, "POST", base+week(10)+"/submit", nil)
 	r.decode(t, &rep)
@@ -146,6 +162,7 @@ func TestWeeklyReportFlow(t *testing.T) {
 	c.now = at(11, 4, "12:30")
 	small := map[string]any{"image_progress": "内部装修", "image_percent": 23, "investment_yuan": 50000}
 	c.do(helper, "PUT", base+week(11), small)
+	photos(11)
 	r = c.do(helper, "POST", base+week(11)+"/submit", nil)
 	r.decode(t, &rep)
 	if !rep.Late || rep.Progress == nil || *rep.Progress {

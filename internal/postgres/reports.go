@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -180,6 +181,14 @@ func Submit(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Time
 	rules, err := SettingsOn(ctx, tx, week)
 	if err != nil {
 		return Report{}, err
+	}
+	photos, err := tx.NewSelect().Model((*Photo)(nil)).Where("project_id = ? AND week_start = ?", projectID, week).Count(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	if need := rules.Values.MinPhotosPerReport; int(photos) < need {
+		return Report{}, errs.E(errs.Invalid, "too_few_photos",
+			fmt.Sprintf("本周已上传%d张现场照片，至少需要%d张", photos, need), fmt.Sprintf("%d site photos this week; at least %d are needed", photos, need))
 	}
 	var prev *int
 	var last Report

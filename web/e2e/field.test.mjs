@@ -27,6 +27,24 @@ test('on a phone, the helper files this week’s report and checks in at the sit
   await page.fill('[data-test=report-percent] input', '35')
   await page.fill('[data-test=report-investment]', '28.5')
   await page.click('[data-test=report-submit]')
+  await page.waitForSelector('[data-test=report-error]') // the county wants 3 photos first
+  assert.match(await page.textContent('[data-test=report-error]'), /至少需要3张/)
+  // Three photos from the "camera": JPEGs drawn by the browser itself.
+  const shots = await page.evaluate(() => [1, 2, 3].map((i) => {
+    const c = document.createElement('canvas')
+    c.width = 640
+    c.height = 480
+    const g = c.getContext('2d')
+    g.fillStyle = `rgb(${i * 60}, 120, 90)`
+    g.fillRect(0, 0, 640, 480)
+    g.fillStyle = '#fff'
+    g.fillText('现场照片 ' + i, 40, 60)
+    return c.toDataURL('image/jpeg', 0.9).split(',')[1]
+  }))
+  await page.setInputFiles('[data-test=photo-input]', shots.map((b, i) => ({ name: `现场${i + 1}.jpg`, mimeType: 'image/jpeg', buffer: Buffer.from(b, 'base64') })))
+  await page.waitForFunction(() => document.querySelectorAll('[data-test=report-photos] img').length === 3)
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-test=report-photos] img')].every((i) => i.complete && i.naturalWidth > 0))
+  await page.click('[data-test=report-submit]')
   await page.waitForFunction(() => document.querySelector('[data-test=report-status]')?.textContent?.includes('已提交'))
   assert.match(await page.textContent('[data-test=report-progress]'), /有实质进度/)
   const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }))

@@ -144,6 +144,7 @@ const en: typeof zh = {
     statuses: { none: 'Not started', draft: 'Draft', submitted: 'Submitted, awaiting the responsible person', confirmed: 'Confirmed, awaiting the office', verified: 'Verified', returned: 'Returned' },
   },
   desk: {
+    duplicates: 'Duplicate photos', duplicatesHint: 'These photos are byte-for-byte the same as photos uploaded before (same SHA-256): possibly old photos reused. Check them.', sha: 'SHA-256', 
     title: 'Reports & supervision', grid: 'Reporting grid', queue: 'To verify', problems: 'Problems', compliance: 'Site presence', weeks: 'Weeks', from: 'From week',
     states: { on_time: 'On time', late: 'Late', missing: 'Missing', draft: 'Draft', pending: 'Not due' }, progress: 'Progress', noProgress: 'No progress',
     project: 'Project', week: 'Week', open: 'Open', overdueOnly: 'Overdue only', category: 'Category', level: 'Level', deadline: 'Deadline', status: 'Status',

@@ -147,6 +147,7 @@ export default {
     statuses: { none: '未填报', draft: '草稿', submitted: '已提交，待项目责任人确认', confirmed: '已确认，待重点项目办核实', verified: '已核实', returned: '已退回' },
   },
   desk: {
+    duplicates: '重复照片', duplicatesHint: '这些照片与此前上传过的照片完全相同（SHA-256一致），可能是重复使用旧照片，请核实。', sha: 'SHA-256', 
     title: '周报与督导', grid: '填报情况', queue: '待核实', problems: '问题台账', compliance: '到场情况', weeks: '周数', from: '起始周',
     states: { on_time: '按时', late: '逾期', missing: '未报', draft: '草稿', pending: '未到期' }, progress: '实质进度', noProgress: '无实质进度',
     project: '项目', week: '周', open: '查看', overdueOnly: '只看逾期', category: '类别', level: '层级', deadline: '期限', status: '状态',

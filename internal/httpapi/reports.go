@@ -185,58 +185,44 @@ func (s *Server) getReport(r *Req) (any, error) {
 	return s.toReportAPI(r, x)
 }
 
-func (s *Server) draftReport(r *Req) (any, error) {
-	p, w, err := s.reportTarget(r)
-	if err != nil {
-		return nil, err
+// seatStep runs one step of the flow that only a seat of the project may
+// take (the helper drafts and submits, the responsible person confirms).
+func (s *Server) seatStep(role project.Role, step func(r *Req, p project.Project, week time.Time) (postgres.Report, error)) func(*Req) (any, error) {
+	return func(r *Req) (any, error) {
+		p, w, err := s.reportTarget(r)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.holdsSeat(r, p, role, w); err != nil {
+			return nil, err
+		}
+		x, err := step(r, p, w)
+		if err != nil {
+			return nil, err
+		}
+		return s.toReportAPI(r, x)
 	}
-	if err := s.holdsSeat(r, p, project.RoleHelper, w); err != nil {
-		return nil, err
-	}
+}
+
+func (s *Server) draftReport(r *Req, p project.Project, w time.Time) (postgres.Report, error) {
 	var in ReportInput
 	if err := bindJSON(r.C, &in); err != nil {
-		return nil, err
+		return postgres.Report{}, err
 	}
 	c := report.Content{ImageProgress: in.ImageProgress, ImagePercent: in.ImagePercent, InvestmentYuan: in.InvestmentYuan,
 		Workers: in.Workers, Machines: in.Machines, Problems: in.Problems}
 	for _, n := range in.NodesReached {
 		c.NodesReached = append(c.NodesReached, project.Node(n))
 	}
-	x, err := postgres.SaveDraft(r.Ctx, r.Tx, p.ID, w, c, r.Session.AccountID)
-	if err != nil {
-		return nil, err
-	}
-	return s.toReportAPI(r, x)
+	return postgres.SaveDraft(r.Ctx, r.Tx, p.ID, w, c, r.Session.AccountID)
 }
 
-func (s *Server) submitReport(r *Req) (any, error) {
-	p, w, err := s.reportTarget(r)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.holdsSeat(r, p, project.RoleHelper, w); err != nil {
-		return nil, err
-	}
-	x, err := postgres.Submit(r.Ctx, r.Tx, p.ID, w, r.Session.AccountID, s.Now())
-	if err != nil {
-		return nil, err
-	}
-	return s.toReportAPI(r, x)
+func (s *Server) submitReport(r *Req, p project.Project, w time.Time) (postgres.Report, error) {
+	return postgres.Submit(r.Ctx, r.Tx, p.ID, w, r.Session.AccountID, s.Now())
 }
 
-func (s *Server) confirmReport(r *Req) (any, error) {
-	p, w, err := s.reportTarget(r)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.holdsSeat(r, p, project.RoleResponsible, w); err != nil {
-		return nil, err
-	}
-	x, err := postgres.Transition(r.Ctx, r.Tx, p.ID, w, "confirm", r.Session.AccountID, "", s.Now())
-	if err != nil {
-		return nil, err
-	}
-	return s.toReportAPI(r, x)
+func (s *Server) confirmReport(r *Req, p project.Project, w time.Time) (postgres.Report, error) {
+	return postgres.Transition(r.Ctx, r.Tx, p.ID, w, "confirm", r.Session.AccountID, "", s.Now())
 }
 
 func (s *Server) reviewReport(action string) func(*Req) (any, error) {

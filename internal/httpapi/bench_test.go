@@ -29,7 +29,7 @@ func benchServer(b *testing.B) *httpapi.Server {
 		b.Fatal(err)
 	}
 	s, err := httpapi.New(httpapi.Deps{Config: h.cfg, DB: h.env.App, Redis: rdb, Authz: z, Hasher: auth.NewHasher(0),
-		Throttle: auth.NewThrottle(rdb, 1000000, 1000000, h.cfg.LoginWindow), Log: slog.New(slog.DiscardHandler)})
+		Throttle: auth.NewThrottle(rdb, 1000000, 1000000, h.cfg.LoginWindow), Log: slog.New(slog.DiscardHandler), Objects: h.store})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -82,7 +82,7 @@ func shanghai(s string) time.Time {
 	return t
 }
 
-func projectByCode(t *testing.T, c *client, code string) httpapi.Project {
+func projectByCode(t testing.TB, c *client, code string) httpapi.Project {
 	var l httpapi.List[httpapi.Project]
 	c.do("GET", "/api/v1/projects?q="+code, nil).decode(t, &l)
 	if len(l.Items) != 1 {

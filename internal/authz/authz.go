@@ -30,6 +30,7 @@ const (
 	Inspector     Role = "inspector"      // 督导组成员
 	UnitUser      Role = "unit_user"      // 责任单位、服务单位用户
 	TaskForce     Role = "task_force"     // 1+3专班成员
+	Statistics    Role = "statistics"     // 统计局：核实月度统计数据
 	Anonymous     Role = "anonymous"      // 公众（未登录）
 )
 
@@ -39,7 +40,7 @@ var Roles = []struct {
 	ZH   string
 }{
 	{PlatformAdmin, "平台管理员"}, {Municipal, "市重点项目办"}, {LeadingGroup, "领导小组成员"},
-	{Office, "县重点项目办"}, {Inspector, "督导组成员"}, {UnitUser, "单位用户"}, {TaskForce, "专班成员"},
+	{Office, "县重点项目办"}, {Inspector, "督导组成员"}, {UnitUser, "单位用户"}, {TaskForce, "专班成员"}, {Statistics, "统计局"},
 }
 
 // Valid reports whether r is an assignable role.

@@ -120,7 +120,7 @@ func guangshan() countySpec {
 		accounts: []accountSpec{
 			{"gs.leader", "王立新", authz.LeadingGroup}, {"gs.office", "周婷", authz.Office},
 			{"gs.inspector", "郑伟", authz.Inspector}, {"gs.unit", "罗军", authz.UnitUser}, {"gs.taskforce", "许晨", authz.TaskForce},
-			{"gs.helper", "唐明", authz.TaskForce},
+			{"gs.helper", "唐明", authz.TaskForce}, {"gs.stats", "何静", authz.Statistics},
 		},
 	}
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // countyRoles are the roles an account can hold within one county.
-var countyRoles = map[authz.Role]bool{authz.LeadingGroup: true, authz.Office: true, authz.Inspector: true, authz.UnitUser: true, authz.TaskForce: true}
+var countyRoles = map[authz.Role]bool{authz.LeadingGroup: true, authz.Office: true, authz.Inspector: true, authz.UnitUser: true, authz.TaskForce: true, authz.Statistics: true}
 
 func checkRoles(roles []string) ([]authz.Role, error) {
 	out := make([]authz.Role, 0, len(roles))

@@ -41,6 +41,8 @@ func (s *Server) openAPI() ([]byte, error) {
 				sch = map[string]any{"type": "integer", "minimum": 2000, "maximum": 2100}
 			case "week":
 				sch = map[string]any{"type": "string", "format": "date"}
+			case "month":
+				sch = map[string]any{"type": "integer", "minimum": 1, "maximum": 12}
 			case "variant":
 				sch = map[string]any{"type": "string", "enum": []string{"display", "thumb", "original"}}
 			}

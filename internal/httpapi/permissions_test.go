@@ -21,11 +21,12 @@ var principals = map[string]string{
 	"inspector":      "gs.inspector",
 	"unit_user":      "gs.unit",
 	"task_force":     "gs.taskforce",
+	"statistics":     "gs.stats",
 	"anonymous":      "",
 }
 
 const (
-	all      = "platform_admin municipal leading_group office inspector unit_user task_force"
+	all      = "platform_admin municipal leading_group office inspector unit_user task_force statistics"
 	public   = "anonymous " + all
 	orgW     = "office platform_admin"
 	accounts = "office platform_admin"
@@ -134,6 +135,9 @@ var expected = map[string]string{
 	"GET /api/v1/projects/:id/photos":                          all,
 	"GET /api/v1/photos/duplicates":                            "office",
 	"GET /api/v1/photos/:id/:variant":                          all,
+	"GET /api/v1/projects/:id/monthly/:year":                   all,
+	"PUT /api/v1/projects/:id/monthly/:year/:month":            "task_force unit_user office",
+	"POST /api/v1/projects/:id/monthly/:year/:month/verify":    "statistics",
 }
 
 var paramRE = regexp.MustCompile(`:[A-Za-z]+`)
@@ -171,6 +175,8 @@ func TestPermissionMatrix(t *testing.T) {
 				return "2026-03-02"
 			case ":variant":
 				return "display"
+			case ":month":
+				return "3"
 			}
 			return uuid.NewString()
 		})

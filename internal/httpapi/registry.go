@@ -14,7 +14,7 @@ import (
 
 // wholeCounty are the roles that see every project of the county; the
 // others (unit users, task-force members) see their own (P3).
-var wholeCounty = map[authz.Role]bool{authz.PlatformAdmin: true, authz.Municipal: true, authz.LeadingGroup: true, authz.Office: true, authz.Inspector: true}
+var wholeCounty = map[authz.Role]bool{authz.PlatformAdmin: true, authz.Municipal: true, authz.LeadingGroup: true, authz.Office: true, authz.Inspector: true, authz.Statistics: true}
 
 func (s *Server) today() time.Time { return settings.Today(s.Now()) }
 

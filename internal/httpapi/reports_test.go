@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 
@@ -312,5 +313,45 @@ func TestProblems(t *testing.T) {
 	}
 	if r := login(t, "gs.taskforce").do("GET", "/api/v1/problems/"+pb.ID.String(), nil); r.Status != 200 {
 		t.Fatalf("the project's assistant reads its problem: %d", r.Status)
+	}
+}
+
+// TestMonthlyFigures (M4.4): the helper reports a month against the node
+// plan's targets; only the Statistics Bureau verifies; a correction clears it.
+func TestMonthlyFigures(t *testing.T) {
+	office, helper, stats := login(t, "gs.office"), login(t, "gs.helper"), login(t, "gs.stats")
+	p := projectByCode(t, office, "GS2026-003")
+	year := time.Now().Year()
+	base := "/api/v1/projects/" + p.ID.String() + "/monthly/" + strconv.Itoa(year)
+	months := make([]map[string]any, 12)
+	for i := range months {
+		months[i] = map[string]any{"month": i + 1, "image_target": "", "investment_yuan": 0}
+	}
+	months[2]["investment_yuan"] = 80000000 // the whole 8,000万 planned for March
+	if r := office.do("PUT", "/api/v1/projects/"+p.ID.String()+"/plan/"+strconv.Itoa(year), map[string]any{"year": year, "nodes": []any{}, "months": months}); r.Status != 200 {
+		t.Fatalf("plan: %d %s", r.Status, r.Body)
+	}
+	var v httpapi.MonthlyView
+	r := helper.do("PUT", base+"/3", map[string]any{"investment_yuan": 50000000, "image_progress": "主体完成60%"})
+	r.decode(t, &v)
+	if r.Status != 200 || !v.Months[2].Reported || v.Months[2].BehindTargetByYuan != 30000000 || v.Months[2].CumulativeYuan != 50000000 {
+		t.Fatalf("report March: %d %s", r.Status, r.Body)
+	}
+	if r := helper.do("POST", base+"/3/verify", nil); r.Status != 403 {
+		t.Fatalf("the helper verifies: %d", r.Status)
+	}
+	if r := stats.do("POST", base+"/4/verify", nil); r.Status != 404 {
+		t.Fatalf("verify an unreported month: %d", r.Status)
+	}
+	stats.do("POST", base+"/3/verify", nil).decode(t, &v)
+	if !v.Months[2].Verified {
+		t.Fatal("not verified")
+	}
+	helper.do("PUT", base+"/3", map[string]any{"investment_yuan": 52000000}).decode(t, &v)
+	if v.Months[2].Verified || v.Months[2].InvestmentYuan != 52000000 {
+		t.Fatalf("a correction kept the verification: %+v", v.Months[2])
+	}
+	if r := login(t, "gs.taskforce").do("PUT", base+"/3", map[string]any{"investment_yuan": 1}); r.Status != 403 {
+		t.Fatalf("the assistant reports figures: %d", r.Status)
 	}
 }

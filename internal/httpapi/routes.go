@@ -39,7 +39,7 @@ type Param struct {
 }
 
 var (
-	everyone     = []authz.Role{authz.PlatformAdmin, authz.Municipal, authz.LeadingGroup, authz.Office, authz.Inspector, authz.UnitUser, authz.TaskForce}
+	everyone     = []authz.Role{authz.PlatformAdmin, authz.Municipal, authz.LeadingGroup, authz.Office, authz.Inspector, authz.UnitUser, authz.TaskForce, authz.Statistics}
 	countyRead   = everyone
 	orgWrite     = []authz.Role{authz.Office, authz.PlatformAdmin}
 	settingsW    = []authz.Role{authz.Office}
@@ -48,6 +48,7 @@ var (
 	letterRead   = []authz.Role{authz.Office, authz.LeadingGroup, authz.Municipal, authz.PlatformAdmin, authz.Inspector, authz.UnitUser}
 	fieldWrite   = []authz.Role{authz.TaskForce, authz.UnitUser}
 	officeOnly   = []authz.Role{authz.Office}
+	monthlyWrite = []authz.Role{authz.TaskForce, authz.UnitUser, authz.Office}
 	problemRaise = []authz.Role{authz.TaskForce, authz.UnitUser, authz.Office, authz.Inspector}
 	auditRead    = []authz.Role{authz.Office, authz.LeadingGroup, authz.Municipal, authz.PlatformAdmin}
 	anonymous    = []authz.Role{authz.Anonymous}
@@ -171,6 +172,9 @@ func (s *Server) routeTable() []*Route {
 		{Method: http.MethodGet, Path: v1 + "/projects/:id/photos", Summary: "A project's photos of a week, with short-lived URLs", Tag: "reports", Roles: countyRead, County: true, Query: []Param{{"week", "周（星期一）", "date"}}, Resp: []Photo{}, Handler: s.listPhotos},
 		{Method: http.MethodGet, Path: v1 + "/photos/duplicates", Summary: "Photos whose bytes were uploaded before (office)", Tag: "reports", Roles: officeOnly, County: true, Resp: []Photo{}, Handler: s.duplicatePhotos},
 		{Method: http.MethodGet, Path: v1 + "/photos/:id/:variant", Summary: "A photo by its signed, short-lived URL (display, thumb; original for the office)", Tag: "reports", Roles: countyRead, County: true, Query: []Param{{"exp", "过期时间", "integer"}, {"sig", "签名", "string"}}, Download: "image/jpeg,image/png", Handler: s.servePhoto},
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/monthly/:year", Summary: "A year's monthly figures against the monthly targets (M4.4)", Tag: "reports", Roles: countyRead, County: true, Resp: MonthlyView{}, Handler: s.monthlyView},
+		{Method: http.MethodPut, Path: v1 + "/projects/:id/monthly/:year/:month", Summary: "Report or correct a month's figures (the project's helper or responsible person, or the office); a correction clears verification", Tag: "reports", Roles: monthlyWrite, County: true, Body: MonthlyInput{}, Resp: MonthlyView{}, Handler: s.putMonthly},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/monthly/:year/:month/verify", Summary: "Mark a month's figures verified (the Statistics Bureau)", Tag: "reports", Roles: []authz.Role{authz.Statistics}, County: true, Resp: MonthlyView{}, Handler: s.verifyMonthly},
 		{Method: http.MethodGet, Path: v1 + "/reports/grid", Summary: "Projects × weeks: on time, late, missing, substantive progress", Tag: "reports", Roles: deskRead, County: true, Query: []Param{{"from", "起始周（星期一）", "date"}, {"weeks", "周数 1-26", "integer"}}, Resp: ReportGrid{}, Handler: s.reportGrid},
 
 		{Method: http.MethodGet, Path: v1 + "/audit", Summary: "The county's audit trail, newest first", Tag: "audit", Roles: auditRead, County: true, Query: append([]Param{{"entity_type", "对象类型", "string"}, {"entity_id", "对象编号", "string"}}, pageParams...), Resp: List[AuditEntry]{}, Handler: s.listAudit},

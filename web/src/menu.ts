@@ -1,6 +1,6 @@
 // Which pages each role sees (P3). The API enforces the same rules; this
 // only keeps people from meeting doors they cannot open.
-export type Role = 'platform_admin' | 'municipal' | 'leading_group' | 'office' | 'inspector' | 'unit_user' | 'task_force'
+export type Role = 'platform_admin' | 'municipal' | 'leading_group' | 'office' | 'inspector' | 'unit_user' | 'task_force' | 'statistics'
 
 export interface MenuItem {
   key: 'home' | 'projects' | 'reports' | 'pipeline' | 'letters' | 'units' | 'people' | 'groups' | 'accounts' | 'settings' | 'audit'
@@ -8,7 +8,7 @@ export interface MenuItem {
   roles: Role[]
 }
 
-const everyone: Role[] = ['platform_admin', 'municipal', 'leading_group', 'office', 'inspector', 'unit_user', 'task_force']
+const everyone: Role[] = ['platform_admin', 'municipal', 'leading_group', 'office', 'inspector', 'unit_user', 'task_force', 'statistics']
 const desk: Role[] = ['platform_admin', 'municipal', 'leading_group', 'office']
 
 export const MENU: MenuItem[] = [
@@ -48,7 +48,8 @@ export function canWrite(roles: readonly string[], area: 'org' | 'settings' | 'a
   }
 }
 
-/** Field roles work on a phone: their home is "my week", not a dashboard. */
+/** Field roles work on a phone: their home is "my week", not a dashboard.
+ * The statistics bureau works at a desk on monthly figures (M4.4). */
 export function isFieldUser(roles: readonly string[]): boolean {
-  return roles.length > 0 && !hasAny(roles, desk)
+  return roles.length > 0 && !hasAny(roles, [...desk, 'statistics'])
 }

@@ -31,6 +31,9 @@ describe('menu by role', () => {
     expect(isFieldUser(['task_force'])).toBe(true)
     expect(isFieldUser(['task_force', 'office'])).toBe(false)
     expect(isFieldUser([])).toBe(false)
+    // The statistics bureau verifies monthly figures at a desk (M4.4).
+    expect(isFieldUser(['statistics'])).toBe(false)
+    expect(visibleMenu(['statistics']).map((m) => m.key)).toEqual(['home', 'projects', 'units', 'people', 'groups'])
     expect(hasAny(['a'], ['b', 'a'])).toBe(true)
   })
 })

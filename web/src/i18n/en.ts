@@ -18,7 +18,7 @@ const en: typeof zh = {
   },
   roles: {
     platform_admin: 'Platform admin', municipal: 'Municipal office', leading_group: 'Leading group', office: 'Key project office',
-    inspector: 'Inspector', unit_user: 'Unit user', task_force: 'Task force',
+    inspector: 'Inspector', unit_user: 'Unit user', task_force: 'Task force', statistics: 'Statistics bureau',
   },
   login: {
     title: 'Log in', username: 'Username', password: 'Password', submit: 'Log in',

@@ -16,7 +16,7 @@ export default {
   },
   roles: {
     platform_admin: '平台管理员', municipal: '市重点项目办', leading_group: '领导小组成员', office: '县重点项目办',
-    inspector: '督导组成员', unit_user: '单位用户', task_force: '专班成员',
+    inspector: '督导组成员', unit_user: '单位用户', task_force: '专班成员', statistics: '统计局',
   },
   login: {
     title: '登录', username: '用户名', password: '密码', submit: '登录',

@@ -1,0 +1,103 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/tuijin/tuijin/internal/audit"
+	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/project"
+)
+
+// MonthlyFigure is a project's completed investment and image progress of a month.
+type MonthlyFigure struct {
+	bun.BaseModel  `bun:"table:monthly_figures,alias:mf"`
+	ID             uuid.UUID  `bun:"id,pk,type:uuid"`
+	CountyID       uuid.UUID  `bun:"county_id,type:uuid,nullzero,default:app_county()"`
+	ProjectID      uuid.UUID  `bun:"project_id,type:uuid"`
+	Year           int        `bun:"year"`
+	Month          int        `bun:"month"`
+	InvestmentYuan int64      `bun:"investment_yuan"`
+	ImageProgress  string     `bun:"image_progress"`
+	ReportedBy     *uuid.UUID `bun:"reported_by,type:uuid"`
+	ReportedAt     time.Time  `bun:"reported_at,nullzero,default:now()"`
+	VerifiedBy     *uuid.UUID `bun:"verified_by,type:uuid"`
+	VerifiedAt     *time.Time `bun:"verified_at"`
+	Version        int        `bun:"version"`
+}
+
+// MonthlyFigures returns a project's figures of a year by month.
+func MonthlyFigures(ctx context.Context, tx bun.IDB, projectID uuid.UUID, year int) (map[int]MonthlyFigure, error) {
+	var rows []MonthlyFigure
+	if err := tx.NewSelect().Model(&rows).Where("mf.project_id = ? AND mf.year = ?", projectID, year).Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := map[int]MonthlyFigure{}
+	for _, r := range rows {
+		out[r.Month] = r
+	}
+	return out, nil
+}
+
+// PutMonthlyFigure reports (or corrects) a month; a correction clears the
+// Statistics Bureau's verification.
+func PutMonthlyFigure(ctx context.Context, tx bun.IDB, f MonthlyFigure) (MonthlyFigure, error) {
+	var v errs.Validation
+	if f.Month < 1 || f.Month > 12 || f.Year < 2000 || f.Year > 2100 {
+		v.Add("month", "out_of_range", "年月无效", "year or month out of range")
+	}
+	if f.InvestmentYuan < 0 || f.InvestmentYuan > project.MaxYuan {
+		v.Add("investment_yuan", "out_of_range", "当月完成投资超出范围", "investment out of range")
+	}
+	if len([]rune(f.ImageProgress)) > 1000 {
+		v.Add("image_progress", "too_long", "形象进度不能超过1000字", "image progress must be at most 1000 characters")
+	}
+	if err := v.Err(); err != nil {
+		return MonthlyFigure{}, err
+	}
+	cur, err := MonthlyFigures(ctx, tx, f.ProjectID, f.Year)
+	if err != nil {
+		return MonthlyFigure{}, err
+	}
+	before, exists := cur[f.Month]
+	if exists {
+		f.ID, f.Version = before.ID, before.Version+1
+		if _, err := tx.NewUpdate().Model(&f).Column("investment_yuan", "image_progress", "reported_by", "verified_by", "verified_at", "version").
+			Set("reported_at = now()").Value("verified_by", "NULL").Value("verified_at", "NULL").WherePK().Exec(ctx); err != nil {
+			return MonthlyFigure{}, mapErr(err)
+		}
+		f.VerifiedBy, f.VerifiedAt = nil, nil
+	} else {
+		f.ID, f.Version = uuid.New(), 1
+		if _, err := tx.NewInsert().Model(&f).Exec(ctx); err != nil {
+			return MonthlyFigure{}, mapErr(err)
+		}
+	}
+	var b any
+	if exists {
+		b = before
+	}
+	return f, Audit(ctx, tx, audit.Entry{Action: "monthly.put", EntityType: "project", EntityID: f.ProjectID.String(), Before: b, After: f})
+}
+
+// VerifyMonthlyFigure is the Statistics Bureau's mark on a reported month.
+func VerifyMonthlyFigure(ctx context.Context, tx bun.IDB, projectID uuid.UUID, year, month int, by uuid.UUID, now time.Time) (MonthlyFigure, error) {
+	cur, err := MonthlyFigures(ctx, tx, projectID, year)
+	if err != nil {
+		return MonthlyFigure{}, err
+	}
+	f, ok := cur[month]
+	if !ok {
+		return MonthlyFigure{}, errs.E(errs.NotFound, "figure_not_reported", "该月数据尚未填报", "that month has not been reported")
+	}
+	before := f
+	t := now
+	f.VerifiedBy, f.VerifiedAt = &by, &t
+	if _, err := tx.NewUpdate().Model(&f).Column("verified_by", "verified_at").WherePK().Exec(ctx); err != nil {
+		return MonthlyFigure{}, mapErr(err)
+	}
+	return f, Audit(ctx, tx, audit.Entry{Action: "monthly.verify", EntityType: "project", EntityID: projectID.String(), Before: before, After: f})
+}

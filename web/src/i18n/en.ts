@@ -101,7 +101,7 @@ const en: typeof zh = {
     levels: { provincial: 'Provincial', municipal: 'Municipal', county: 'County' },
     types: { new: 'New', continuing: 'Continuing', completing: 'Completing' },
     statuses: { preparing: 'Preparing', under_construction: 'Under construction', completed: 'Completed', suspended: 'Suspended' },
-    tabs: { basics: 'Basics', taskForce: '1+3 task force', procedures: 'Procedures', plan: 'Node plan & monthly targets', history: 'History' },
+    tabs: { basics: 'Basics', taskForce: '1+3 task force', procedures: 'Procedures', plan: 'Node plan & monthly targets', monthly: 'Monthly figures', history: 'History' },
     roles: { chief: 'Chief (county leader)', assistant: 'Assistant', responsible: 'Responsible person', helper: 'Helper' },
     role: 'Role', holder: 'Holder', since: 'Since', until: 'Until', assign: 'Change holder', assignFrom: 'from this date', note: 'Note', vacant: 'Vacant',
     procType: 'Procedure', serviceUnit: 'Service unit', roadmap: 'Roadmap', planned: 'Planned', actual: 'Done on', procStatus: 'Status',
@@ -111,6 +111,10 @@ const en: typeof zh = {
     nodes: { site_ready: 'Site ready', main_start: 'Main works start', construction: 'Construction', acceptance: 'Acceptance', in_use: 'In use' },
     node: 'Node', nodePlanned: 'Planned', nodeActual: 'Actual', month: 'Month', imageTarget: 'Image-progress target', monthInvestment: 'Investment (10k yuan)',
     cumulative: 'Cumulative (10k yuan)', sum: 'Total', planYear: 'Year', savePlan: 'Save plan', planMismatch: 'Months add up to {sum}; the year plan is {plan} (10k yuan)',
+  },
+  monthly: {
+    target: 'Target (10k yuan)', done: 'Completed (10k yuan)', image: 'Image progress', cumulative: 'Cumulative / target', behind: 'Behind (10k yuan)',
+    status: 'Status', verified: 'Verified', reported: 'To verify', none: 'Not reported', verify: 'Verify', verifiedOk: 'Verified',
   },
   importer: {
     phases: { check: 'Checking every cell…', write: 'Writing: {done} / {total}', done: 'Done: {total} rows', failed: 'Failed' },

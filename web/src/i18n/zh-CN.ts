@@ -104,7 +104,7 @@ export default {
     levels: { provincial: '省重点', municipal: '市重点', county: '县重点' },
     types: { new: '新开工', continuing: '续建', completing: '年内竣工' },
     statuses: { preparing: '前期', under_construction: '在建', completed: '竣工', suspended: '停工' },
-    tabs: { basics: '基本信息', taskForce: '1+3专班', procedures: '手续台账', plan: '节点计划与月度目标', history: '变更记录' },
+    tabs: { basics: '基本信息', taskForce: '1+3专班', procedures: '手续台账', plan: '节点计划与月度目标', monthly: '月度完成', history: '变更记录' },
     roles: { chief: '项目长（分包县领导）', assistant: '项目长助理', responsible: '项目责任人', helper: '帮办人员' },
     role: '角色', holder: '现任人员', since: '起始日期', until: '截止日期', assign: '调整人员', assignFrom: '自该日起生效', note: '说明', vacant: '空缺',
     procType: '手续事项', serviceUnit: '服务单位', roadmap: '办理路线图', planned: '计划办结', actual: '实际办结', procStatus: '办理状态',
@@ -114,6 +114,10 @@ export default {
     nodes: { site_ready: '三通一平', main_start: '主体开工', construction: '工程施工进度', acceptance: '竣工验收', in_use: '投入使用' },
     node: '节点', nodePlanned: '计划日期', nodeActual: '实际日期', month: '月份', imageTarget: '形象进度目标', monthInvestment: '当月投资目标（万元）',
     cumulative: '累计（万元）', sum: '合计', planYear: '计划年度', savePlan: '保存计划', planMismatch: '各月合计 {sum} 万元，年度计划 {plan} 万元',
+  },
+  monthly: {
+    target: '当月目标（万元）', done: '当月完成（万元）', image: '形象进度', cumulative: '累计完成/目标', behind: '滞后（万元）',
+    status: '状态', verified: '统计局已核实', reported: '待核实', none: '未填报', verify: '核实', verifiedOk: '已核实',
   },
   importer: {
     phases: { check: '正在逐格检查…', write: '正在写入：{done} / {total}', done: '已完成 {total} 行', failed: '未通过' },

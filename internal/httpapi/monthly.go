@@ -47,11 +47,7 @@ func pathMonth(r *Req) (int, error) {
 }
 
 func (s *Server) monthlyOf(r *Req, p project.Project, year int) (MonthlyView, error) {
-	plan, err := postgres.GetPlan(r.Ctx, r.Tx, p.ID, year)
-	if err != nil {
-		return MonthlyView{}, err
-	}
-	yp, err := postgres.YearPlan(r.Ctx, r.Tx, p.ID, year)
+	plan, yp, err := planOf(r, p, year)
 	if err != nil {
 		return MonthlyView{}, err
 	}
@@ -78,11 +74,7 @@ func (s *Server) monthlyOf(r *Req, p project.Project, year int) (MonthlyView, er
 }
 
 func (s *Server) monthlyView(r *Req) (any, error) {
-	p, err := s.visibleProject(r)
-	if err != nil {
-		return nil, err
-	}
-	year, err := pathYear(r.C)
+	p, year, err := s.projectYear(r)
 	if err != nil {
 		return nil, err
 	}
@@ -91,11 +83,7 @@ func (s *Server) monthlyView(r *Req) (any, error) {
 
 // putMonthly: the office, or the project's helper or responsible person.
 func (s *Server) putMonthly(r *Req) (any, error) {
-	p, err := s.visibleProject(r)
-	if err != nil {
-		return nil, err
-	}
-	year, err := pathYear(r.C)
+	p, year, err := s.projectYear(r)
 	if err != nil {
 		return nil, err
 	}
@@ -127,11 +115,7 @@ func (s *Server) putMonthly(r *Req) (any, error) {
 }
 
 func (s *Server) verifyMonthly(r *Req) (any, error) {
-	p, err := s.visibleProject(r)
-	if err != nil {
-		return nil, err
-	}
-	year, err := pathYear(r.C)
+	p, year, err := s.projectYear(r)
 	if err != nil {
 		return nil, err
 	}

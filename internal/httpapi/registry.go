@@ -302,20 +302,34 @@ func (s *Server) overdueProcedures(r *Req) (any, error) {
 }
 
 func (s *Server) getPlan(r *Req) (any, error) {
+	p, year, err := s.projectYear(r)
+	if err != nil {
+		return nil, err
+	}
+	plan, yp, err := planOf(r, p, year)
+	return toPlanAPI(plan, yp), err
+}
+
+// projectYear reads the project (one the caller may see) and the year of
+// the path.
+func (s *Server) projectYear(r *Req) (project.Project, int, error) {
 	p, err := s.visibleProject(r)
 	if err != nil {
-		return nil, err
+		return project.Project{}, 0, err
 	}
 	year, err := pathYear(r.C)
-	if err != nil {
-		return nil, err
-	}
+	return p, year, err
+}
+
+// planOf reads a project's node plan and monthly targets of a year with the
+// year's planned investment on the key list (nil when not listed).
+func planOf(r *Req, p project.Project, year int) (project.Plan, *int64, error) {
 	plan, err := postgres.GetPlan(r.Ctx, r.Tx, p.ID, year)
 	if err != nil {
-		return nil, err
+		return project.Plan{}, nil, err
 	}
 	yp, err := postgres.YearPlan(r.Ctx, r.Tx, p.ID, year)
-	return toPlanAPI(plan, yp), err
+	return plan, yp, err
 }
 
 func toPlanAPI(plan project.Plan, yearPlan *int64) Plan {
@@ -332,11 +346,7 @@ func toPlanAPI(plan project.Plan, yearPlan *int64) Plan {
 }
 
 func (s *Server) putPlan(r *Req) (any, error) {
-	p, err := s.visibleProject(r)
-	if err != nil {
-		return nil, err
-	}
-	year, err := pathYear(r.C)
+	p, year, err := s.projectYear(r)
 	if err != nil {
 		return nil, err
 	}

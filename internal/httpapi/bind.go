@@ -82,6 +82,23 @@ func pathID(c *echo.Context, name string) (uuid.UUID, error) {
 	return id, nil
 }
 
+// replacedID serves a PUT that creates a record on one route and replaces it
+// on another: uuid.Nil when the path has no such parameter (create),
+// otherwise the path's id, and then the client must send the version it read.
+func replacedID(c *echo.Context, name string, version int) (uuid.UUID, error) {
+	if c.Param(name) == "" {
+		return uuid.Nil, nil
+	}
+	id, err := pathID(c, name)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	if version == 0 {
+		return uuid.Nil, errVersionRequired
+	}
+	return id, nil
+}
+
 // page reads ?limit=&after=.
 func page(c *echo.Context) (postgres.Page, error) {
 	p := postgres.Page{After: c.QueryParam("after")}

@@ -134,16 +134,11 @@ func (s *Server) putLetter(r *Req) (any, error) {
 	if err := d.err(); err != nil {
 		return nil, err
 	}
-	if r.C.Param("id") != "" {
-		id, err := pathID(r.C, "id")
-		if err != nil {
-			return nil, err
-		}
-		if in.Version == 0 {
-			return nil, errVersionRequired
-		}
-		l.ID = id
+	id, err := replacedID(r.C, "id", in.Version)
+	if err != nil {
+		return nil, err
 	}
+	l.ID = id
 	saved, err := postgres.PutLetter(r.Ctx, r.Tx, l)
 	return toLetterAPI(saved), err
 }

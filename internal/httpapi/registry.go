@@ -260,13 +260,8 @@ func (s *Server) putProcedure(r *Req) (any, error) {
 	if err := d.err(); err != nil {
 		return nil, err
 	}
-	if r.C.Param("procedureId") != "" {
-		if proc.ID, err = pathID(r.C, "procedureId"); err != nil {
-			return nil, err
-		}
-		if in.Version == 0 {
-			return nil, errVersionRequired
-		}
+	if proc.ID, err = replacedID(r.C, "procedureId", in.Version); err != nil {
+		return nil, err
 	}
 	saved, err := postgres.PutProcedure(r.Ctx, r.Tx, proc)
 	if err != nil {
@@ -514,16 +509,11 @@ func (s *Server) putCandidate(r *Req) (any, error) {
 	}
 	c := postgres.Candidate{Name: in.Name, Stage: in.Stage, OwnerUnitID: in.OwnerUnitID, OwnerPersonID: in.OwnerPersonID,
 		EstimatedInvestmentYuan: in.EstimatedInvestmentYuan, Note: in.Note, Version: in.Version}
-	if r.C.Param("id") != "" {
-		id, err := pathID(r.C, "id")
-		if err != nil {
-			return nil, err
-		}
-		if in.Version == 0 {
-			return nil, errVersionRequired
-		}
-		c.ID = id
+	id, err := replacedID(r.C, "id", in.Version)
+	if err != nil {
+		return nil, err
 	}
+	c.ID = id
 	saved, err := postgres.PutCandidate(r.Ctx, r.Tx, c)
 	return toCandidateAPI(saved), err
 }

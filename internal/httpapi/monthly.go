@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/tuijin/tuijin/internal/authz"
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/project"
@@ -91,16 +90,10 @@ func (s *Server) putMonthly(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	office := false
-	for _, role := range s.Authz.RolesIn(r.Session.AccountID, r.Session.Domain()) {
-		office = office || role == authz.Office
-	}
-	if !office {
-		day := time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC)
-		if err := s.holdsSeat(r, p, project.RoleHelper, day); err != nil {
-			if err2 := s.holdsSeat(r, p, project.RoleResponsible, day); err2 != nil {
-				return nil, err
-			}
+	if !s.isOffice(r) {
+		first := time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC)
+		if err := s.holdsSeat(r, p, project.RoleHelper, first); err != nil && s.holdsSeat(r, p, project.RoleResponsible, first) != nil {
+			return nil, err
 		}
 	}
 	var in MonthlyInput

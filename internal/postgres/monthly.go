@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/tuijin/tuijin/internal/audit"
+	"github.com/tuijin/tuijin/internal/db"
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/project"
 )
@@ -42,6 +43,18 @@ func MonthlyFigures(ctx context.Context, tx bun.IDB, projectID uuid.UUID, year i
 	return out, nil
 }
 
+// lockMonth reads one month's figures and locks the row until the
+// transaction ends, so that a correction and a verification of the same
+// month cannot cross.
+func lockMonth(ctx context.Context, tx bun.IDB, projectID uuid.UUID, year, month int) (MonthlyFigure, bool, error) {
+	var f MonthlyFigure
+	err := tx.NewSelect().Model(&f).Where("mf.project_id = ? AND mf.year = ? AND mf.month = ?", projectID, year, month).For("UPDATE").Scan(ctx)
+	if db.NoRows(err) {
+		return MonthlyFigure{}, false, nil
+	}
+	return f, err == nil, err
+}
+
 // PutMonthlyFigure reports (or corrects) a month; a correction clears the
 // Statistics Bureau's verification.
 func PutMonthlyFigure(ctx context.Context, tx bun.IDB, f MonthlyFigure) (MonthlyFigure, error) {
@@ -58,18 +71,17 @@ func PutMonthlyFigure(ctx context.Context, tx bun.IDB, f MonthlyFigure) (Monthly
 	if err := v.Err(); err != nil {
 		return MonthlyFigure{}, err
 	}
-	cur, err := MonthlyFigures(ctx, tx, f.ProjectID, f.Year)
+	before, exists, err := lockMonth(ctx, tx, f.ProjectID, f.Year, f.Month)
 	if err != nil {
 		return MonthlyFigure{}, err
 	}
-	before, exists := cur[f.Month]
 	if exists {
 		f.ID, f.Version = before.ID, before.Version+1
+		f.VerifiedBy, f.VerifiedAt = nil, nil
 		if _, err := tx.NewUpdate().Model(&f).Column("investment_yuan", "image_progress", "reported_by", "verified_by", "verified_at", "version").
-			Set("reported_at = now()").Value("verified_by", "NULL").Value("verified_at", "NULL").WherePK().Exec(ctx); err != nil {
+			Set("reported_at = now()").WherePK().Exec(ctx); err != nil {
 			return MonthlyFigure{}, mapErr(err)
 		}
-		f.VerifiedBy, f.VerifiedAt = nil, nil
 	} else {
 		f.ID, f.Version = uuid.New(), 1
 		if _, err := tx.NewInsert().Model(&f).Exec(ctx); err != nil {
@@ -85,17 +97,15 @@ func PutMonthlyFigure(ctx context.Context, tx bun.IDB, f MonthlyFigure) (Monthly
 
 // VerifyMonthlyFigure is the Statistics Bureau's mark on a reported month.
 func VerifyMonthlyFigure(ctx context.Context, tx bun.IDB, projectID uuid.UUID, year, month int, by uuid.UUID, now time.Time) (MonthlyFigure, error) {
-	cur, err := MonthlyFigures(ctx, tx, projectID, year)
+	f, ok, err := lockMonth(ctx, tx, projectID, year, month)
 	if err != nil {
 		return MonthlyFigure{}, err
 	}
-	f, ok := cur[month]
 	if !ok {
 		return MonthlyFigure{}, errs.E(errs.NotFound, "figure_not_reported", "该月数据尚未填报", "that month has not been reported")
 	}
 	before := f
-	t := now
-	f.VerifiedBy, f.VerifiedAt = &by, &t
+	f.VerifiedBy, f.VerifiedAt = &by, &now
 	if _, err := tx.NewUpdate().Model(&f).Column("verified_by", "verified_at").WherePK().Exec(ctx); err != nil {
 		return MonthlyFigure{}, mapErr(err)
 	}

@@ -24,8 +24,10 @@ import (
 	"github.com/tuijin/tuijin/internal/db"
 	"github.com/tuijin/tuijin/internal/demo"
 	"github.com/tuijin/tuijin/internal/httpapi"
+	"github.com/tuijin/tuijin/internal/notify"
 	"github.com/tuijin/tuijin/internal/objects"
 	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/internal/worker"
 	"github.com/tuijin/tuijin/migrations"
 )
 
@@ -33,6 +35,7 @@ const usage = `usage: tuijin <command>
 
 commands:
   serve          serve the API and console on TUIJIN_HTTP_ADDR
+  worker         run the background jobs, the counties' schedules and message deliveries
   migrate        apply migrations and permissions (as the owning role, TUIJIN_MIGRATE_DATABASE_URL)
   demo           load the demo prefecture, counties and accounts (idempotent)
   audit verify   check every county's audit hash chain
@@ -54,6 +57,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case "serve":
 		log.Info("starting tuijin serve", "config", cfg)
 		return Serve(ctx, cfg, log, nil)
+	case "worker":
+		log.Info("starting tuijin worker", "config", cfg)
+		return Worker(ctx, cfg, log)
 	case "migrate":
 		return Migrate(ctx, cfg, log)
 	case "demo":
@@ -164,6 +170,29 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 		errs = append(errs, s.Shutdown(sctx))
 	}
 	return errors.Join(errs...)
+}
+
+// Worker runs the background jobs until ctx ends.
+func Worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.WorkerConcurrency+4)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	ropt, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return fmt.Errorf("TUIJIN_REDIS_URL: %w", err)
+	}
+	rdb := redis.NewClient(ropt)
+	defer rdb.Close()
+	return worker.Run(ctx, worker.Deps{DB: d, Redis: rdb, Sender: NewSender(cfg), Log: log,
+		Concurrency: cfg.WorkerConcurrency, MaxRetry: cfg.JobMaxRetry, ScheduleSync: cfg.ScheduleSync, PublicURL: cfg.PublicURL})
+}
+
+// NewSender is the notification sender the configuration describes.
+func NewSender(cfg config.Config) *notify.Sender {
+	return &notify.Sender{HTTP: &http.Client{Timeout: 15 * time.Second}, WebhookHosts: strings.Split(cfg.WebhookHosts, ","),
+		SMTPAddr: cfg.SMTPAddr, SMTPFrom: cfg.SMTPFrom, SMTPUser: cfg.SMTPUser, SMTPPassword: cfg.SMTPPassword}
 }
 
 // Healthcheck asks the local server's /readyz; container images have no

@@ -50,6 +50,17 @@ type Config struct {
 	UploadLimit     int64         `env:"TUIJIN_UPLOAD_LIMIT" default:"20971520" doc:"maximum uploaded file (workbooks, scans) in bytes"`
 	LogLevel        string        `env:"TUIJIN_LOG_LEVEL" default:"info" doc:"debug, info, warn or error"`
 	DemoPassword    string        `env:"TUIJIN_DEMO_PASSWORD" default:"Tuijin@2026" secret:"true" doc:"password of the demo accounts created by tuijin demo"`
+
+	WorkerConcurrency int           `env:"TUIJIN_WORKER_CONCURRENCY" default:"4" doc:"jobs one worker process runs at once"`
+	ScheduleSync      time.Duration `env:"TUIJIN_SCHEDULE_SYNC" default:"1m" doc:"how often the worker re-reads each county's settings for its periodic jobs"`
+	JobMaxRetry       int           `env:"TUIJIN_JOB_MAX_RETRY" default:"8" doc:"retries of a failed job or delivery before it goes to the dead-letter list"`
+	PublicURL         string        `env:"TUIJIN_PUBLIC_URL" default:"http://127.0.0.1:8080" doc:"address users open the console at (links in messages)"`
+	WebhookHosts      string        `env:"TUIJIN_WEBHOOK_HOSTS" default:"qyapi.weixin.qq.com,oapi.dingtalk.com" doc:"comma-separated hosts robot webhooks may be sent to"`
+	SMTPAddr          string        `env:"TUIJIN_SMTP_ADDR" default:"" doc:"SMTP server host:port for e-mail notifications (empty: e-mail off)"`
+	SMTPFrom          string        `env:"TUIJIN_SMTP_FROM" default:"tuijin@localhost" doc:"sender address of e-mail notifications"`
+	SMTPUser          string        `env:"TUIJIN_SMTP_USER" default:"" doc:"SMTP user (empty: no authentication)"`
+	SMTPPassword      string        `env:"TUIJIN_SMTP_PASSWORD" default:"" secret:"true" doc:"SMTP password"`
+	PDFFont           string        `env:"TUIJIN_PDF_FONT" default:"/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf" doc:"CJK TrueType font embedded in PDF bulletins (Debian package fonts-droid-fallback)"`
 }
 
 // Load reads the configuration from getenv (os.Getenv in production).

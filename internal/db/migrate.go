@@ -81,6 +81,8 @@ func grant(ctx context.Context, conn bun.Conn, role string) error {
 		"REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM ?",
 		"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON schema_migrations FROM ?",
 		"REVOKE DELETE, TRUNCATE ON prefectures, counties FROM ?",
+		// An issued bulletin is frozen: a correction is a new version (issue 7).
+		"REVOKE UPDATE, DELETE, TRUNCATE ON bulletins FROM ?",
 	}
 	for _, s := range stmts {
 		if _, err := conn.ExecContext(ctx, s, r); err != nil {

@@ -1,0 +1,229 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/tuijin/tuijin/internal/audit"
+	"github.com/tuijin/tuijin/internal/db"
+	"github.com/tuijin/tuijin/internal/errs"
+)
+
+// Message kinds (issue 7 §6).
+const (
+	MsgReportDue       = "report_due"       // report due tomorrow
+	MsgReportMissing   = "report_missing"   // the week closed without a report
+	MsgVisitShortfall  = "visit_shortfall"  // the seat's site-visit quota was not met
+	MsgEscalation      = "escalation"       // named for TV questioning (to the person and the office)
+	MsgDeadlineNear    = "deadline_near"    // a problem or procedure is due tomorrow
+	MsgDeadlineOverdue = "deadline_overdue" // … and is now overdue
+	MsgBulletinIssued  = "bulletin_issued"
+)
+
+// Message is one in-app notification to one account. IdemKey makes it at
+// most once per account (a job run twice sends nothing twice).
+type Message struct {
+	AccountID uuid.UUID
+	Kind      string
+	Title     string
+	Body      string
+	Link      string
+	IdemKey   string
+}
+
+// Notification is a message in an inbox.
+type Notification struct {
+	bun.BaseModel `bun:"table:notifications,alias:n"`
+	ID            uuid.UUID  `bun:"id,pk,type:uuid" json:"id"`
+	CountyID      uuid.UUID  `bun:"county_id,type:uuid,nullzero,default:app_county()" json:"-"`
+	AccountID     uuid.UUID  `bun:"account_id,type:uuid" json:"-"`
+	Kind          string     `bun:"kind" json:"kind"`
+	Title         string     `bun:"title" json:"title"`
+	Body          string     `bun:"body" json:"body"`
+	Link          string     `bun:"link" json:"link"`
+	IdemKey       string     `bun:"idem_key" json:"-"`
+	CreatedAt     time.Time  `bun:"created_at,nullzero,default:now()" json:"created_at"`
+	ReadAt        *time.Time `bun:"read_at" json:"read_at"`
+}
+
+// Notify puts messages in inboxes and, in the same statement, a delivery
+// and an outbox row for each outside channel the recipient enabled. Messages
+// already sent (same account and key) are skipped. It returns how many
+// messages were new.
+func Notify(ctx context.Context, tx bun.IDB, msgs []Message) (int, error) {
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	var acc []uuid.UUID
+	var kind, title, body, link, key []string
+	for _, m := range msgs {
+		acc = append(acc, m.AccountID)
+		kind, title, body, link, key = append(kind, m.Kind), append(title, m.Title), append(body, m.Body), append(link, m.Link), append(key, m.IdemKey)
+	}
+	var n int
+	err := tx.QueryRowContext(ctx, `WITH m AS (
+		  INSERT INTO notifications (account_id, kind, title, body, link, idem_key)
+		  SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
+		  ON CONFLICT (account_id, idem_key) DO NOTHING RETURNING id, account_id),
+		d AS (
+		  INSERT INTO deliveries (notification_id, channel)
+		  SELECT m.id, c.channel FROM m JOIN notification_channels c ON c.account_id = m.account_id AND c.enabled
+		  RETURNING id),
+		o AS (INSERT INTO outbox (kind, payload) SELECT 'deliver', jsonb_build_object('delivery_id', d.id) FROM d)
+		SELECT count(*) FROM m`,
+		pgdialect.Array(acc), pgdialect.Array(kind), pgdialect.Array(title), pgdialect.Array(body),
+		pgdialect.Array(link), pgdialect.Array(key)).Scan(&n)
+	return n, err
+}
+
+// AccountsOfPeople maps people to the accounts that act as them.
+func AccountsOfPeople(ctx context.Context, tx bun.IDB, people []uuid.UUID) (map[uuid.UUID][]uuid.UUID, error) {
+	out := map[uuid.UUID][]uuid.UUID{}
+	if len(people) == 0 {
+		return out, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT person_id, id FROM accounts WHERE person_id = ANY(?::uuid[]) AND NOT disabled`, pgdialect.Array(people))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p, a uuid.UUID
+		if err := rows.Scan(&p, &a); err != nil {
+			return nil, err
+		}
+		out[p] = append(out[p], a)
+	}
+	return out, rows.Err()
+}
+
+// OfficeAccounts are the county's key project office accounts (casbin role
+// office in the county's domain).
+func OfficeAccounts(ctx context.Context, tx bun.IDB) ([]uuid.UUID, error) {
+	var ids []uuid.UUID
+	err := tx.NewRaw(`SELECT a.id FROM accounts a JOIN casbin_rules r ON r.ptype = 'g' AND r.v0 = a.id::text
+		AND r.v1 = 'office' AND r.v2 LIKE '%/' || app_county()::text
+		WHERE a.county_id = app_county() AND NOT a.disabled ORDER BY a.id`).Scan(ctx, &ids)
+	return ids, err
+}
+
+// Inbox lists an account's newest messages and how many are unread.
+func Inbox(ctx context.Context, tx bun.IDB, account uuid.UUID, limit int) ([]Notification, int, error) {
+	var list []Notification
+	if err := tx.NewSelect().Model(&list).Where("n.account_id = ?", account).
+		OrderExpr("n.created_at DESC, n.id").Limit(int64(limit)).Scan(ctx); err != nil {
+		return nil, 0, err
+	}
+	unread, err := tx.NewSelect().Model((*Notification)(nil)).Where("n.account_id = ? AND n.read_at IS NULL", account).Count(ctx)
+	return list, int(unread), err
+}
+
+// MarkRead marks one message (or, with id nil, all) of an account read.
+func MarkRead(ctx context.Context, tx bun.IDB, account uuid.UUID, id *uuid.UUID, now time.Time) error {
+	q := tx.NewUpdate().Model((*Notification)(nil)).Set("read_at = ?", now).
+		Where("n.account_id = ? AND n.read_at IS NULL", account)
+	if id != nil {
+		q.Where("n.id = ?", *id)
+	}
+	_, err := q.Exec(ctx)
+	return err
+}
+
+// Channel is one of a user's outside channels.
+type Channel struct {
+	bun.BaseModel `bun:"table:notification_channels,alias:nc"`
+	CountyID      uuid.UUID `bun:"county_id,type:uuid,nullzero,default:app_county()" json:"-"`
+	AccountID     uuid.UUID `bun:"account_id,pk,type:uuid" json:"-"`
+	Channel       string    `bun:"channel,pk" json:"channel"`
+	Target        string    `bun:"target" json:"target"`
+	Secret        string    `bun:"secret" json:"secret,omitempty"`
+	Enabled       bool      `bun:"enabled" json:"enabled"`
+	UpdatedAt     time.Time `bun:"updated_at,nullzero,default:now()" json:"updated_at"`
+}
+
+// Channels lists an account's channels.
+func Channels(ctx context.Context, tx bun.IDB, account uuid.UUID) ([]Channel, error) {
+	var list []Channel
+	err := tx.NewSelect().Model(&list).Where("nc.account_id = ?", account).Order("nc.channel").Scan(ctx)
+	return list, err
+}
+
+// PutChannel creates or replaces one channel of an account (audited; the
+// secret is not written to the audit trail).
+func PutChannel(ctx context.Context, tx bun.IDB, c Channel) (Channel, error) {
+	c.UpdatedAt = time.Now()
+	if _, err := tx.NewInsert().Model(&c).On("CONFLICT (account_id, channel) DO UPDATE").
+		Set("target = EXCLUDED.target, secret = EXCLUDED.secret, enabled = EXCLUDED.enabled, updated_at = EXCLUDED.updated_at").
+		Exec(ctx); err != nil {
+		return Channel{}, mapErr(err)
+	}
+	return c, Audit(ctx, tx, audit.Entry{Action: "notification_channel.put", EntityType: "notification_channel",
+		EntityID: c.AccountID.String() + "/" + c.Channel,
+		After:    map[string]any{"channel": c.Channel, "target": c.Target, "enabled": c.Enabled, "signed": c.Secret != ""}})
+}
+
+// DeleteChannel removes one channel of an account.
+func DeleteChannel(ctx context.Context, tx bun.IDB, account uuid.UUID, channel string) error {
+	res, err := tx.NewDelete().Model((*Channel)(nil)).Where("nc.account_id = ? AND nc.channel = ?", account, channel).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.E(errs.NotFound, "channel_not_found", "未设置该通知渠道", "no such notification channel")
+	}
+	return Audit(ctx, tx, audit.Entry{Action: "notification_channel.delete", EntityType: "notification_channel",
+		EntityID: account.String() + "/" + channel, Before: map[string]any{"channel": channel}})
+}
+
+// Delivery is one message sent over one channel.
+type Delivery struct {
+	ID        uuid.UUID
+	Channel   string
+	Status    string
+	Target    string
+	Secret    string
+	Title     string
+	Body      string
+	Link      string
+	AccountID uuid.UUID
+}
+
+// ClaimDelivery locks a delivery for sending; ok is false when it was
+// already sent (a retried task) or its channel is gone.
+func ClaimDelivery(ctx context.Context, tx bun.IDB, id uuid.UUID) (Delivery, bool, error) {
+	var d Delivery
+	err := tx.QueryRowContext(ctx, `SELECT d.id, d.channel, d.status, c.target, c.secret, n.title, n.body, n.link, n.account_id
+		FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+		JOIN notification_channels c ON c.account_id = n.account_id AND c.channel = d.channel
+		WHERE d.id = ? FOR UPDATE OF d`, id).
+		Scan(&d.ID, &d.Channel, &d.Status, &d.Target, &d.Secret, &d.Title, &d.Body, &d.Link, &d.AccountID)
+	if err != nil {
+		if db.NoRows(err) {
+			return d, false, nil
+		}
+		return d, false, err
+	}
+	return d, d.Status == "pending", nil
+}
+
+// FinishDelivery records an attempt: sent, or the error and whether it was the last.
+func FinishDelivery(ctx context.Context, tx bun.IDB, id uuid.UUID, sendErr error, last bool, now time.Time) error {
+	if sendErr == nil {
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '' WHERE id = ?`, now, id)
+		return err
+	}
+	status := "pending"
+	if last {
+		status = "dead"
+	}
+	msg := sendErr.Error()
+	if len(msg) > 500 {
+		msg = msg[:500]
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?`, status, msg, id)
+	return err
+}

@@ -1,0 +1,318 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/tuijin/tuijin/internal/audit"
+	"github.com/tuijin/tuijin/internal/db"
+	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/supervision"
+)
+
+// LockJob serialises every run of one county's job for one period across
+// workers (transaction-scoped advisory lock) and reports whether the period
+// is already done, with its stored result.
+func LockJob(ctx context.Context, tx bun.IDB, job, period string) (done bool, result json.RawMessage, err error) {
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended('job:' || app_county()::text || ':' || ? || ':' || ?, 0))", job, period); err != nil {
+		return false, nil, err
+	}
+	err = tx.QueryRowContext(ctx, "SELECT result FROM job_runs WHERE county_id = app_county() AND job = ? AND period = ?", job, period).Scan(&result)
+	if db.NoRows(err) {
+		return false, nil, nil
+	}
+	return err == nil, result, err
+}
+
+// FinishJob records a period as done with its result, in the transaction
+// that wrote the results.
+func FinishJob(ctx context.Context, tx bun.IDB, job, period string, result any, now time.Time) error {
+	b, err := json.Marshal(result)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, "INSERT INTO job_runs (job, period, finished_at, result) VALUES (?, ?, ?, ?)", job, period, now, string(b))
+	return err
+}
+
+// JobDone tells whether a county's job ran for a period.
+func JobDone(ctx context.Context, tx bun.IDB, job, period string) (bool, error) {
+	return tx.NewSelect().Table("job_runs").Where("county_id = app_county() AND job = ? AND period = ?", job, period).Exists(ctx)
+}
+
+// WeekCloseResult is what a week close found (stored with its job run).
+type WeekCloseResult struct {
+	Week              string `json:"week"`
+	Projects          int    `json:"projects"`
+	NoProgress        int    `json:"no_progress"`
+	Missing           int    `json:"missing"`
+	Late              int    `json:"late"`
+	Stalled           int    `json:"stalled"` // streak at or over the level-1 threshold
+	Escalations       int    `json:"escalations"`
+	VisitShortfalls   int    `json:"visit_shortfalls"`
+	OverdueProcedures int    `json:"overdue_procedures"`
+	OverdueNodes      int    `json:"overdue_nodes"`
+	OverdueProblems   int    `json:"overdue_problems"`
+	Messages          int    `json:"messages"`
+}
+
+// CloseWeek closes a county's week (M1.3, M2.2): for every project on the
+// key list that week it stores the report state, the substantive progress
+// (a missing report is none) and the stall streak; raises escalations at the
+// thresholds naming the people who held the posts during the streak;
+// stores each seat's site presence; counts overdue procedure items, node
+// dates and problems; and queues the messages. A week already closed is not
+// closed again: the stored result is returned. The previous week is closed
+// first when it was not (catching up after downtime).
+func CloseWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time) (WeekCloseResult, error) {
+	if week.Weekday() != time.Monday {
+		return WeekCloseResult{}, errs.E(errs.Invalid, "invalid_week", "周次应以该周星期一的日期表示", "a week is given by its Monday")
+	}
+	var pending []time.Time
+	for w := week; len(pending) < 60; w = w.AddDate(0, 0, -7) {
+		done, err := JobDone(ctx, tx, supervision.JobWeekClose, supervision.Period(w))
+		if err != nil {
+			return WeekCloseResult{}, err
+		}
+		if done {
+			break
+		}
+		if w != week {
+			listed, err := tx.NewSelect().Table("key_list_entries").Join("JOIN key_lists k ON k.id = key_list_entries.key_list_id").
+				Where("k.year = ? AND key_list_entries.added_on <= ?", w.Year(), w.AddDate(0, 0, 6)).Exists(ctx)
+			if err != nil {
+				return WeekCloseResult{}, err
+			}
+			if !listed {
+				break
+			}
+		}
+		pending = append(pending, w)
+	}
+	var res WeekCloseResult
+	for i := len(pending) - 1; i >= 0; i-- {
+		r, err := closeOneWeek(ctx, tx, pending[i], now)
+		if err != nil {
+			return WeekCloseResult{}, err
+		}
+		res = r
+	}
+	if len(pending) == 0 || !pending[0].Equal(week) {
+		_, stored, err := LockJob(ctx, tx, supervision.JobWeekClose, supervision.Period(week))
+		if err != nil {
+			return res, err
+		}
+		err = json.Unmarshal(stored, &res)
+		return res, err
+	}
+	return res, nil
+}
+
+func closeOneWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time) (WeekCloseResult, error) {
+	period := supervision.Period(week)
+	res := WeekCloseResult{Week: period}
+	done, stored, err := LockJob(ctx, tx, supervision.JobWeekClose, period)
+	if err != nil {
+		return res, err
+	}
+	if done {
+		err = json.Unmarshal(stored, &res)
+		return res, err
+	}
+	rules, err := SettingsOn(ctx, tx, week)
+	if err != nil {
+		return res, err
+	}
+	s := rules.Values
+	end := week.AddDate(0, 0, 6)
+	// Each listed project's week: state, progress and streak from last week's row.
+	err = tx.QueryRowContext(ctx, `WITH ins AS (
+		INSERT INTO week_status (project_id, week_start, report_state, progress, overridden, streak)
+		SELECT e.project_id, ?0::date,
+		  CASE WHEN r.id IS NULL OR r.status = 'draft' THEN 'missing' WHEN r.late THEN 'late' ELSE 'on_time' END,
+		  g.progress, r.override_progress IS NOT NULL AND r.status <> 'draft',
+		  CASE WHEN g.progress THEN 0 ELSE coalesce(prev.streak, 0) + 1 END
+		FROM key_list_entries e
+		JOIN key_lists k ON k.id = e.key_list_id AND k.year = ?2
+		LEFT JOIN weekly_reports r ON r.project_id = e.project_id AND r.week_start = ?0::date
+		LEFT JOIN week_status prev ON prev.project_id = e.project_id AND prev.week_start = ?0::date - 7
+		CROSS JOIN LATERAL (SELECT coalesce(r.status <> 'draft' AND coalesce(r.override_progress, r.rule_progress, false), false) AS progress) g
+		WHERE e.added_on <= ?1::date AND (e.removed_on IS NULL OR e.removed_on > ?0::date)
+		ON CONFLICT (project_id, week_start) DO UPDATE SET report_state = EXCLUDED.report_state,
+		  progress = EXCLUDED.progress, overridden = EXCLUDED.overridden, streak = EXCLUDED.streak
+		RETURNING report_state, progress, streak)
+		SELECT count(*), count(*) FILTER (WHERE NOT progress), count(*) FILTER (WHERE report_state = 'missing'),
+		  count(*) FILTER (WHERE report_state = 'late'), count(*) FILTER (WHERE streak >= ?3) FROM ins`,
+		week, end, week.Year(), s.StallUnitHeadWeeks).Scan(&res.Projects, &res.NoProgress, &res.Missing, &res.Late, &res.Stalled)
+	if err != nil {
+		return res, fmt.Errorf("week status: %w", err)
+	}
+	// Escalations: the holders of the seat during the streak's weeks up to
+	// the threshold. >= catches up a threshold passed while closes were missed.
+	type raised struct {
+		ID          uuid.UUID  `bun:"id"`
+		ProjectID   uuid.UUID  `bun:"project_id"`
+		ProjectName string     `bun:"project_name"`
+		Level       int        `bun:"level"`
+		PersonID    *uuid.UUID `bun:"person_id"`
+		PersonName  string     `bun:"person_name"`
+		Weeks       int        `bun:"weeks"`
+	}
+	var esc []raised
+	for _, l := range supervision.Levels(s) {
+		var part []raised
+		err = tx.NewRaw(`WITH new AS (
+			INSERT INTO escalations (project_id, level, role, person_id, streak_start, raised_week, weeks)
+			SELECT DISTINCT s.project_id, ?0, ?1, a.person_id, s.week_start - 7 * (s.streak - 1), ?3::date, ?2::int
+			FROM week_status s
+			LEFT JOIN task_force_assignments a ON a.project_id = s.project_id AND a.role = ?1
+			  AND daterange(a.valid_from, a.valid_to) && daterange(s.week_start - 7 * (s.streak - 1), s.week_start - 7 * (s.streak - 1) + 7 * ?2::int)
+			WHERE s.week_start = ?3::date AND s.streak >= ?2::int
+			  AND NOT EXISTS (SELECT 1 FROM escalations x WHERE x.project_id = s.project_id AND x.level = ?0
+			    AND x.streak_start = s.week_start - 7 * (s.streak - 1))
+			ON CONFLICT DO NOTHING
+			RETURNING id, project_id, level, person_id, weeks)
+			SELECT new.*, p.name AS project_name, coalesce(pp.name, '') AS person_name
+			FROM new JOIN projects p ON p.id = new.project_id LEFT JOIN people pp ON pp.id = new.person_id`,
+			l.Level, l.Role, l.Threshold, week).Scan(ctx, &part)
+		if err != nil {
+			return res, fmt.Errorf("escalations level %d: %w", l.Level, err)
+		}
+		esc = append(esc, part...)
+	}
+	res.Escalations = len(esc)
+	// Site presence of each seat's holder at the week's end (M2.2).
+	var shortfalls []struct {
+		ProjectID   uuid.UUID `bun:"project_id"`
+		ProjectName string    `bun:"project_name"`
+		Role        string    `bun:"role"`
+		PersonID    uuid.UUID `bun:"person_id"`
+		Required    int       `bun:"required"`
+		Done        int       `bun:"done"`
+	}
+	err = tx.NewRaw(`WITH ins AS (
+		INSERT INTO week_compliance (project_id, week_start, role, person_id, required, done)
+		SELECT s.project_id, s.week_start, seat.role, a.person_id, seat.required,
+		  CASE WHEN seat.role = 'helper' THEN coalesce(c.days, 0) ELSE coalesce(c.visits, 0) END
+		FROM week_status s
+		CROSS JOIN (VALUES ('chief', ?1::int), ('assistant', ?2::int), ('responsible', ?3::int), ('helper', ?4::int)) seat(role, required)
+		LEFT JOIN task_force_assignments a ON a.project_id = s.project_id AND a.role = seat.role
+		  AND a.valid_from <= s.week_start + 6 AND (a.valid_to IS NULL OR a.valid_to > s.week_start + 6)
+		LEFT JOIN LATERAL (SELECT count(*) AS visits, count(DISTINCT (v.visited_at AT TIME ZONE 'Asia/Shanghai')::date) AS days
+		  FROM site_visits v WHERE v.project_id = s.project_id AND v.person_id = a.person_id AND v.role = seat.role
+		  AND v.week_start = s.week_start AND v.verified) c ON true
+		WHERE s.week_start = ?0::date
+		ON CONFLICT (project_id, week_start, role) DO UPDATE SET person_id = EXCLUDED.person_id,
+		  required = EXCLUDED.required, done = EXCLUDED.done
+		RETURNING project_id, role, person_id, required, done)
+		SELECT ins.*, p.name AS project_name FROM ins JOIN projects p ON p.id = ins.project_id
+		WHERE ins.person_id IS NOT NULL AND ins.done < ins.required`,
+		week, s.VisitsChiefPerWeek, s.VisitsAssistantPerWeek, s.VisitsResponsiblePerWeek, s.HelperDaysPerWeek).Scan(ctx, &shortfalls)
+	if err != nil {
+		return res, fmt.Errorf("compliance: %w", err)
+	}
+	res.VisitShortfalls = len(shortfalls)
+	err = tx.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM project_procedures pr JOIN week_status s ON s.project_id = pr.project_id AND s.week_start = ?0::date
+		  WHERE pr.status IN ('pending','in_progress') AND pr.planned_date <= ?1::date),
+		(SELECT count(*) FROM project_nodes n JOIN week_status s ON s.project_id = n.project_id AND s.week_start = ?0::date
+		  WHERE n.actual_date IS NULL AND n.planned_date <= ?1::date),
+		(SELECT count(*) FROM problems pb JOIN week_status s ON s.project_id = pb.project_id AND s.week_start = ?0::date
+		  WHERE pb.status IN ('open','in_progress') AND pb.deadline <= ?1::date)`, week, end).
+		Scan(&res.OverdueProcedures, &res.OverdueNodes, &res.OverdueProblems)
+	if err != nil {
+		return res, fmt.Errorf("overdue: %w", err)
+	}
+	// Messages: the people named and the office; missing reports to the
+	// helper and the responsible person; shortfalls to the seat's holder.
+	var missing []struct {
+		ProjectID   uuid.UUID `bun:"project_id"`
+		ProjectName string    `bun:"project_name"`
+		PersonID    uuid.UUID `bun:"person_id"`
+	}
+	err = tx.NewRaw(`SELECT s.project_id, p.name AS project_name, a.person_id FROM week_status s
+		JOIN projects p ON p.id = s.project_id
+		JOIN task_force_assignments a ON a.project_id = s.project_id AND a.role IN ('helper','responsible')
+		  AND a.valid_from <= ?1::date AND (a.valid_to IS NULL OR a.valid_to > ?1::date)
+		WHERE s.week_start = ?0::date AND s.report_state = 'missing'`, week, end).Scan(ctx, &missing)
+	if err != nil {
+		return res, err
+	}
+	var people []uuid.UUID
+	for _, e := range esc {
+		if e.PersonID != nil {
+			people = append(people, *e.PersonID)
+		}
+	}
+	for _, m := range missing {
+		people = append(people, m.PersonID)
+	}
+	for _, f := range shortfalls {
+		people = append(people, f.PersonID)
+	}
+	accounts, err := AccountsOfPeople(ctx, tx, people)
+	if err != nil {
+		return res, err
+	}
+	office, err := OfficeAccounts(ctx, tx)
+	if err != nil {
+		return res, err
+	}
+	var msgs []Message
+	weekName := week.Format("2006年1月2日") + "当周"
+	for _, e := range esc {
+		who := e.PersonName
+		if e.PersonID == nil {
+			who = "（岗位空缺）"
+		}
+		target := map[int]string{1: "项目责任人", 2: "项目长"}[e.Level]
+		title := fmt.Sprintf("电视问政：%s连续%d周无实质进度", e.ProjectName, e.Weeks)
+		body := fmt.Sprintf("项目“%s”截至%s已连续%d周无实质进度，按规定对%s%s进行电视问政。", e.ProjectName, weekName, e.Weeks, target, who)
+		link := "/supervision/escalations?id=" + e.ID.String()
+		if e.PersonID != nil {
+			for _, a := range accounts[*e.PersonID] {
+				msgs = append(msgs, Message{AccountID: a, Kind: MsgEscalation, Title: title, Body: body, Link: link, IdemKey: "escalation:" + e.ID.String()})
+			}
+		}
+		for _, a := range office {
+			msgs = append(msgs, Message{AccountID: a, Kind: MsgEscalation, Title: title, Body: body, Link: link, IdemKey: "escalation:" + e.ID.String()})
+		}
+	}
+	for _, m := range missing {
+		for _, a := range accounts[m.PersonID] {
+			msgs = append(msgs, Message{AccountID: a, Kind: MsgReportMissing, Title: "周报缺报：" + m.ProjectName,
+				Body: fmt.Sprintf("项目“%s”%s周报未按时报送，记为无实质进度。", m.ProjectName, weekName),
+				Link: "/projects/" + m.ProjectID.String(), IdemKey: "missing:" + m.ProjectID.String() + ":" + period})
+		}
+	}
+	for _, f := range shortfalls {
+		for _, a := range accounts[f.PersonID] {
+			unit := "次"
+			if f.Role == "helper" {
+				unit = "天"
+			}
+			msgs = append(msgs, Message{AccountID: a, Kind: MsgVisitShortfall, Title: "到场不足：" + f.ProjectName,
+				Body: fmt.Sprintf("%s您在项目“%s”到场%d%s，应不少于%d%s。", weekName, f.ProjectName, f.Done, unit, f.Required, unit),
+				Link: "/projects/" + f.ProjectID.String(), IdemKey: "shortfall:" + f.ProjectID.String() + ":" + f.Role + ":" + period})
+		}
+	}
+	if res.Messages, err = Notify(ctx, tx, msgs); err != nil {
+		return res, fmt.Errorf("notify: %w", err)
+	}
+	if len(esc) > 0 {
+		ids := make([]string, len(esc))
+		for i, e := range esc {
+			ids[i] = e.ID.String()
+		}
+		if err := Audit(ctx, tx, audit.Entry{Action: "escalation.raise", EntityType: "week", EntityID: period,
+			After: map[string]any{"escalations": ids}}); err != nil {
+			return res, err
+		}
+	}
+	return res, FinishJob(ctx, tx, supervision.JobWeekClose, period, res, now)
+}

@@ -1,0 +1,298 @@
+// Package worker is `tuijin worker` (issue 7 §1): an asynq server running
+// each county's periodic jobs and the deliveries of messages, a scheduler
+// whose entries are re-read from the counties' settings (a changed week
+// close is picked up without a restart), and the outbox relay.
+//
+// Exactly-once results: a job's run for a county and period takes an
+// advisory lock, writes its results with idempotent upserts and records the
+// period in job_runs in one transaction, so a second worker, a retry or a
+// run after a crash finds the period done. Several replicas' schedulers
+// enqueue the same entry at the same minute; asynq's uniqueness keeps one.
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"github.com/uptrace/bun"
+
+	"github.com/tuijin/tuijin/internal/audit"
+	"github.com/tuijin/tuijin/internal/db"
+	"github.com/tuijin/tuijin/internal/notify"
+	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/internal/settings"
+	"github.com/tuijin/tuijin/internal/supervision"
+)
+
+// Task types.
+const (
+	TypeCountyJob = "county:job"
+	TypeDeliver   = "notify:deliver"
+)
+
+// JobPayload names a county's job; Period, when set, pins the period
+// (a manual run or a retry from the dead-letter list).
+type JobPayload struct {
+	CountyID uuid.UUID `json:"county_id"`
+	Job      string    `json:"job"`
+	Period   string    `json:"period,omitempty"`
+}
+
+// DeliverPayload names one delivery.
+type DeliverPayload struct {
+	CountyID   uuid.UUID `json:"county_id"`
+	DeliveryID uuid.UUID `json:"delivery_id"`
+}
+
+// Deps are what the worker needs.
+type Deps struct {
+	DB           *db.DB
+	Redis        redis.UniversalClient
+	Sender       *notify.Sender
+	Log          *slog.Logger
+	Concurrency  int
+	MaxRetry     int
+	ScheduleSync time.Duration
+	RetryBase    time.Duration // first retry delay, doubling up to an hour (default 10 s)
+	PublicURL    string
+	Now          func() time.Time // the clock jobs read (tests move it)
+}
+
+func (d Deps) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+// Run runs the worker until ctx ends.
+func Run(ctx context.Context, d Deps) error {
+	if d.MaxRetry <= 0 {
+		d.MaxRetry = 8
+	}
+	srv := asynq.NewServerFromRedisClient(d.Redis, asynq.Config{
+		Concurrency:     max(d.Concurrency, 1),
+		Queues:          map[string]int{"jobs": 3, "deliveries": 5},
+		RetryDelayFunc:  backoff(d.RetryBase),
+		ErrorHandler:    asynq.ErrorHandlerFunc(d.deadLetter),
+		Logger:          logger{d.Log},
+		ShutdownTimeout: 20 * time.Second,
+		BaseContext:     func() context.Context { return context.WithoutCancel(ctx) },
+	})
+	mux := asynq.NewServeMux()
+	mux.HandleFunc(TypeCountyJob, d.handleJob)
+	mux.HandleFunc(TypeDeliver, d.handleDeliver)
+	mgr, err := asynq.NewPeriodicTaskManager(asynq.PeriodicTaskManagerOpts{
+		RedisUniversalClient:       d.Redis,
+		PeriodicTaskConfigProvider: provider{d},
+		SyncInterval:               max(d.ScheduleSync, time.Second),
+		SchedulerOpts:              &asynq.SchedulerOpts{Location: settings.Shanghai, Logger: logger{d.Log}, HeartbeatInterval: 2 * time.Second},
+	})
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(mux); err != nil {
+		return err
+	}
+	if err := mgr.Start(); err != nil {
+		srv.Shutdown()
+		return err
+	}
+	d.Log.Info("worker started", "concurrency", d.Concurrency)
+	client := asynq.NewClientFromRedisClient(d.Redis)
+	relayDone := make(chan struct{})
+	go func() { defer close(relayDone); Relay(ctx, d.DB, client, d.MaxRetry, d.Log) }()
+	<-ctx.Done()
+	d.Log.Info("worker stopping")
+	<-relayDone
+	mgr.Shutdown()
+	srv.Shutdown()
+	return nil
+}
+
+// backoff is base, 2×base, 4×base … capped at one hour.
+func backoff(base time.Duration) asynq.RetryDelayFunc {
+	if base <= 0 {
+		base = 10 * time.Second
+	}
+	return func(n int, _ error, _ *asynq.Task) time.Duration {
+		return time.Duration(math.Min(float64(time.Hour), float64(base)*math.Pow(2, float64(n))))
+	}
+}
+
+// provider lists each county's periodic jobs from its settings in force today.
+type provider struct{ d Deps }
+
+func (p provider) GetConfigs() ([]*asynq.PeriodicTaskConfig, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var counties []postgres.County
+	err := p.d.DB.InPlatform(ctx, func(ctx context.Context, tx bun.IDB) error {
+		var err error
+		counties, err = postgres.ListCounties(ctx, tx, nil)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []*asynq.PeriodicTaskConfig
+	for _, c := range counties {
+		var s settings.Version
+		err := p.d.DB.InCounty(ctx, c.ID, func(ctx context.Context, tx bun.IDB) error {
+			var err error
+			s, err = postgres.SettingsOn(ctx, tx, settings.Today(p.d.now()))
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		sched := supervision.Schedule(s.Values)
+		jobs := make([]string, 0, len(sched))
+		for j := range sched {
+			jobs = append(jobs, j)
+		}
+		sort.Strings(jobs)
+		for _, j := range jobs {
+			t, err := jobTask(JobPayload{CountyID: c.ID, Job: j}, p.d.MaxRetry)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, &asynq.PeriodicTaskConfig{Cronspec: sched[j], Task: t})
+		}
+	}
+	return out, nil
+}
+
+func jobTask(p JobPayload, maxRetry int) (*asynq.Task, error) {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	// Replicas' schedulers enqueue the same entry in the same minute: one stays.
+	return asynq.NewTask(TypeCountyJob, b, asynq.Queue("jobs"), asynq.MaxRetry(maxRetry),
+		asynq.Unique(10*time.Minute), asynq.Timeout(30*time.Minute)), nil
+}
+
+// Enqueue queues a county's job now (a manual run or a retry).
+func Enqueue(ctx context.Context, client *asynq.Client, p JobPayload, maxRetry int) error {
+	t, err := jobTask(p, maxRetry)
+	if err != nil {
+		return err
+	}
+	_, err = client.EnqueueContext(ctx, t)
+	if errors.Is(err, asynq.ErrDuplicateTask) {
+		return nil
+	}
+	return err
+}
+
+func (d Deps) handleJob(ctx context.Context, t *asynq.Task) error {
+	var p JobPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return fmt.Errorf("%w: %v", asynq.SkipRetry, err)
+	}
+	ctx = audit.WithActor(ctx, audit.Actor{Name: "worker:" + p.Job})
+	start := time.Now()
+	var result any
+	err := d.DB.InCounty(ctx, p.CountyID, func(ctx context.Context, tx bun.IDB) error {
+		var err error
+		result, err = RunJob(ctx, tx, p, d.now())
+		return err
+	})
+	d.Log.Info("job", "county", p.CountyID, "job", p.Job, "period", p.Period, "ms", time.Since(start).Milliseconds(), "error", err)
+	if err == nil {
+		if b, e := json.Marshal(result); e == nil {
+			_, _ = t.ResultWriter().Write(b)
+		}
+	}
+	return err
+}
+
+// RunJob runs one county's job in tx (bound to the county) at now.
+func RunJob(ctx context.Context, tx bun.IDB, p JobPayload, now time.Time) (any, error) {
+	s, err := postgres.SettingsOn(ctx, tx, settings.Today(now))
+	if err != nil {
+		return nil, err
+	}
+	switch p.Job {
+	case supervision.JobWeekClose:
+		week := supervision.WeekToClose(now, s.Values)
+		if p.Period != "" {
+			if week, err = time.Parse(time.DateOnly, p.Period); err != nil {
+				return nil, fmt.Errorf("%w: period %q", asynq.SkipRetry, p.Period)
+			}
+		}
+		return postgres.CloseWeek(ctx, tx, week, now)
+	case supervision.JobReportReminder:
+		return postgres.RemindReports(ctx, tx, now)
+	case supervision.JobDeadlines:
+		return postgres.DeadlineMessages(ctx, tx, now)
+	}
+	return nil, fmt.Errorf("%w: unknown job %q", asynq.SkipRetry, p.Job)
+}
+
+func (d Deps) handleDeliver(ctx context.Context, t *asynq.Task) error {
+	var p DeliverPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return fmt.Errorf("%w: %v", asynq.SkipRetry, err)
+	}
+	retried, _ := asynq.GetRetryCount(ctx)
+	maxRetry, _ := asynq.GetMaxRetry(ctx)
+	var sendErr error
+	err := d.DB.InCounty(ctx, p.CountyID, func(ctx context.Context, tx bun.IDB) error {
+		del, ok, err := postgres.ClaimDelivery(ctx, tx, p.DeliveryID)
+		if err != nil || !ok {
+			return err // sent already (a retry after success) or gone
+		}
+		link := ""
+		if del.Link != "" {
+			link = strings.TrimRight(d.PublicURL, "/") + del.Link
+		}
+		sendErr = d.Sender.Send(ctx, del.Channel, del.Target, del.Secret, notify.Message{Title: del.Title, Body: del.Body, Link: link})
+		// The attempt is recorded (and committed) whatever its outcome.
+		return postgres.FinishDelivery(ctx, tx, del.ID, sendErr, retried >= maxRetry, time.Now())
+	})
+	if err != nil {
+		return err
+	}
+	return sendErr // asynq retries a failed send
+}
+
+// deadLetter records a task that failed its last retry, in its county.
+func (d Deps) deadLetter(ctx context.Context, t *asynq.Task, err error) {
+	retried, _ := asynq.GetRetryCount(ctx)
+	maxRetry, _ := asynq.GetMaxRetry(ctx)
+	if retried < maxRetry && !errors.Is(err, asynq.SkipRetry) {
+		return
+	}
+	var p struct {
+		CountyID uuid.UUID `json:"county_id"`
+	}
+	if json.Unmarshal(t.Payload(), &p) != nil || p.CountyID == uuid.Nil {
+		d.Log.Error("dead task without a county", "type", t.Type(), "error", err)
+		return
+	}
+	e := d.DB.InCounty(context.WithoutCancel(ctx), p.CountyID, func(ctx context.Context, tx bun.IDB) error {
+		return postgres.AddDeadLetter(ctx, tx, t.Type(), t.Payload(), err.Error(), retried+1)
+	})
+	d.Log.Error("job dead-lettered", "type", t.Type(), "county", p.CountyID, "error", err, "record_error", e)
+}
+
+// logger adapts slog to asynq.
+type logger struct{ l *slog.Logger }
+
+func (l logger) Debug(args ...any) { l.l.Debug(fmt.Sprint(args...)) }
+func (l logger) Info(args ...any)  { l.l.Info(fmt.Sprint(args...)) }
+func (l logger) Warn(args ...any)  { l.l.Warn(fmt.Sprint(args...)) }
+func (l logger) Error(args ...any) { l.l.Error(fmt.Sprint(args...)) }
+func (l logger) Fatal(args ...any) { l.l.Error(fmt.Sprint(args...)) }

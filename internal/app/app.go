@@ -186,7 +186,7 @@ func Worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	rdb := redis.NewClient(ropt)
 	defer rdb.Close()
 	return worker.Run(ctx, worker.Deps{DB: d, Redis: rdb, Sender: NewSender(cfg), Log: log,
-		Concurrency: cfg.WorkerConcurrency, MaxRetry: cfg.JobMaxRetry, ScheduleSync: cfg.ScheduleSync, PublicURL: cfg.PublicURL})
+		Concurrency: cfg.WorkerConcurrency, MaxRetry: cfg.JobMaxRetry, RetryBase: cfg.JobRetryBase, ScheduleSync: cfg.ScheduleSync, PublicURL: cfg.PublicURL})
 }
 
 // NewSender is the notification sender the configuration describes.

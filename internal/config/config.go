@@ -54,6 +54,7 @@ type Config struct {
 	WorkerConcurrency int           `env:"TUIJIN_WORKER_CONCURRENCY" default:"4" doc:"jobs one worker process runs at once"`
 	ScheduleSync      time.Duration `env:"TUIJIN_SCHEDULE_SYNC" default:"1m" doc:"how often the worker re-reads each county's settings for its periodic jobs"`
 	JobMaxRetry       int           `env:"TUIJIN_JOB_MAX_RETRY" default:"8" doc:"retries of a failed job or delivery before it goes to the dead-letter list"`
+	JobRetryBase      time.Duration `env:"TUIJIN_JOB_RETRY_BASE" default:"10s" doc:"delay before a failed job's first retry, doubling each time up to an hour"`
 	PublicURL         string        `env:"TUIJIN_PUBLIC_URL" default:"http://127.0.0.1:8080" doc:"address users open the console at (links in messages)"`
 	WebhookHosts      string        `env:"TUIJIN_WEBHOOK_HOSTS" default:"qyapi.weixin.qq.com,oapi.dingtalk.com" doc:"comma-separated hosts robot webhooks may be sent to"`
 	SMTPAddr          string        `env:"TUIJIN_SMTP_ADDR" default:"" doc:"SMTP server host:port for e-mail notifications (empty: e-mail off)"`

@@ -87,7 +87,9 @@ func Run(ctx context.Context, d Deps) error {
 		ErrorHandler:    asynq.ErrorHandlerFunc(d.deadLetter),
 		Logger:          logger{d.Log},
 		ShutdownTimeout: 20 * time.Second,
-		BaseContext:     func() context.Context { return context.WithoutCancel(ctx) },
+		// Retries are due to the second, not at the default 5 s granularity.
+		DelayedTaskCheckInterval: time.Second,
+		BaseContext:              func() context.Context { return context.WithoutCancel(ctx) },
 	})
 	mux := asynq.NewServeMux()
 	mux.HandleFunc(TypeCountyJob, d.handleJob)

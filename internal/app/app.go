@@ -185,14 +185,8 @@ func Worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	rdb := redis.NewClient(ropt)
 	defer rdb.Close()
-	return worker.Run(ctx, worker.Deps{DB: d, Redis: rdb, Sender: NewSender(cfg), Log: log,
+	return worker.Run(ctx, worker.Deps{DB: d, Redis: rdb, Sender: notify.New(cfg), Log: log,
 		Concurrency: cfg.WorkerConcurrency, MaxRetry: cfg.JobMaxRetry, RetryBase: cfg.JobRetryBase, ScheduleSync: cfg.ScheduleSync, PublicURL: cfg.PublicURL})
-}
-
-// NewSender is the notification sender the configuration describes.
-func NewSender(cfg config.Config) *notify.Sender {
-	return &notify.Sender{HTTP: &http.Client{Timeout: 15 * time.Second}, WebhookHosts: strings.Split(cfg.WebhookHosts, ","),
-		SMTPAddr: cfg.SMTPAddr, SMTPFrom: cfg.SMTPFrom, SMTPUser: cfg.SMTPUser, SMTPPassword: cfg.SMTPPassword}
 }
 
 // Healthcheck asks the local server's /readyz; container images have no

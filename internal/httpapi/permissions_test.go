@@ -32,6 +32,7 @@ const (
 	accounts = "office platform_admin"
 	auditR   = "office leading_group municipal platform_admin"
 	letterR  = "office leading_group municipal platform_admin inspector unit_user"
+	countyU  = "municipal leading_group office inspector unit_user task_force statistics"
 )
 
 // expected is who may call each endpoint (P3). It is written by hand, not
@@ -71,6 +72,30 @@ var expected = map[string]string{
 	"PUT /api/v1/accounts/:id":                    accounts,
 	"POST /api/v1/accounts/:id/password-reset":    accounts,
 	"GET /api/v1/audit":                           auditR,
+	// Supervision (issue 7): the register is for the leading group and the
+	// office; bulletins, once issued, and one's own inbox for every county user.
+	"GET /api/v1/escalations":                        "office leading_group municipal platform_admin",
+	"GET /api/v1/escalations/:id":                    "office leading_group municipal platform_admin",
+	"PUT /api/v1/escalations/:id":                    "office",
+	"POST /api/v1/supervision/week-close":            "office",
+	"GET /api/v1/supervision/dashboard":              "office leading_group municipal platform_admin inspector",
+	"GET /api/v1/inspections/plan":                   "office leading_group municipal platform_admin inspector",
+	"PUT /api/v1/inspections/plan/:year/:projectId":  "office",
+	"POST /api/v1/inspections/plan/:year/auto":       "office",
+	"GET /api/v1/inspections":                        "office leading_group municipal platform_admin inspector",
+	"POST /api/v1/projects/:id/inspections":          "inspector office",
+	"GET /api/v1/bulletins":                          countyU,
+	"GET /api/v1/bulletins/preview":                  "office leading_group municipal platform_admin inspector",
+	"GET /api/v1/bulletins/preview/page":             "office leading_group municipal platform_admin inspector",
+	"POST /api/v1/bulletins":                         "office",
+	"GET /api/v1/bulletins/:id/:format":              countyU,
+	"GET /api/v1/notifications":                      countyU,
+	"POST /api/v1/notifications/read":                countyU,
+	"GET /api/v1/notifications/channels":             countyU,
+	"PUT /api/v1/notifications/channels/:channel":    countyU,
+	"DELETE /api/v1/notifications/channels/:channel": countyU,
+	"GET /api/v1/jobs/dead":                          "office",
+	"POST /api/v1/jobs/dead/:id/retry":               "office",
 	// Registry (issue 5): everyone of the county reads (field roles only
 	// their own projects); the office and platform admins write.
 	"GET /api/v1/project-categories":                           all,

@@ -206,6 +206,7 @@ type File struct {
 	ContentType string
 	Data        []byte
 	Body        io.ReadCloser
+	Inline      bool // shown in the browser (a printable page) rather than saved
 }
 
 // AfterCommit schedules fn to run after a successful commit.
@@ -288,7 +289,11 @@ func (s *Server) wrap(r *Route) echo.HandlerFunc {
 			}
 		}
 		if f, ok := out.(File); ok {
-			c.Response().Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(f.Name))
+			disposition := "attachment"
+			if f.Inline {
+				disposition = "inline"
+			}
+			c.Response().Header().Set("Content-Disposition", disposition+"; filename*=UTF-8''"+url.PathEscape(f.Name))
 			if f.Body != nil {
 				defer f.Body.Close()
 				return c.Stream(http.StatusOK, f.ContentType, f.Body)

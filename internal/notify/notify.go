@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tuijin/tuijin/internal/config"
 	"github.com/tuijin/tuijin/internal/errs"
 )
 
@@ -50,6 +51,12 @@ type Sender struct {
 	SMTPUser     string
 	SMTPPassword string
 	Now          func() time.Time
+}
+
+// New is the sender the configuration describes.
+func New(cfg config.Config) *Sender {
+	return &Sender{HTTP: &http.Client{Timeout: 15 * time.Second}, WebhookHosts: strings.Split(cfg.WebhookHosts, ","),
+		SMTPAddr: cfg.SMTPAddr, SMTPFrom: cfg.SMTPFrom, SMTPUser: cfg.SMTPUser, SMTPPassword: cfg.SMTPPassword}
 }
 
 // CheckTarget validates a channel's target before it is stored.

@@ -316,3 +316,58 @@ func closeOneWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time
 	}
 	return res, FinishJob(ctx, tx, supervision.JobWeekClose, period, res, now)
 }
+
+// Dashboard is the supervision overview of a county's closed weeks.
+type Dashboard struct {
+	LatestWeek *time.Time
+	Trend      []struct {
+		Week        time.Time `bun:"week_start,type:date"`
+		Projects    int       `bun:"projects"`
+		NoProgress  int       `bun:"no_progress"`
+		Missing     int       `bun:"missing"`
+		Stalled     int       `bun:"stalled"`
+		Escalations int       `bun:"escalations"`
+	}
+	Stalled []struct {
+		ProjectID uuid.UUID `bun:"project_id"`
+		Name      string    `bun:"name"`
+		UnitName  string    `bun:"unit_name"`
+		Streak    int       `bun:"streak"`
+	}
+	Compliance []struct {
+		Role  string `bun:"role"`
+		Seats int    `bun:"seats"`
+		Met   int    `bun:"met"`
+	}
+	Open int
+}
+
+// SupervisionDashboard reads the last weeks' closes: the trend of weeks
+// without progress, the projects stalled at the latest close, each seat's
+// compliance then, and the open escalations.
+func SupervisionDashboard(ctx context.Context, tx bun.IDB, weeks int) (Dashboard, error) {
+	var d Dashboard
+	err := tx.NewRaw(`SELECT w.week_start, count(*) AS projects, count(*) FILTER (WHERE NOT w.progress) AS no_progress,
+		  count(*) FILTER (WHERE w.report_state = 'missing') AS missing, count(*) FILTER (WHERE w.streak >= 2) AS stalled,
+		  (SELECT count(*) FROM escalations e WHERE e.raised_week = w.week_start) AS escalations
+		FROM week_status w WHERE w.week_start IN (SELECT DISTINCT week_start FROM week_status ORDER BY week_start DESC LIMIT ?)
+		GROUP BY w.week_start ORDER BY w.week_start`, weeks).Scan(ctx, &d.Trend)
+	if err != nil || len(d.Trend) == 0 {
+		return d, err
+	}
+	latest := d.Trend[len(d.Trend)-1].Week
+	d.LatestWeek = &latest
+	if err := tx.NewRaw(`SELECT w.project_id, p.name, u.name AS unit_name, w.streak FROM week_status w
+		JOIN projects p ON p.id = w.project_id JOIN units u ON u.id = p.responsible_unit_id
+		WHERE w.week_start = ? AND w.streak > 0 ORDER BY w.streak DESC, p.code LIMIT 100`, latest).Scan(ctx, &d.Stalled); err != nil {
+		return d, err
+	}
+	if err := tx.NewRaw(`SELECT role, count(*) FILTER (WHERE person_id IS NOT NULL) AS seats,
+		  count(*) FILTER (WHERE person_id IS NOT NULL AND done >= required) AS met
+		FROM week_compliance WHERE week_start = ? GROUP BY role
+		ORDER BY array_position(ARRAY['chief','assistant','responsible','helper'], role)`, latest).Scan(ctx, &d.Compliance); err != nil {
+		return d, err
+	}
+	err = tx.NewRaw("SELECT count(*) FROM escalations WHERE status IN ('pending','scheduled')").Scan(ctx, &d.Open)
+	return d, err
+}

@@ -1,0 +1,169 @@
+package bulletin
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Title is the bulletin's heading.
+func (f Figures) Title() string {
+	if f.Inputs.Kind == "group6" {
+		return f.Inputs.County + "“百城提质”项目督导检查通报"
+	}
+	return f.Inputs.County + "重点项目建设周通报"
+}
+
+// Subtitle names the week.
+func (f Figures) Subtitle() string {
+	w, _ := time.Parse(time.DateOnly, f.Inputs.Week)
+	_, n := w.ISOWeek()
+	end := f.Inputs.WeekEnd()
+	return fmt.Sprintf("（%d年第%d周：%d月%d日—%d月%d日）", f.Inputs.Year, n, w.Month(), w.Day(), end.Month(), end.Day())
+}
+
+// LeadText says a lead in words: 快于/慢于时序进度N个百分点, or 持平.
+func LeadText(lead string) string {
+	switch {
+	case lead == "":
+		return "—"
+	case strings.Trim(lead, "-0.") == "":
+		return "与时序进度持平"
+	case strings.HasPrefix(lead, "-"):
+		return "慢于时序进度" + lead[1:] + "个百分点"
+	}
+	return "快于时序进度" + lead + "个百分点"
+}
+
+// Overview is the opening paragraph.
+func (f Figures) OverviewText() string {
+	o := f.Overview
+	end := f.Inputs.WeekEnd()
+	scope := "全县"
+	if f.Inputs.Kind == "group6" {
+		scope = "“百城提质”"
+	}
+	s := fmt.Sprintf("%s纳入%d年度重点推进项目%d个，总投资%s万元，年度计划投资%s万元。截至%d月%d日，已开工%d个，开工率%s%%；累计完成投资%s万元，占年度计划的%s%%，时序进度%s%%，%s。已完成年度投资计划的项目%d个，在建项目%d个，未开工项目%d个（其中未到计划开工时间%d个）。",
+		scope, f.Inputs.Year, o.Projects, Wan(o.TotalYuan), Wan(o.PlanYuan), end.Month(), end.Day(), o.Started, dash(o.StartRate),
+		Wan(o.DoneYuan), dash(o.CompletionRate), f.Schedule, LeadText(o.Lead), o.FinishedYearPlan, o.UnderConstruction, o.NotStarted, o.NotYetDue)
+	return s
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+var levelNames = map[int]string{1: "责任单位主要负责人", 2: "分包县级领导"}
+var escStatus = map[string]string{"pending": "待安排", "scheduled": "已安排", "done": "已问政", "waived": "免于问政"}
+
+// Table is a titled grid of text, the shape all three renderings share.
+type Table struct {
+	Title  string
+	Header []string
+	Rows   [][]string
+	Widths []float64 // relative column widths for the PDF
+	Empty  string
+}
+
+func summaryRow(name string, s Summary) []string {
+	return []string{name, strconv.Itoa(s.Projects), Wan(s.PlanYuan), Wan(s.DoneYuan), dash(s.CompletionRate), LeadText(s.Lead), strconv.Itoa(s.Started), dash(s.StartRate)}
+}
+
+var summaryHeader = []string{"分类", "项目数", "年度计划（万元）", "完成投资（万元）", "完成率（%）", "与时序进度比较", "已开工", "开工率（%）"}
+var summaryWidths = []float64{1.6, 0.8, 1.4, 1.4, 1, 2.2, 0.8, 1}
+
+// Tables are the bulletin's sections after the overview.
+func (f Figures) Tables() []Table {
+	var ts []Table
+	t := Table{Title: "二、分建设类型推进情况", Header: summaryHeader, Widths: summaryWidths}
+	for _, g := range f.ByType {
+		t.Rows = append(t.Rows, summaryRow(g.Name, g.Summary))
+	}
+	ts = append(ts, t)
+	t = Table{Title: "三、分项目类别推进情况", Header: summaryHeader, Widths: summaryWidths}
+	for _, g := range f.ByCategory {
+		t.Rows = append(t.Rows, summaryRow(g.Name, g.Summary))
+	}
+	ts = append(ts, t)
+	t = Table{Title: "四、责任单位推进情况及排名（按年度投资完成率）", Header: []string{"排名", "责任单位", "项目数", "年度计划（万元）", "完成投资（万元）", "完成率（%）", "与时序进度比较"},
+		Widths: []float64{0.6, 2, 0.8, 1.4, 1.4, 1, 2.2}}
+	for _, u := range f.ByUnit {
+		rank := "—"
+		if u.Rank > 0 {
+			rank = strconv.Itoa(u.Rank)
+		}
+		t.Rows = append(t.Rows, []string{rank, u.Name, strconv.Itoa(u.Projects), Wan(u.PlanYuan), Wan(u.DoneYuan), dash(u.CompletionRate), LeadText(u.Lead)})
+	}
+	ts = append(ts, t)
+	t = Table{Title: "五、无实质进度项目", Header: []string{"项目编号", "项目名称", "责任单位", "连续无实质进度（周）"}, Widths: []float64{1.2, 3.4, 2, 1.4}, Empty: "本周无停滞项目。"}
+	for _, p := range f.Stalled {
+		t.Rows = append(t.Rows, []string{p.Code, p.Name, p.Unit, strconv.Itoa(p.Streak)})
+	}
+	ts = append(ts, t)
+	t = Table{Title: "六、电视问政", Header: []string{"项目", "问政对象", "职务", "层级", "连续周数", "状态"}, Widths: []float64{3, 1.2, 1.8, 1.6, 0.8, 1}, Empty: "本周无新增问政。"}
+	for _, e := range f.Inputs.Escalations {
+		person := e.Person
+		if person == "" {
+			person = "（岗位空缺）"
+		}
+		t.Rows = append(t.Rows, []string{e.Project, person, e.Post, levelNames[e.Level], strconv.Itoa(e.Weeks), escStatus[e.Status]})
+	}
+	ts = append(ts, t)
+	t = Table{Title: "七、逾期未办结审批事项", Header: []string{"项目", "审批事项", "服务单位", "计划办结", "逾期（天）"}, Widths: []float64{3, 2, 1.8, 1.2, 0.8}, Empty: "无逾期审批事项。"}
+	for _, a := range f.Inputs.OverdueApprovals {
+		t.Rows = append(t.Rows, []string{a.Project, a.Item, a.ServiceUnit, a.Planned, strconv.Itoa(a.DaysOver)})
+	}
+	ts = append(ts, t)
+	t = Table{Title: "八、督导检查发现问题", Header: []string{"项目", "督导组", "检查日期", "核实投资（万元）", "发现问题"}, Widths: []float64{2.4, 1.4, 1.1, 1.3, 3.6}, Empty: "本周无督导检查记录。"}
+	for _, x := range f.Inputs.Findings {
+		t.Rows = append(t.Rows, []string{x.Project, x.Group, x.VisitedOn, Wan(x.VerifiedYuan), x.Findings})
+	}
+	ts = append(ts, t)
+	return ts
+}
+
+var page = template.Must(template.New("bulletin").Parse(`<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{{.F.Title}}</title>
+<style>
+@page { size: A4; margin: 18mm 15mm; }
+body { font-family: "Noto Serif CJK SC", "Source Han Serif SC", "SimSun", "Droid Sans Fallback", serif; color: #111; max-width: 190mm; margin: 0 auto; line-height: 1.7; }
+h1 { text-align: center; font-size: 22pt; color: #b00; margin: 0.6em 0 0.2em; letter-spacing: 0.1em; }
+.sub { text-align: center; margin-bottom: 1em; }
+.meta { display: flex; justify-content: space-between; border-bottom: 2px solid #b00; padding-bottom: 4px; margin-bottom: 1em; font-size: 10.5pt; }
+h2 { font-size: 14pt; margin: 1.2em 0 0.4em; }
+p { text-indent: 2em; margin: 0.3em 0; }
+table { border-collapse: collapse; width: 100%; font-size: 9.5pt; page-break-inside: auto; }
+th, td { border: 1px solid #444; padding: 3px 5px; text-align: center; }
+td:nth-child(2) { text-align: left; }
+th { background: #f2f2f2; }
+tr { page-break-inside: avoid; }
+.note { font-size: 9pt; color: #444; margin-top: 1.5em; text-indent: 0; }
+.missing { font-size: 10pt; }
+</style></head><body>
+<h1>{{.F.Title}}</h1>
+<div class="sub">{{.F.Subtitle}}</div>
+<div class="meta"><span>{{.F.Inputs.County}}重点项目建设领导小组办公室</span><span>{{.Version}}</span></div>
+<h2>一、总体情况</h2>
+<p>{{.F.OverviewText}}</p>
+{{range .Tables}}<h2>{{.Title}}</h2>
+{{if .Rows}}<table><thead><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr></thead><tbody>
+{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</tbody></table>{{else}}<p>{{.Empty}}</p>{{end}}
+{{end}}{{if .F.Inputs.MissingInspections}}<p class="missing">本周未按计划督导检查的项目：{{range $i, $p := .F.Inputs.MissingInspections}}{{if $i}}、{{end}}{{$p}}{{end}}。</p>{{end}}
+<p class="note">{{.Rule}}</p>
+</body></html>
+`))
+
+// HTML renders the printable page. version labels an issued bulletin
+// ("第1版"), or a draft.
+func HTML(f Figures, version string) ([]byte, error) {
+	var b bytes.Buffer
+	err := page.Execute(&b, map[string]any{"F": f, "Tables": f.Tables(), "Rule": RoundingRule, "Version": version})
+	return b.Bytes(), err
+}

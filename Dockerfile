@@ -17,9 +17,14 @@ COPY . .
 COPY --from=web /src/web/dist ./web/dist
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/tuijin ./cmd/tuijin
 
-# 3. Runtime.
+# 3. The CJK TrueType font embedded in PDF bulletins (Debian's fonts-droid-fallback).
+FROM debian:bookworm-slim AS font
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-droid-fallback && rm -rf /var/lib/apt/lists/*
+
+# 4. Runtime.
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/tuijin /tuijin
+COPY --from=font /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf
 USER 65532:65532
 ENV TUIJIN_HTTP_ADDR=0.0.0.0:8080 TUIJIN_METRICS_ADDR=0.0.0.0:9090
 EXPOSE 8080 9090

@@ -66,6 +66,26 @@ ensure_chromium() {
   apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
 }
 
+# ensure_fonts installs the CJK TrueType font embedded in PDF bulletins
+# (TUIJIN_PDF_FONT); ensure_document_tools adds what the tests read the
+# bulletin files back with: pdftotext and LibreOffice (xlsx to CSV).
+ensure_fonts() {
+  if [ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ]; then return; fi
+  say "installing fonts-droid-fallback (the PDF bulletins' CJK font)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends fonts-droid-fallback >/dev/null
+}
+
+ensure_document_tools() {
+  ensure_fonts
+  if command -v pdftotext >/dev/null 2>&1 && command -v soffice >/dev/null 2>&1; then return; fi
+  say "installing poppler-utils and LibreOffice Calc (a few minutes the first time)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends poppler-utils libreoffice-calc-nogui >/dev/null
+}
+
 # ensure_roles creates the owning role and the application role (which owns
 # nothing and cannot bypass Row-Level Security).
 ensure_roles() {

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs tuijin with Guangshan's demo data on http://127.0.0.1:8080:
 # starts or reuses PostgreSQL, Redis and MinIO, builds, migrates, loads the
-# demo and serves. Ctrl-C stops the server (the stores keep running).
+# demo and serves, with the background worker beside it. Ctrl-C stops both
+# (the stores keep running).
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 ensure_postgres
 ensure_redis
 ensure_minio
+ensure_fonts
 ensure_roles
 ensure_database tuijin
 
@@ -31,4 +33,9 @@ tuijin serves on http://127.0.0.1:8080 — open it in a browser and log in with 
                    http://127.0.0.1:8080/api/v1/auth/login
   Any demo account above, same password.
 MSG
-exec bin/tuijin serve
+# The worker runs each county's week close, reminders and message
+# deliveries; it stops with the server.
+TUIJIN_HTTP_ADDR=127.0.0.1:8081 TUIJIN_METRICS_ADDR=127.0.0.1:9091 bin/tuijin worker &
+worker=$!
+trap 'kill $worker 2>/dev/null' EXIT
+bin/tuijin serve

@@ -10,6 +10,7 @@ ensure_redis
 ensure_minio
 ensure_roles
 ensure_helm
+ensure_document_tools
 
 say "go vet"
 go vet ./...

@@ -172,7 +172,9 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	return errors.Join(errs...)
 }
 
-// Worker runs the background jobs until ctx ends.
+// Worker runs the background jobs until ctx ends. It answers /readyz and
+// /healthz on TUIJIN_HTTP_ADDR (for `tuijin healthcheck` and probes) and
+// serves /metrics on TUIJIN_METRICS_ADDR.
 func Worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.WorkerConcurrency+4)
 	if err != nil {
@@ -185,7 +187,45 @@ func Worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	rdb := redis.NewClient(ropt)
 	defer rdb.Close()
-	return worker.Run(ctx, worker.Deps{DB: d, Redis: rdb, Sender: notify.New(cfg), Log: log,
+	metrics := httpapi.NewMetrics(d.Bun.DB)
+	wm := worker.NewMetrics()
+	metrics.Register(wm.Collectors()...)
+	health := http.NewServeMux()
+	health.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
+	health.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := errors.Join(d.Ping(ctx), rdb.Ping(ctx).Err()); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	var servers []*http.Server
+	listen := func(addr string, h http.Handler) error {
+		if addr == "" {
+			return nil
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return err
+		}
+		s := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		servers = append(servers, s)
+		go s.Serve(ln)
+		return nil
+	}
+	mm := http.NewServeMux()
+	mm.Handle("GET /metrics", metrics.Handler())
+	if err := errors.Join(listen(cfg.HTTPAddr, health), listen(cfg.MetricsAddr, mm)); err != nil {
+		return err
+	}
+	defer func() {
+		for _, s := range servers {
+			s.Close()
+		}
+	}()
+	return worker.Run(ctx, worker.Deps{DB: d, Redis: rdb, Sender: notify.New(cfg), Log: log, Metrics: wm,
 		Concurrency: cfg.WorkerConcurrency, MaxRetry: cfg.JobMaxRetry, RetryBase: cfg.JobRetryBase, ScheduleSync: cfg.ScheduleSync, PublicURL: cfg.PublicURL})
 }
 

@@ -23,6 +23,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 
@@ -66,6 +67,7 @@ type Deps struct {
 	RetryBase    time.Duration // first retry delay, doubling up to an hour (default 10 s)
 	PublicURL    string
 	Now          func() time.Time // the clock jobs read (tests move it)
+	Metrics      *Metrics         // nil: none
 }
 
 func (d Deps) now() time.Time {
@@ -92,8 +94,8 @@ func Run(ctx context.Context, d Deps) error {
 		BaseContext:              func() context.Context { return context.WithoutCancel(ctx) },
 	})
 	mux := asynq.NewServeMux()
-	mux.HandleFunc(TypeCountyJob, d.handleJob)
-	mux.HandleFunc(TypeDeliver, d.handleDeliver)
+	mux.HandleFunc(TypeCountyJob, d.Metrics.observe(d.handleJob))
+	mux.HandleFunc(TypeDeliver, d.Metrics.observe(d.handleDeliver))
 	mgr, err := asynq.NewPeriodicTaskManager(asynq.PeriodicTaskManagerOpts{
 		RedisUniversalClient:       d.Redis,
 		PeriodicTaskConfigProvider: provider{d},
@@ -298,3 +300,42 @@ func (l logger) Info(args ...any)  { l.l.Info(fmt.Sprint(args...)) }
 func (l logger) Warn(args ...any)  { l.l.Warn(fmt.Sprint(args...)) }
 func (l logger) Error(args ...any) { l.l.Error(fmt.Sprint(args...)) }
 func (l logger) Fatal(args ...any) { l.l.Error(fmt.Sprint(args...)) }
+
+// Metrics count the worker's tasks by type and outcome.
+type Metrics struct {
+	Tasks    *prometheus.CounterVec
+	Duration *prometheus.HistogramVec
+}
+
+// NewMetrics makes the worker's collectors (register them with a registry).
+func NewMetrics() *Metrics {
+	return &Metrics{
+		Tasks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tuijin_worker_tasks_total",
+			Help: "Tasks handled by the worker by type and outcome (ok, error)."}, []string{"type", "outcome"}),
+		Duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "tuijin_worker_task_duration_seconds",
+			Help: "Task durations by type.", Buckets: []float64{.01, .05, .1, .5, 1, 5, 30, 120}}, []string{"type"}),
+	}
+}
+
+// Collectors are the collectors to register.
+func (m *Metrics) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.Tasks, m.Duration}
+}
+
+// observe wraps a handler with the metrics.
+func (m *Metrics) observe(h asynq.HandlerFunc) asynq.HandlerFunc {
+	if m == nil {
+		return h
+	}
+	return func(ctx context.Context, t *asynq.Task) error {
+		start := time.Now()
+		err := h(ctx, t)
+		outcome := "ok"
+		if err != nil {
+			outcome = "error"
+		}
+		m.Tasks.WithLabelValues(t.Type(), outcome).Inc()
+		m.Duration.WithLabelValues(t.Type()).Observe(time.Since(start).Seconds())
+		return err
+	}
+}

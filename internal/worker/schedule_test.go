@@ -131,7 +131,7 @@ func TestWorkerKilledMidJob(t *testing.T) {
 	start := func() *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), "TUIJIN_WORKER_CHILD=1", "TUIJIN_DATABASE_URL="+env.AppURL, "TUIJIN_REDIS_URL="+redisURL,
-			"TUIJIN_LOG_LEVEL=error", "TUIJIN_HTTP_ADDR=127.0.0.1:0", "TUIJIN_METRICS_ADDR=", "TUIJIN_SCHEDULE_SYNC=1h", "TUIJIN_JOB_RETRY_BASE=1s", "TUIJIN_WORKER_CONCURRENCY=2")
+			"TUIJIN_LOG_LEVEL=error", "TUIJIN_HTTP_ADDR=127.0.0.1:0", "TUIJIN_METRICS_ADDR=127.0.0.1:0", "TUIJIN_SCHEDULE_SYNC=1h", "TUIJIN_JOB_RETRY_BASE=1s", "TUIJIN_WORKER_CONCURRENCY=2")
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

@@ -411,8 +411,10 @@ func (s *Server) previewBulletin(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := bulletin.Compute(in)
-	return bulletinJSON(f), nil
+	closed, err := postgres.JobDone(r.Ctx, r.Tx, supervision.JobWeekClose, supervision.Period(week))
+	out := bulletinJSON(bulletin.Compute(in))
+	out["week_closed"] = closed
+	return out, err
 }
 
 func bulletinJSON(f bulletin.Figures) map[string]any {

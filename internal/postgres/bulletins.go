@@ -14,6 +14,7 @@ import (
 	"github.com/tuijin/tuijin/internal/bulletin"
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/project"
+	"github.com/tuijin/tuijin/internal/supervision"
 )
 
 // BulletinInputs gathers what a week's bulletin is computed from. kind is
@@ -144,6 +145,13 @@ func IssueBulletin(ctx context.Context, tx bun.IDB, kind string, week time.Time,
 	if err := tx.NewRaw("SELECT coalesce(max(version), 0) FROM bulletins WHERE kind = ? AND week_start = ?", kind, week).Scan(ctx, &last); err != nil {
 		return Bulletin{}, err
 	}
+	closed, err := JobDone(ctx, tx, supervision.JobWeekClose, supervision.Period(week))
+	if err != nil {
+		return Bulletin{}, err
+	}
+	if !closed {
+		return Bulletin{}, errs.E(errs.Conflict, "week_not_closed", "该周尚未结算（停滞与问政数据未定），请先结算再签发通报", "close the week before issuing its bulletin")
+	}
 	if last > 0 && len([]rune(reason)) < 4 {
 		var v errs.Validation
 		v.Add("reason", "reason_required", fmt.Sprintf("本周通报已签发第%d版；更正须写明理由（至少4个字）", last), "this week's bulletin was issued; a correction needs a reason (at least 4 characters)")
@@ -183,7 +191,7 @@ func IssueBulletin(ctx context.Context, tx bun.IDB, kind string, week time.Time,
 	msgs := make([]Message, 0, len(accounts))
 	for _, a := range accounts {
 		msgs = append(msgs, Message{AccountID: a, Kind: MsgBulletinIssued, Title: "已签发：" + f.Title() + VersionLabel(b.Version),
-			Body: f.Subtitle() + " " + f.OverviewText(), Link: "/supervision/bulletins?id=" + b.ID.String(), IdemKey: "bulletin:" + b.ID.String()})
+			Body: f.Subtitle() + " " + f.OverviewText(), Link: "/bulletins", IdemKey: "bulletin:" + b.ID.String()})
 	}
 	_, err = Notify(ctx, tx, msgs)
 	return b, err

@@ -361,7 +361,7 @@ func RemindReports(ctx context.Context, tx bun.IDB, now time.Time) (map[string]i
 		for _, a := range accounts[d.PersonID] {
 			msgs = append(msgs, Message{AccountID: a, Kind: MsgReportDue, Title: "周报明日截止：" + d.ProjectName,
 				Body: fmt.Sprintf("项目“%s”本周周报将于%s截止，请及时填报并提交。", d.ProjectName, deadline),
-				Link: "/field", IdemKey: "due:" + d.ProjectID.String() + ":" + week.Format(time.DateOnly)})
+				Link: "/", IdemKey: "due:" + d.ProjectID.String() + ":" + week.Format(time.DateOnly)})
 		}
 	}
 	n, err := Notify(ctx, tx, msgs)

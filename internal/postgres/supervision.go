@@ -273,7 +273,7 @@ func closeOneWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time
 		target := map[int]string{1: "项目责任人", 2: "项目长"}[e.Level]
 		title := fmt.Sprintf("电视问政：%s连续%d周无实质进度", e.ProjectName, e.Weeks)
 		body := fmt.Sprintf("项目“%s”截至%s已连续%d周无实质进度，按规定对%s%s进行电视问政。", e.ProjectName, weekName, e.Weeks, target, who)
-		link := "/supervision/escalations?id=" + e.ID.String()
+		link := "/supervision?tab=escalations"
 		if e.PersonID != nil {
 			for _, a := range accounts[*e.PersonID] {
 				msgs = append(msgs, Message{AccountID: a, Kind: MsgEscalation, Title: title, Body: body, Link: link, IdemKey: "escalation:" + e.ID.String()})

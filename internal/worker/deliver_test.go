@@ -118,7 +118,7 @@ func TestWebhookDelivery(t *testing.T) {
 			if _, err := postgres.PutChannel(ctx, tx, postgres.Channel{AccountID: office, Channel: channel, Target: recv.URL + path + "?access_token=abc", Secret: secret, Enabled: true}); err != nil {
 				return err
 			}
-			_, err := postgres.Notify(ctx, tx, []postgres.Message{{AccountID: office, Kind: postgres.MsgEscalation, Title: "电视问政：测试项目", Body: "连续2周无实质进度", Link: "/supervision/escalations", IdemKey: key}})
+			_, err := postgres.Notify(ctx, tx, []postgres.Message{{AccountID: office, Kind: postgres.MsgEscalation, Title: "电视问政：测试项目", Body: "连续2周无实质进度", Link: "/supervision?tab=escalations", IdemKey: key}})
 			return err
 		})
 	}
@@ -126,7 +126,7 @@ func TestWebhookDelivery(t *testing.T) {
 	send("wecom", "/ok", "", "t-ok")
 	waitFor(t, "WeCom delivery", 15*time.Second, func() bool { s, _ := deliveryState(t, c, "t-ok", "wecom"); return s == "sent" })
 	mu.Lock()
-	if got := received["/ok"]; len(got) != 1 || got[0]["msgtype"] != "markdown" || !strings.Contains(got[0]["markdown"].(map[string]any)["content"].(string), "https://tuijin.example/supervision/escalations") {
+	if got := received["/ok"]; len(got) != 1 || got[0]["msgtype"] != "markdown" || !strings.Contains(got[0]["markdown"].(map[string]any)["content"].(string), "https://tuijin.example/supervision?tab=escalations") {
 		t.Fatalf("WeCom body: %v", got)
 	}
 	mu.Unlock()

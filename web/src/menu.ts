@@ -3,18 +3,22 @@
 export type Role = 'platform_admin' | 'municipal' | 'leading_group' | 'office' | 'inspector' | 'unit_user' | 'task_force' | 'statistics'
 
 export interface MenuItem {
-  key: 'home' | 'projects' | 'reports' | 'pipeline' | 'letters' | 'units' | 'people' | 'groups' | 'accounts' | 'settings' | 'audit'
+  key: 'home' | 'projects' | 'reports' | 'supervision' | 'bulletins' | 'pipeline' | 'letters' | 'units' | 'people' | 'groups' | 'accounts' | 'settings' | 'audit'
   path: string
   roles: Role[]
 }
 
 const everyone: Role[] = ['platform_admin', 'municipal', 'leading_group', 'office', 'inspector', 'unit_user', 'task_force', 'statistics']
 const desk: Role[] = ['platform_admin', 'municipal', 'leading_group', 'office']
+/** Roles that work inside a county (the inbox, issued bulletins). */
+export const countyRoles: Role[] = ['municipal', 'leading_group', 'office', 'inspector', 'unit_user', 'task_force', 'statistics']
 
 export const MENU: MenuItem[] = [
   { key: 'home', path: '/', roles: everyone },
   { key: 'projects', path: '/projects', roles: everyone },
   { key: 'reports', path: '/reports', roles: [...desk, 'inspector'] },
+  { key: 'supervision', path: '/supervision', roles: [...desk, 'inspector'] },
+  { key: 'bulletins', path: '/bulletins', roles: countyRoles },
   { key: 'pipeline', path: '/pipeline', roles: desk },
   { key: 'letters', path: '/letters', roles: [...desk, 'inspector', 'unit_user'] },
   { key: 'units', path: '/units', roles: everyone },

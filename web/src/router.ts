@@ -1,6 +1,6 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { session, loadSession, clearSession } from './session'
-import { hasAny, rolesFor } from './menu'
+import { hasAny, rolesFor, countyRoles } from './menu'
 import { onApiError } from './api/client'
 
 declare module 'vue-router' {
@@ -22,6 +22,9 @@ const routes: RouteRecordRaw[] = [
       { path: 'projects/:id/report/:week', name: 'weekly-report', component: () => import('./pages/WeeklyReport.vue'), meta: { roles: rolesFor('projects') } },
       { path: 'projects/:id', name: 'project', component: () => import('./pages/ProjectDetail.vue'), meta: { roles: rolesFor('projects') } },
       { path: 'reports', name: 'reports', component: () => import('./pages/Reports.vue'), meta: { roles: rolesFor('reports') } },
+      { path: 'supervision', name: 'supervision', component: () => import('./pages/Supervision.vue'), meta: { roles: rolesFor('supervision') } },
+      { path: 'bulletins', name: 'bulletins', component: () => import('./pages/Bulletins.vue'), meta: { roles: rolesFor('bulletins') } },
+      { path: 'inbox', name: 'inbox', component: () => import('./pages/Inbox.vue'), meta: { roles: countyRoles } },
       { path: 'pipeline', name: 'pipeline', component: () => import('./pages/Pipeline.vue'), meta: { roles: rolesFor('pipeline') } },
       { path: 'letters', name: 'letters', component: () => import('./pages/Letters.vue'), meta: { roles: rolesFor('letters') } },
       { path: 'units', name: 'units', component: () => import('./pages/Units.vue'), meta: { roles: rolesFor('units') } },

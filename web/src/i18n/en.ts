@@ -14,7 +14,7 @@ const en: typeof zh = {
   },
   menu: {
     home: 'Home', projects: 'Key projects', pipeline: 'Pipeline', reports: 'Reports', letters: 'Letters', units: 'Units', people: 'People', groups: 'Leading group & inspection', accounts: 'Users & roles',
-    settings: 'Settings', audit: 'Audit trail',
+    settings: 'Settings', audit: 'Audit trail', supervision: 'Supervision', bulletins: 'Bulletins',
   },
   roles: {
     platform_admin: 'Platform admin', municipal: 'Municipal office', leading_group: 'Leading group', office: 'Key project office',
@@ -156,6 +156,34 @@ const en: typeof zh = {
     categories: { land: 'Land', funding: 'Funding', approvals: 'Approvals', power: 'Power', relocation: 'Relocation', other: 'Other' },
     levels: { unit: 'Unit', office: 'Office', chief: 'Chief', weekly_meeting: 'Weekly meeting' },
     problemStatuses: { open: 'Open', in_progress: 'In progress', resolved: 'Resolved', closed: 'Closed' }, overdue: 'Overdue',
+  },
+  sup: {
+    title: 'Supervision', dashboard: 'Dashboard', escalations: 'TV questioning', inspections: 'Joint inspection', jobs: 'Failed jobs',
+    latestWeek: 'Latest closed week', openEscalations: 'Open escalations', trend: 'Projects without progress (weekly)', noProgress: 'No progress', missing: 'Missing',
+    stalled: 'Stalled projects', streak: 'Weeks', compliance: 'Site presence met (latest week)', seats: 'Seats held', met: 'Met', rate: 'Rate',
+    closeWeek: 'Week', closeNow: 'Close now', closed: 'Closed: {projects} projects, {no} without progress, {esc} new escalations',
+    level: 'Level', levels: { 1: 'Unit head', 2: 'County leader' }, person: 'Person', post: 'Post', vacant: '(seat empty)',
+    raisedWeek: 'Raised', weeks: 'Weeks', status: 'Status', statuses: { pending: 'Pending', scheduled: 'Scheduled', done: 'Done', waived: 'Waived' },
+    scheduledOn: 'Date', note: 'Note', schedule: 'Schedule', markDone: 'Mark done', waive: 'Waive', evidence: 'Evidence',
+    reportState: 'Report', progress: 'Progress', photos: 'Photos', visits: 'Visits (verified)', investment: 'Investment (yuan)', overridden: 'Overridden',
+    states: { on_time: 'On time', late: 'Late', missing: 'Missing' }, waiveReason: 'Reason for waiving', allStatuses: 'All statuses',
+    plan: 'Grouping plan', autoPlan: 'Assign automatically', autoDone: '{n} projects assigned', group: 'Group', unassigned: 'Unassigned', thisWeek: 'This week',
+    inspected: 'Inspected', notInspected: 'Not inspected', record: 'Record', visitedOn: 'Visit date', verifiedInvestment: 'Verified investment (yuan)',
+    findings: 'Findings', nodes: 'Nodes', reached: 'Reached', problem: 'Problems to fix', addProblem: 'Add problem', deadline: 'Deadline',
+    category: 'Category', description: 'Description', myGroup: 'My group', recorded: 'Inspection saved',
+    taskType: 'Task', error: 'Error', attempts: 'Attempts', failedAt: 'Failed at', retry: 'Retry', retried: 'Resubmitted',
+  },
+  bulletin: {
+    title: 'Bulletins', kind: 'Kind', kinds: { weekly: 'Weekly bulletin', group6: 'Hundred Cities bulletin' }, week: 'Week',
+    preview: 'Preview', issue: 'Issue', issueCorrection: 'Issue a correction', reason: 'Reason for the correction', issued: 'Version {v} issued',
+    versions: 'Issued versions', version: 'Version', issuedAt: 'Issued', open: 'Open', schedule: 'Time elapsed',
+    confirmIssue: 'An issued version is frozen; a correction is a new version. Issue now?',
+    notClosed: 'This week is not closed yet: stalled projects and escalations come from the close; issue after it.',
+  },
+  inbox: {
+    title: 'Messages', unread: '{n} unread', markAll: 'Mark all read', channels: 'Channels', channel: 'Channel', target: 'Address',
+    secret: 'Signing secret (DingTalk)', enabled: 'On', names: { wecom: 'WeCom group robot', dingtalk: 'DingTalk group robot', email: 'E-mail' },
+    hint: 'For WeCom and DingTalk give the group robot webhook URL; for e-mail the address. Failed sends are retried.', signed: 'Signed', remove: 'Remove', empty: 'No messages',
   },
   audit: { title: 'Audit trail', at: 'Time', actor: 'By', action: 'Action', entity: 'Object', requestId: 'Request', changes: 'Changes' },
   errors: {

@@ -12,7 +12,7 @@ export default {
   },
   menu: {
     home: '首页', projects: '重点项目', pipeline: '谋划项目', reports: '周报与督导', letters: '责任书', units: '单位', people: '人员', groups: '领导小组与督导组', accounts: '用户与角色',
-    settings: '参数设置', audit: '操作日志',
+    settings: '参数设置', audit: '操作日志', supervision: '督导推进', bulletins: '周通报',
   },
   roles: {
     platform_admin: '平台管理员', municipal: '市重点项目办', leading_group: '领导小组成员', office: '县重点项目办',
@@ -159,6 +159,34 @@ export default {
     categories: { land: '用地', funding: '资金', approvals: '审批', power: '电力', relocation: '征迁', other: '其他' },
     levels: { unit: '责任单位', office: '重点项目办', chief: '项目长', weekly_meeting: '周例会' },
     problemStatuses: { open: '待处理', in_progress: '处理中', resolved: '已解决', closed: '已关闭' }, overdue: '逾期',
+  },
+  sup: {
+    title: '督导推进', dashboard: '督导看板', escalations: '电视问政', inspections: '联合督导', jobs: '失败任务',
+    latestWeek: '最近结算周', openEscalations: '待办问政', trend: '无实质进度项目数（周）', noProgress: '无实质进度', missing: '未报',
+    stalled: '停滞项目', streak: '连续周数', compliance: '到场达标（最近结算周）', seats: '在岗人数', met: '达标', rate: '达标率',
+    closeWeek: '结算周', closeNow: '立即结算', closed: '已结算：{projects}个项目，{no}个无实质进度，新增问政{esc}条',
+    level: '层级', levels: { 1: '责任单位主要负责人', 2: '分包县级领导' }, person: '问政对象', post: '职务', vacant: '（岗位空缺）',
+    raisedWeek: '提起周', weeks: '周数', status: '状态', statuses: { pending: '待安排', scheduled: '已安排', done: '已问政', waived: '免于问政' },
+    scheduledOn: '问政日期', note: '说明', schedule: '安排', markDone: '记为已问政', waive: '免于问政', evidence: '证据',
+    reportState: '周报', progress: '实质进度', photos: '照片', visits: '到场（核验）', investment: '本周投资（元）', overridden: '已人工认定',
+    states: { on_time: '按时', late: '逾期', missing: '未报' }, waiveReason: '免于问政的理由', allStatuses: '全部状态',
+    plan: '分组方案', autoPlan: '自动分组', autoDone: '已自动编组{n}个项目', group: '督导组', unassigned: '未分组', thisWeek: '本周清单',
+    inspected: '已督导', notInspected: '未督导', record: '记录督导', visitedOn: '检查日期', verifiedInvestment: '核实投资（元）',
+    findings: '检查情况', nodes: '节点核查', reached: '已达到', problem: '发现问题（整改）', addProblem: '增加问题', deadline: '整改期限',
+    category: '类别', description: '问题描述', myGroup: '我的督导组', recorded: '督导记录已保存',
+    taskType: '任务', error: '错误', attempts: '尝试次数', failedAt: '失败时间', retry: '重新执行', retried: '已重新提交',
+  },
+  bulletin: {
+    title: '周通报', kind: '类型', kinds: { weekly: '重点项目建设周通报', group6: '“百城提质”督导通报' }, week: '通报周',
+    preview: '预览', issue: '签发', issueCorrection: '签发更正版', reason: '更正理由', issued: '已签发第{v}版',
+    versions: '已签发版本', version: '版本', issuedAt: '签发时间', open: '查看', schedule: '时序进度',
+    confirmIssue: '签发后该版本将冻结，不能修改；更正只能签发新版本。确定签发？',
+    notClosed: '该周尚未结算：停滞项目与电视问政以结算结果为准，结算后方可签发。',
+  },
+  inbox: {
+    title: '消息', unread: '{n}条未读', markAll: '全部已读', channels: '通知渠道', channel: '渠道', target: '地址',
+    secret: '加签密钥（钉钉）', enabled: '启用', names: { wecom: '企业微信群机器人', dingtalk: '钉钉群机器人', email: '电子邮箱' },
+    hint: '企业微信、钉钉填写群机器人 Webhook 地址；邮箱填写地址。消息失败会自动重试。', signed: '已加签', remove: '移除', empty: '暂无消息',
   },
   audit: {
     title: '操作日志', at: '时间', actor: '操作人', action: '操作', entity: '对象', requestId: '请求编号', changes: '变更',

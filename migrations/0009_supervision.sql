@@ -1,6 +1,6 @@
 -- Supervision engine (issue 7; M1.1, M1.3, M2.2, M3.5, P4): job runs keyed by
 -- county, job and period; the outbox; the week close's stored results (each
--- project's week and each seat's compliance); escalations for TV questioning;
+-- project's week with its seats' compliance); escalations for TV questioning;
 -- joint inspections; bulletins; notifications and their deliveries; the
 -- dead-letter list of failed jobs.
 
@@ -29,7 +29,8 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_pending ON outbox (county_id, id) WHERE relayed_at IS NULL;
 
 -- A project's closed week (M1.3): the report's state, the substantive
--- progress taken (a missing report is none) and the stall streak.
+-- progress taken (a missing report is none), the stall streak, and each
+-- seat's site presence (M2.2) as {role: {person_id, required, done}}.
 CREATE TABLE week_status (
   county_id    uuid NOT NULL DEFAULT app_county() REFERENCES counties(id),
   project_id   uuid NOT NULL,
@@ -38,25 +39,12 @@ CREATE TABLE week_status (
   progress     boolean NOT NULL,
   overridden   boolean NOT NULL DEFAULT false,
   streak       integer NOT NULL CHECK (streak >= 0),
+  compliance   jsonb NOT NULL DEFAULT '{}',
   PRIMARY KEY (project_id, week_start),
   CHECK (progress = (streak = 0)),
   FOREIGN KEY (county_id, project_id) REFERENCES projects (county_id, id) ON DELETE CASCADE
 );
 CREATE INDEX week_status_week ON week_status (county_id, week_start);
-
--- Each seat's site presence in a closed week (M2.2).
-CREATE TABLE week_compliance (
-  county_id  uuid NOT NULL DEFAULT app_county() REFERENCES counties(id),
-  project_id uuid NOT NULL,
-  week_start date NOT NULL,
-  role       text NOT NULL CHECK (role IN ('chief','assistant','responsible','helper')),
-  person_id  uuid,
-  required   integer NOT NULL,
-  done       integer NOT NULL,
-  PRIMARY KEY (project_id, week_start, role),
-  FOREIGN KEY (county_id, project_id) REFERENCES projects (county_id, id) ON DELETE CASCADE
-);
-CREATE INDEX week_compliance_week ON week_compliance (county_id, week_start);
 
 -- TV questioning register (电视问政, M1.3): one row per person named for a
 -- streak and level. A person who held the post during any week of the streak
@@ -193,7 +181,7 @@ CREATE INDEX dead_letters_open ON dead_letters (county_id, failed_at DESC) WHERE
 DO $$
 DECLARE t text;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['job_runs','outbox','week_status','week_compliance','escalations',
+  FOREACH t IN ARRAY ARRAY['job_runs','outbox','week_status','escalations',
     'inspection_assignments','inspections','bulletins','notifications','notification_channels',
     'deliveries','dead_letters'] LOOP
     EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);

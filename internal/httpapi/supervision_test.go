@@ -240,7 +240,9 @@ func TestBulletinIssue(t *testing.T) {
 			cells[row[0]] = row[1]
 		}
 	}
-	wan := func(yuan int64) string { return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", float64(yuan)/10000), "0"), ".") }
+	wan := func(yuan int64) string {
+		return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", float64(yuan)/10000), "0"), ".")
+	}
 	if cells["项目数（个）"] != fmt.Sprint(projects) || cells["年度计划投资（万元）"] != wan(plan) || cells["累计完成投资（万元）"] != wan(done) || cells["年度投资完成率（%）"] != strings.TrimSuffix(strings.TrimRight(rate, "0"), ".") {
 		t.Fatalf("xlsx totals %v; want %d projects, plan %s, done %s, rate %s", cells, projects, wan(plan), wan(done), rate)
 	}

@@ -130,13 +130,25 @@ func closeOneWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time
 	}
 	s := rules.Values
 	end := week.AddDate(0, 0, 6)
-	// Each listed project's week: state, progress and streak from last week's row.
-	err = tx.QueryRowContext(ctx, `WITH ins AS (
-		INSERT INTO week_status (project_id, week_start, report_state, progress, overridden, streak)
+	// Each listed project's week: state, progress, the streak from last
+	// week's row, and each seat holder's verified site presence (M2.2).
+	err = tx.QueryRowContext(ctx, `WITH v AS (
+		  SELECT project_id, person_id, role, count(*) AS visits,
+		    count(DISTINCT (visited_at AT TIME ZONE 'Asia/Shanghai')::date) AS days
+		  FROM site_visits WHERE week_start = ?0::date AND verified GROUP BY project_id, person_id, role),
+		seat(role, required) AS (VALUES ('chief', ?4::int), ('assistant', ?5::int), ('responsible', ?6::int), ('helper', ?7::int)),
+		ins AS (
+		INSERT INTO week_status (project_id, week_start, report_state, progress, overridden, streak, compliance)
 		SELECT e.project_id, ?0::date,
 		  CASE WHEN r.id IS NULL OR r.status = 'draft' THEN 'missing' WHEN r.late THEN 'late' ELSE 'on_time' END,
 		  g.progress, r.override_progress IS NOT NULL AND r.status <> 'draft',
-		  CASE WHEN g.progress THEN 0 ELSE coalesce(prev.streak, 0) + 1 END
+		  CASE WHEN g.progress THEN 0 ELSE coalesce(prev.streak, 0) + 1 END,
+		  (SELECT jsonb_object_agg(seat.role, jsonb_build_object('person_id', h.person_id, 'required', seat.required,
+		      'done', CASE WHEN seat.role = 'helper' THEN coalesce(v.days, 0) ELSE coalesce(v.visits, 0) END))
+		    FROM seat
+		    LEFT JOIN task_force_assignments h ON h.project_id = e.project_id AND h.role = seat.role
+		      AND h.valid_from <= ?1::date AND (h.valid_to IS NULL OR h.valid_to > ?1::date)
+		    LEFT JOIN v ON v.project_id = e.project_id AND v.person_id = h.person_id AND v.role = seat.role)
 		FROM key_list_entries e
 		JOIN key_lists k ON k.id = e.key_list_id AND k.year = ?2
 		LEFT JOIN weekly_reports r ON r.project_id = e.project_id AND r.week_start = ?0::date
@@ -144,11 +156,14 @@ func closeOneWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time
 		CROSS JOIN LATERAL (SELECT coalesce(r.status <> 'draft' AND coalesce(r.override_progress, r.rule_progress, false), false) AS progress) g
 		WHERE e.added_on <= ?1::date AND (e.removed_on IS NULL OR e.removed_on > ?0::date)
 		ON CONFLICT (project_id, week_start) DO UPDATE SET report_state = EXCLUDED.report_state,
-		  progress = EXCLUDED.progress, overridden = EXCLUDED.overridden, streak = EXCLUDED.streak
-		RETURNING report_state, progress, streak)
+		  progress = EXCLUDED.progress, overridden = EXCLUDED.overridden, streak = EXCLUDED.streak, compliance = EXCLUDED.compliance
+		RETURNING report_state, progress, streak, compliance)
 		SELECT count(*), count(*) FILTER (WHERE NOT progress), count(*) FILTER (WHERE report_state = 'missing'),
-		  count(*) FILTER (WHERE report_state = 'late'), count(*) FILTER (WHERE streak >= ?3) FROM ins`,
-		week, end, week.Year(), s.StallUnitHeadWeeks).Scan(&res.Projects, &res.NoProgress, &res.Missing, &res.Late, &res.Stalled)
+		  count(*) FILTER (WHERE report_state = 'late'), count(*) FILTER (WHERE streak >= ?3),
+		  coalesce(sum((SELECT count(*) FROM jsonb_each(compliance) c WHERE c.value->>'person_id' IS NOT NULL
+		    AND (c.value->>'done')::int < (c.value->>'required')::int)), 0) FROM ins`,
+		week, end, week.Year(), s.StallUnitHeadWeeks, s.VisitsChiefPerWeek, s.VisitsAssistantPerWeek, s.VisitsResponsiblePerWeek, s.HelperDaysPerWeek).
+		Scan(&res.Projects, &res.NoProgress, &res.Missing, &res.Late, &res.Stalled, &res.VisitShortfalls)
 	if err != nil {
 		return res, fmt.Errorf("week status: %w", err)
 	}
@@ -186,7 +201,7 @@ func closeOneWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time
 		esc = append(esc, part...)
 	}
 	res.Escalations = len(esc)
-	// Site presence of each seat's holder at the week's end (M2.2).
+	// Seats whose holder fell short of the minimum, for their messages.
 	var shortfalls []struct {
 		ProjectID   uuid.UUID `bun:"project_id"`
 		ProjectName string    `bun:"project_name"`
@@ -195,28 +210,16 @@ func closeOneWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time
 		Required    int       `bun:"required"`
 		Done        int       `bun:"done"`
 	}
-	err = tx.NewRaw(`WITH ins AS (
-		INSERT INTO week_compliance (project_id, week_start, role, person_id, required, done)
-		SELECT s.project_id, s.week_start, seat.role, a.person_id, seat.required,
-		  CASE WHEN seat.role = 'helper' THEN coalesce(c.days, 0) ELSE coalesce(c.visits, 0) END
-		FROM week_status s
-		CROSS JOIN (VALUES ('chief', ?1::int), ('assistant', ?2::int), ('responsible', ?3::int), ('helper', ?4::int)) seat(role, required)
-		LEFT JOIN task_force_assignments a ON a.project_id = s.project_id AND a.role = seat.role
-		  AND a.valid_from <= s.week_start + 6 AND (a.valid_to IS NULL OR a.valid_to > s.week_start + 6)
-		LEFT JOIN LATERAL (SELECT count(*) AS visits, count(DISTINCT (v.visited_at AT TIME ZONE 'Asia/Shanghai')::date) AS days
-		  FROM site_visits v WHERE v.project_id = s.project_id AND v.person_id = a.person_id AND v.role = seat.role
-		  AND v.week_start = s.week_start AND v.verified) c ON true
-		WHERE s.week_start = ?0::date
-		ON CONFLICT (project_id, week_start, role) DO UPDATE SET person_id = EXCLUDED.person_id,
-		  required = EXCLUDED.required, done = EXCLUDED.done
-		RETURNING project_id, role, person_id, required, done)
-		SELECT ins.*, p.name AS project_name FROM ins JOIN projects p ON p.id = ins.project_id
-		WHERE ins.person_id IS NOT NULL AND ins.done < ins.required`,
-		week, s.VisitsChiefPerWeek, s.VisitsAssistantPerWeek, s.VisitsResponsiblePerWeek, s.HelperDaysPerWeek).Scan(ctx, &shortfalls)
-	if err != nil {
-		return res, fmt.Errorf("compliance: %w", err)
+	if res.VisitShortfalls > 0 {
+		err = tx.NewRaw(`SELECT s.project_id, p.name AS project_name, c.key AS role, (c.value->>'person_id')::uuid AS person_id,
+			  (c.value->>'required')::int AS required, (c.value->>'done')::int AS done
+			FROM week_status s JOIN projects p ON p.id = s.project_id CROSS JOIN jsonb_each(s.compliance) c
+			WHERE s.week_start = ?0::date AND c.value->>'person_id' IS NOT NULL
+			  AND (c.value->>'done')::int < (c.value->>'required')::int`, week).Scan(ctx, &shortfalls)
+		if err != nil {
+			return res, fmt.Errorf("compliance: %w", err)
+		}
 	}
-	res.VisitShortfalls = len(shortfalls)
 	err = tx.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM project_procedures pr JOIN week_status s ON s.project_id = pr.project_id AND s.week_start = ?0::date
 		  WHERE pr.status IN ('pending','in_progress') AND pr.planned_date <= ?1::date),
@@ -362,10 +365,10 @@ func SupervisionDashboard(ctx context.Context, tx bun.IDB, weeks int) (Dashboard
 		WHERE w.week_start = ? AND w.streak > 0 ORDER BY w.streak DESC, p.code LIMIT 100`, latest).Scan(ctx, &d.Stalled); err != nil {
 		return d, err
 	}
-	if err := tx.NewRaw(`SELECT role, count(*) FILTER (WHERE person_id IS NOT NULL) AS seats,
-		  count(*) FILTER (WHERE person_id IS NOT NULL AND done >= required) AS met
-		FROM week_compliance WHERE week_start = ? GROUP BY role
-		ORDER BY array_position(ARRAY['chief','assistant','responsible','helper'], role)`, latest).Scan(ctx, &d.Compliance); err != nil {
+	if err := tx.NewRaw(`SELECT c.key AS role, count(*) FILTER (WHERE c.value->>'person_id' IS NOT NULL) AS seats,
+		  count(*) FILTER (WHERE c.value->>'person_id' IS NOT NULL AND (c.value->>'done')::int >= (c.value->>'required')::int) AS met
+		FROM week_status s CROSS JOIN jsonb_each(s.compliance) c WHERE s.week_start = ? GROUP BY c.key
+		ORDER BY array_position(ARRAY['chief','assistant','responsible','helper'], c.key)`, latest).Scan(ctx, &d.Compliance); err != nil {
 		return d, err
 	}
 	err = tx.NewRaw("SELECT count(*) FROM escalations WHERE status IN ('pending','scheduled')").Scan(ctx, &d.Open)

@@ -146,7 +146,9 @@ func TestWebhookDelivery(t *testing.T) {
 	if _, attempts := deliveryState(t, c, "t-flaky", "dingtalk"); attempts != 3 {
 		t.Fatalf("attempts = %d, want 3", attempts)
 	}
-	in(t, c, func(ctx context.Context, tx bun.IDB) error { return postgres.DeleteChannel(ctx, tx, office, "dingtalk") })
+	in(t, c, func(ctx context.Context, tx bun.IDB) error {
+		return postgres.DeleteChannel(ctx, tx, office, "dingtalk")
+	})
 	// Always failing: dead after 1 + 3 attempts, listed for the office.
 	send("wecom", "/down", "", "t-down")
 	waitFor(t, "dead delivery", 30*time.Second, func() bool { s, _ := deliveryState(t, c, "t-down", "wecom"); return s == "dead" })

@@ -140,7 +140,7 @@ func snapshot(t testing.TB, c uuid.UUID) string {
 	in(t, c, func(ctx context.Context, tx bun.IDB) error {
 		for _, q := range []string{
 			"SELECT string_agg(concat_ws(',', project_id, week_start, report_state, progress, streak), ';' ORDER BY project_id, week_start) FROM week_status",
-			"SELECT string_agg(concat_ws(',', project_id, week_start, role, person_id, required, done), ';' ORDER BY project_id, week_start, role) FROM week_compliance",
+			"SELECT string_agg(concat_ws(',', project_id, week_start, compliance::text), ';' ORDER BY project_id, week_start) FROM week_status",
 			"SELECT string_agg(concat_ws(',', project_id, level, person_id, streak_start, raised_week), ';' ORDER BY project_id, level, streak_start, person_id) FROM escalations",
 			"SELECT string_agg(concat_ws(',', account_id, idem_key), ';' ORDER BY account_id, idem_key) FROM notifications",
 			"SELECT string_agg(concat_ws(',', job, period, result::text), ';' ORDER BY job, period) FROM job_runs",

@@ -137,6 +137,7 @@ const en: typeof zh = {
     promoted: 'Promoted to a key project', year: 'Key list year', planned: 'Year plan (10k yuan)',
   },
   field: {
+    raiseProblem: 'Raise a problem', problemText: 'What needs to be solved', problemRaised: 'Problem raised; the office will follow it up',
     photos: 'Site photos ({n} uploaded, at least {min})', 
     myProjects: 'My projects this week', week: 'Week of {week}', noProjects: 'You have no project this week.', report: 'Weekly report', checkIn: 'Check in',
     locating: 'Locating…', noGeo: 'No location: allow the browser to use your location and try again', checkedIn: 'Visit recorded', notVerified: 'Not verified: {reason}',

@@ -140,6 +140,7 @@ export default {
     promoted: '已转为重点项目', year: '列入年度', planned: '年度计划投资（万元）',
   },
   field: {
+    raiseProblem: '反映问题', problemText: '问题描述（需要协调解决什么）', problemRaised: '问题已上报，重点项目办将跟进处理',
     photos: '现场照片（已传{n}张，至少{min}张）', 
     myProjects: '本周我的项目', week: '本周（{week} 起）', noProjects: '您本周没有负责的项目。', report: '填报周报', checkIn: '到场打卡',
     locating: '正在定位…', noGeo: '无法取得定位：请允许浏览器使用位置信息后重试', checkedIn: '已登记到场', notVerified: '未通过核验：{reason}',

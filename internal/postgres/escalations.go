@@ -323,9 +323,8 @@ func RetryDeadLetter(ctx context.Context, tx bun.IDB, id uuid.UUID, by uuid.UUID
 }
 
 // RemindReports tells each project's helper, the day before the deadline,
-// that this week's report is not yet submitted.
-func RemindReports(ctx context.Context, tx bun.IDB, now time.Time) (map[string]int, error) {
-	week := report.WeekStart(now)
+// that the week's report is not yet submitted.
+func RemindReports(ctx context.Context, tx bun.IDB, week time.Time) (map[string]int, error) {
 	var due []struct {
 		ProjectID   uuid.UUID `bun:"project_id"`
 		ProjectName string    `bun:"project_name"`
@@ -369,9 +368,9 @@ func RemindReports(ctx context.Context, tx bun.IDB, now time.Time) (map[string]i
 }
 
 // DeadlineMessages tells the office and the assigned unit's accounts about
-// problems and procedure items due tomorrow, and those now overdue (once each).
-func DeadlineMessages(ctx context.Context, tx bun.IDB, now time.Time) (map[string]int, error) {
-	today := settings.Today(now)
+// problems and procedure items due on the day after today, and those overdue
+// (once each).
+func DeadlineMessages(ctx context.Context, tx bun.IDB, today time.Time) (map[string]int, error) {
 	var items []struct {
 		Kind        string    `bun:"kind"`
 		ID          uuid.UUID `bun:"id"`

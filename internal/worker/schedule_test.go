@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 
+	"github.com/tuijin/tuijin/internal/notify"
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/settings"
 	"github.com/tuijin/tuijin/internal/supervision"
@@ -174,3 +175,27 @@ func TestWorkerKilledMidJob(t *testing.T) {
 }
 
 func jsonInto(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// A scheduled run (no period in its payload) pins the period it is for and
+// that pinned task does the work, so a retry works on the same week.
+func TestScheduledRunPinsItsPeriod(t *testing.T) {
+	c := county(t, "luoshan")
+	startWorker(t, &notify.Sender{}, 2)
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: 13})
+	defer rdb.Close()
+	client := asynq.NewClientFromRedisClient(rdb)
+	now := time.Now()
+	want := supervision.Period(supervision.WeekToClose(now, settings.Defaults()))
+	for i := 0; i < 2; i++ { // two replicas' schedulers
+		if err := worker.Enqueue(context.Background(), client, worker.JobPayload{CountyID: c, Job: supervision.JobWeekClose}, 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "the pinned week close", 20*time.Second, func() bool {
+		var n int
+		in(t, c, func(ctx context.Context, tx bun.IDB) error {
+			return tx.NewRaw("SELECT count(*) FROM job_runs WHERE job = ? AND period = ?", supervision.JobWeekClose, want).Scan(ctx, &n)
+		})
+		return n == 1
+	})
+}

@@ -31,6 +31,7 @@ import (
 	"github.com/tuijin/tuijin/internal/db"
 	"github.com/tuijin/tuijin/internal/notify"
 	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/internal/report"
 	"github.com/tuijin/tuijin/internal/settings"
 	"github.com/tuijin/tuijin/internal/supervision"
 )
@@ -68,6 +69,7 @@ type Deps struct {
 	PublicURL    string
 	Now          func() time.Time // the clock jobs read (tests move it)
 	Metrics      *Metrics         // nil: none
+	client       *asynq.Client
 }
 
 func (d Deps) now() time.Time {
@@ -82,6 +84,7 @@ func Run(ctx context.Context, d Deps) error {
 	if d.MaxRetry <= 0 {
 		d.MaxRetry = 8
 	}
+	d.client = asynq.NewClientFromRedisClient(d.Redis)
 	srv := asynq.NewServerFromRedisClient(d.Redis, asynq.Config{
 		Concurrency:     max(d.Concurrency, 1),
 		Queues:          map[string]int{"jobs": 3, "deliveries": 5},
@@ -113,9 +116,8 @@ func Run(ctx context.Context, d Deps) error {
 		return err
 	}
 	d.Log.Info("worker started", "concurrency", d.Concurrency)
-	client := asynq.NewClientFromRedisClient(d.Redis)
 	relayDone := make(chan struct{})
-	go func() { defer close(relayDone); Relay(ctx, d.DB, client, d.MaxRetry, d.Log) }()
+	go func() { defer close(relayDone); Relay(ctx, d.DB, d.client, d.MaxRetry, d.Log) }()
 	<-ctx.Done()
 	d.Log.Info("worker stopping")
 	<-relayDone
@@ -182,9 +184,15 @@ func jobTask(p JobPayload, maxRetry int) (*asynq.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Replicas' schedulers enqueue the same entry in the same minute: one stays.
-	return asynq.NewTask(TypeCountyJob, b, asynq.Queue("jobs"), asynq.MaxRetry(maxRetry),
-		asynq.Unique(10*time.Minute), asynq.Timeout(30*time.Minute)), nil
+	opts := []asynq.Option{asynq.Queue("jobs"), asynq.MaxRetry(maxRetry), asynq.Timeout(30 * time.Minute)}
+	if p.Period == "" {
+		// Replicas' schedulers enqueue the same entry in the same minute: one stays.
+		opts = append(opts, asynq.Unique(10*time.Minute))
+	} else {
+		// One task per county, job and period while it is queued or running.
+		opts = append(opts, asynq.TaskID(fmt.Sprintf("job:%s:%s:%s", p.CountyID, p.Job, p.Period)))
+	}
+	return asynq.NewTask(TypeCountyJob, b, opts...), nil
 }
 
 // Enqueue queues a county's job now (a manual run or a retry).
@@ -194,7 +202,7 @@ func Enqueue(ctx context.Context, client *asynq.Client, p JobPayload, maxRetry i
 		return err
 	}
 	_, err = client.EnqueueContext(ctx, t)
-	if errors.Is(err, asynq.ErrDuplicateTask) {
+	if errors.Is(err, asynq.ErrDuplicateTask) || errors.Is(err, asynq.ErrTaskIDConflict) {
 		return nil
 	}
 	return err
@@ -206,6 +214,29 @@ func (d Deps) handleJob(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("%w: %v", asynq.SkipRetry, err)
 	}
 	ctx = audit.WithActor(ctx, audit.Actor{Name: "worker:" + p.Job})
+	if p.Period == "" {
+		// A scheduled run: pin the period it is for and queue that, once
+		// per county, job and period whichever replica's scheduler fired, so
+		// that a retry (or a retry from the dead-letter list days later)
+		// works on the same period.
+		err := d.DB.InCounty(ctx, p.CountyID, func(ctx context.Context, tx bun.IDB) error {
+			var err error
+			p.Period, err = Period(ctx, tx, p.Job, d.now())
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		pinned, err := jobTask(p, d.MaxRetry)
+		if err != nil {
+			return err
+		}
+		_, err = d.client.EnqueueContext(ctx, pinned)
+		if errors.Is(err, asynq.ErrDuplicateTask) || errors.Is(err, asynq.ErrTaskIDConflict) {
+			err = nil
+		}
+		return err
+	}
 	start := time.Now()
 	var result any
 	err := d.DB.InCounty(ctx, p.CountyID, func(ctx context.Context, tx bun.IDB) error {
@@ -222,25 +253,45 @@ func (d Deps) handleJob(ctx context.Context, t *asynq.Task) error {
 	return err
 }
 
-// RunJob runs one county's job in tx (bound to the county) at now.
+// Period is the period a job run at now is for: the latest week whose close
+// time has come (week_close), this week (report_reminder), today (deadlines).
+func Period(ctx context.Context, tx bun.IDB, job string, now time.Time) (string, error) {
+	switch job {
+	case supervision.JobWeekClose:
+		s, err := postgres.SettingsOn(ctx, tx, settings.Today(now))
+		if err != nil {
+			return "", err
+		}
+		return supervision.Period(supervision.WeekToClose(now, s.Values)), nil
+	case supervision.JobReportReminder:
+		return supervision.Period(report.WeekStart(now)), nil
+	case supervision.JobDeadlines:
+		return settings.Today(now).Format(time.DateOnly), nil
+	}
+	return "", fmt.Errorf("%w: unknown job %q", asynq.SkipRetry, job)
+}
+
+// RunJob runs one county's job in tx (bound to the county) for its period
+// (resolved at now when the payload names none).
 func RunJob(ctx context.Context, tx bun.IDB, p JobPayload, now time.Time) (any, error) {
-	s, err := postgres.SettingsOn(ctx, tx, settings.Today(now))
+	period := p.Period
+	if period == "" {
+		var err error
+		if period, err = Period(ctx, tx, p.Job, now); err != nil {
+			return nil, err
+		}
+	}
+	day, err := time.Parse(time.DateOnly, period)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: period %q", asynq.SkipRetry, period)
 	}
 	switch p.Job {
 	case supervision.JobWeekClose:
-		week := supervision.WeekToClose(now, s.Values)
-		if p.Period != "" {
-			if week, err = time.Parse(time.DateOnly, p.Period); err != nil {
-				return nil, fmt.Errorf("%w: period %q", asynq.SkipRetry, p.Period)
-			}
-		}
-		return postgres.CloseWeek(ctx, tx, week, now)
+		return postgres.CloseWeek(ctx, tx, day, now)
 	case supervision.JobReportReminder:
-		return postgres.RemindReports(ctx, tx, now)
+		return postgres.RemindReports(ctx, tx, day)
 	case supervision.JobDeadlines:
-		return postgres.DeadlineMessages(ctx, tx, now)
+		return postgres.DeadlineMessages(ctx, tx, day)
 	}
 	return nil, fmt.Errorf("%w: unknown job %q", asynq.SkipRetry, p.Job)
 }

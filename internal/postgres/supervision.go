@@ -132,29 +132,33 @@ func closeOneWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time
 	end := week.AddDate(0, 0, 6)
 	// Each listed project's week: state, progress, the streak from last
 	// week's row, and each seat holder's verified site presence (M2.2).
-	err = tx.QueryRowContext(ctx, `WITH v AS (
+	err = tx.QueryRowContext(ctx, `WITH listed AS (
+		  SELECT e.project_id FROM key_list_entries e JOIN key_lists k ON k.id = e.key_list_id AND k.year = ?2
+		  WHERE e.added_on <= ?1::date AND (e.removed_on IS NULL OR e.removed_on > ?0::date)),
+		v AS (
 		  SELECT project_id, person_id, role, count(*) AS visits,
 		    count(DISTINCT (visited_at AT TIME ZONE 'Asia/Shanghai')::date) AS days
 		  FROM site_visits WHERE week_start = ?0::date AND verified GROUP BY project_id, person_id, role),
 		seat(role, required) AS (VALUES ('chief', ?4::int), ('assistant', ?5::int), ('responsible', ?6::int), ('helper', ?7::int)),
+		comp AS (
+		  SELECT l.project_id, jsonb_object_agg(seat.role, jsonb_build_object('person_id', h.person_id, 'required', seat.required,
+		      'done', CASE WHEN seat.role = 'helper' THEN coalesce(v.days, 0) ELSE coalesce(v.visits, 0) END)) AS c
+		  FROM listed l CROSS JOIN seat
+		  LEFT JOIN task_force_assignments h ON h.project_id = l.project_id AND h.role = seat.role
+		    AND h.valid_from <= ?1::date AND (h.valid_to IS NULL OR h.valid_to > ?1::date)
+		  LEFT JOIN v ON v.project_id = l.project_id AND v.person_id = h.person_id AND v.role = seat.role
+		  GROUP BY l.project_id),
 		ins AS (
 		INSERT INTO week_status (project_id, week_start, report_state, progress, overridden, streak, compliance)
-		SELECT e.project_id, ?0::date,
+		SELECT l.project_id, ?0::date,
 		  CASE WHEN r.id IS NULL OR r.status = 'draft' THEN 'missing' WHEN r.late THEN 'late' ELSE 'on_time' END,
 		  g.progress, r.override_progress IS NOT NULL AND r.status <> 'draft',
 		  CASE WHEN g.progress THEN 0 ELSE coalesce(prev.streak, 0) + 1 END,
-		  (SELECT jsonb_object_agg(seat.role, jsonb_build_object('person_id', h.person_id, 'required', seat.required,
-		      'done', CASE WHEN seat.role = 'helper' THEN coalesce(v.days, 0) ELSE coalesce(v.visits, 0) END))
-		    FROM seat
-		    LEFT JOIN task_force_assignments h ON h.project_id = e.project_id AND h.role = seat.role
-		      AND h.valid_from <= ?1::date AND (h.valid_to IS NULL OR h.valid_to > ?1::date)
-		    LEFT JOIN v ON v.project_id = e.project_id AND v.person_id = h.person_id AND v.role = seat.role)
-		FROM key_list_entries e
-		JOIN key_lists k ON k.id = e.key_list_id AND k.year = ?2
-		LEFT JOIN weekly_reports r ON r.project_id = e.project_id AND r.week_start = ?0::date
-		LEFT JOIN week_status prev ON prev.project_id = e.project_id AND prev.week_start = ?0::date - 7
+		  comp.c
+		FROM listed l JOIN comp ON comp.project_id = l.project_id
+		LEFT JOIN weekly_reports r ON r.project_id = l.project_id AND r.week_start = ?0::date
+		LEFT JOIN week_status prev ON prev.project_id = l.project_id AND prev.week_start = ?0::date - 7
 		CROSS JOIN LATERAL (SELECT coalesce(r.status <> 'draft' AND coalesce(r.override_progress, r.rule_progress, false), false) AS progress) g
-		WHERE e.added_on <= ?1::date AND (e.removed_on IS NULL OR e.removed_on > ?0::date)
 		ON CONFLICT (project_id, week_start) DO UPDATE SET report_state = EXCLUDED.report_state,
 		  progress = EXCLUDED.progress, overridden = EXCLUDED.overridden, streak = EXCLUDED.streak, compliance = EXCLUDED.compliance
 		RETURNING report_state, progress, streak, compliance)

@@ -98,6 +98,13 @@ test('on a phone, an inspector records a joint inspection of their group with a 
   await login(office, 'gs.office')
   const year = new Date().getFullYear()
   assert.equal((await office.request.post(`${BASE}/api/v1/inspections/plan/${year}/auto`, { data: {} })).status(), 200)
+  await office.goto(BASE + '/supervision?tab=inspections')
+  await office.click('[data-test=plan-view]')
+  const hundred = office.locator('[data-test=inspection-plan] .el-table__body tr:has-text("官渡河")')
+  await hundred.waitFor()
+  assert.match(await hundred.locator('.el-select').textContent(), /第六督导组/)
+  await shot(office, 'inspection-plan')
+  assert.deepEqual(office.errors, [])
   await office.context().close()
 
   const page = await newPage(browser, phone)

@@ -96,16 +96,11 @@ type Addrs struct{ API, Metrics string }
 // Serve runs the API until ctx ends; ready, if not nil, receives the
 // listeners' addresses once they accept connections.
 func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<- Addrs) error {
-	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+	d, rdb, err := openStores(ctx, cfg, cfg.DBMaxConns)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	ropt, err := redis.ParseURL(cfg.RedisURL)
-	if err != nil {
-		return fmt.Errorf("TUIJIN_REDIS_URL: %w", err)
-	}
-	rdb := redis.NewClient(ropt)
 	defer rdb.Close()
 	z, err := authz.New(authz.NewAdapter(d.Bun))
 	if err != nil {
@@ -172,20 +167,28 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	return errors.Join(errs...)
 }
 
+// openStores opens the application's PostgreSQL pool and its Redis client.
+func openStores(ctx context.Context, cfg config.Config, maxConns int) (*db.DB, *redis.Client, error) {
+	ropt, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("TUIJIN_REDIS_URL: %w", err)
+	}
+	d, err := db.Open(ctx, cfg.DatabaseURL, maxConns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, redis.NewClient(ropt), nil
+}
+
 // Worker runs the background jobs until ctx ends. It answers /readyz and
 // /healthz on TUIJIN_HTTP_ADDR (for `tuijin healthcheck` and probes) and
 // serves /metrics on TUIJIN_METRICS_ADDR.
 func Worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.WorkerConcurrency+4)
+	d, rdb, err := openStores(ctx, cfg, cfg.WorkerConcurrency+4)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	ropt, err := redis.ParseURL(cfg.RedisURL)
-	if err != nil {
-		return fmt.Errorf("TUIJIN_REDIS_URL: %w", err)
-	}
-	rdb := redis.NewClient(ropt)
 	defer rdb.Close()
 	metrics := httpapi.NewMetrics(d.Bun.DB)
 	wm := worker.NewMetrics()

@@ -102,6 +102,8 @@ func outboxTask(county uuid.UUID, r postgres.OutboxRow, maxRetry int) (*asynq.Ta
 		}
 		p.CountyID = county
 		b, _ := json.Marshal(p)
+		// Its own id, not the period's: the failed task it retries may
+		// still hold that one in asynq's archive.
 		return asynq.NewTask(TypeCountyJob, b, id, asynq.Queue("jobs"), asynq.MaxRetry(maxRetry), asynq.Timeout(30*time.Minute)), nil
 	}
 	return nil, fmt.Errorf("outbox row %d: unknown kind %q", r.ID, r.Kind)

@@ -227,15 +227,7 @@ func (d Deps) handleJob(ctx context.Context, t *asynq.Task) error {
 		if err != nil {
 			return err
 		}
-		pinned, err := jobTask(p, d.MaxRetry)
-		if err != nil {
-			return err
-		}
-		_, err = d.client.EnqueueContext(ctx, pinned)
-		if errors.Is(err, asynq.ErrDuplicateTask) || errors.Is(err, asynq.ErrTaskIDConflict) {
-			err = nil
-		}
-		return err
+		return Enqueue(ctx, d.client, p, d.MaxRetry)
 	}
 	start := time.Now()
 	var result any

@@ -170,7 +170,8 @@ func IssueBulletin(ctx context.Context, tx bun.IDB, kind string, week time.Time,
 	if b.Inputs, err = json.Marshal(in); err != nil {
 		return b, err
 	}
-	html, err := bulletin.HTML(bulletin.Compute(in), VersionLabel(b.Version))
+	f := bulletin.Compute(in)
+	html, err := bulletin.HTML(f, VersionLabel(b.Version))
 	if err != nil {
 		return b, err
 	}
@@ -187,7 +188,6 @@ func IssueBulletin(ctx context.Context, tx bun.IDB, kind string, week time.Time,
 	if err := tx.NewRaw("SELECT id FROM accounts WHERE county_id = app_county() AND NOT disabled").Scan(ctx, &accounts); err != nil {
 		return b, err
 	}
-	f := bulletin.Compute(in)
 	msgs := make([]Message, 0, len(accounts))
 	for _, a := range accounts {
 		msgs = append(msgs, Message{AccountID: a, Kind: MsgBulletinIssued, Title: "已签发：" + f.Title() + VersionLabel(b.Version),

@@ -12,6 +12,7 @@ import (
 	"github.com/tuijin/tuijin/internal/audit"
 	"github.com/tuijin/tuijin/internal/db"
 	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/org"
 	"github.com/tuijin/tuijin/internal/project"
 )
 
@@ -40,29 +41,14 @@ func InspectionPlan(ctx context.Context, tx bun.IDB, year int) ([]PlanEntry, err
 	return out, err
 }
 
-func inspectionGroups(ctx context.Context, tx bun.IDB) (map[int]uuid.UUID, error) {
-	var gs []struct {
-		ID     uuid.UUID `bun:"id"`
-		Number int       `bun:"number"`
-	}
-	if err := tx.NewRaw("SELECT id, number FROM org_groups WHERE kind = 'inspection' ORDER BY number").Scan(ctx, &gs); err != nil {
-		return nil, err
-	}
-	out := map[int]uuid.UUID{}
-	for _, g := range gs {
-		out[g.Number] = g.ID
-	}
-	return out, nil
-}
-
 // AssignInspection puts a project of a year's list into a group (audited).
 // Projects tagged 百城提质 belong to group 6 and only there.
 func AssignInspection(ctx context.Context, tx bun.IDB, year int, projectID, groupID uuid.UUID) error {
-	var g struct {
-		Number int    `bun:"number"`
-		Kind   string `bun:"kind"`
+	g, err := GetGroup(ctx, tx, groupID)
+	if err != nil && errs.KindOf(err) != errs.NotFound {
+		return err
 	}
-	if err := tx.NewRaw("SELECT number, kind FROM org_groups WHERE id = ?", groupID).Scan(ctx, &g); err != nil || g.Kind != "inspection" {
+	if err != nil || g.Kind != org.GroupInspection {
 		var v errs.Validation
 		v.Add("group_id", "not_inspection_group", "请选择联合督导组", "choose a joint inspection group")
 		return v.Err()
@@ -84,7 +70,7 @@ func AssignInspection(ctx context.Context, tx bun.IDB, year int, projectID, grou
 		v.Add("group_id", "group6_rule", "“百城提质”项目由第六督导组督导，其他项目不归第六组", "Hundred Cities projects go to group 6, and only they do")
 		return v.Err()
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO inspection_assignments (year, project_id, group_id) VALUES (?, ?, ?)
+	_, err = tx.ExecContext(ctx, `INSERT INTO inspection_assignments (year, project_id, group_id) VALUES (?, ?, ?)
 		ON CONFLICT (project_id, year) DO UPDATE SET group_id = EXCLUDED.group_id`, year, projectID, groupID)
 	if err != nil {
 		return mapErr(err)
@@ -97,9 +83,13 @@ func AssignInspection(ctx context.Context, tx bun.IDB, year int, projectID, grou
 // group 6, the others in turn to groups 1–5 by responsible unit, so a unit's
 // projects are seen by one group. It returns how many were assigned.
 func AutoPlan(ctx context.Context, tx bun.IDB, year int) (int, error) {
-	groups, err := inspectionGroups(ctx, tx)
+	list, err := ListGroups(ctx, tx, string(org.GroupInspection))
 	if err != nil {
 		return 0, err
+	}
+	groups := map[int]uuid.UUID{}
+	for _, g := range list {
+		groups[g.Number] = g.ID
 	}
 	plan, err := InspectionPlan(ctx, tx, year)
 	if err != nil {

@@ -102,7 +102,7 @@ func CloseWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time) (
 		}
 		res = r
 	}
-	if len(pending) == 0 || !pending[0].Equal(week) {
+	if len(pending) == 0 { // the week was closed before: its stored result
 		_, stored, err := LockJob(ctx, tx, supervision.JobWeekClose, supervision.Period(week))
 		if err != nil {
 			return res, err

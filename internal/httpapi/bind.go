@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -125,6 +126,21 @@ func queryUUID(c *echo.Context, name string) (*uuid.UUID, error) {
 		return nil, v.Err()
 	}
 	return &id, nil
+}
+
+// weeksQuery reads ?weeks= (a count of weeks from 1 to max), def when absent.
+func weeksQuery(c *echo.Context, def, max int) (int, error) {
+	q := c.QueryParam("weeks")
+	if q == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(q)
+	if err != nil || n < 1 || n > max {
+		var v errs.Validation
+		v.Add("weeks", "out_of_range", fmt.Sprintf("周数须在1到%d之间", max), fmt.Sprintf("weeks must be 1 to %d", max))
+		return 0, v.Err()
+	}
+	return n, nil
 }
 
 // pathYear parses the :year path parameter.

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -281,15 +280,9 @@ func (s *Server) reportRevisions(r *Req) (any, error) {
 // reportGrid answers projects × weeks (?from=<Monday>&weeks=N, default the
 // last 8 weeks up to this one).
 func (s *Server) reportGrid(r *Req) (any, error) {
-	n := 8
-	if q := r.C.QueryParam("weeks"); q != "" {
-		v, err := strconv.Atoi(q)
-		if err != nil || v < 1 || v > 26 {
-			var ve errs.Validation
-			ve.Add("weeks", "out_of_range", "周数须在1到26之间", "weeks must be 1 to 26")
-			return nil, ve.Err()
-		}
-		n = v
+	n, err := weeksQuery(r.C, 8, 26)
+	if err != nil {
+		return nil, err
 	}
 	from := report.WeekStart(s.Now()).AddDate(0, 0, -7*(n-1))
 	if q := r.C.QueryParam("from"); q != "" {

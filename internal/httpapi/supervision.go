@@ -210,15 +210,9 @@ func (s *Server) closeWeek(r *Req) (any, error) {
 }
 
 func (s *Server) dashboard(r *Req) (any, error) {
-	weeks := 12
-	if w := r.C.QueryParam("weeks"); w != "" {
-		n, err := strconv.Atoi(w)
-		if err != nil || n < 1 || n > 52 {
-			var v errs.Validation
-			v.Add("weeks", "out_of_range", "周数须在1到52之间", "weeks must be 1 to 52")
-			return nil, v.Err()
-		}
-		weeks = n
+	weeks, err := weeksQuery(r.C, 12, 52)
+	if err != nil {
+		return nil, err
 	}
 	d, err := postgres.SupervisionDashboard(r.Ctx, r.Tx, weeks)
 	if err != nil {

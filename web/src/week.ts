@@ -8,3 +8,10 @@ export function currentWeek(now = new Date()): string {
   day.setUTCDate(day.getUTCDate() - back)
   return day.toISOString().slice(0, 10)
 }
+
+/** A date (YYYY-MM-DD) moved by n days (a week is 7). */
+export function addDays(date: string, n: number): string {
+  const d = new Date(date + 'T00:00:00Z')
+  d.setUTCDate(d.getUTCDate() + n)
+  return d.toISOString().slice(0, 10)
+}

@@ -10,40 +10,9 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/tuijin/tuijin/internal/audit"
-	"github.com/tuijin/tuijin/internal/db"
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/supervision"
 )
-
-// LockJob serialises every run of one county's job for one period across
-// workers (transaction-scoped advisory lock) and reports whether the period
-// is already done, with its stored result.
-func LockJob(ctx context.Context, tx bun.IDB, job, period string) (done bool, result json.RawMessage, err error) {
-	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended('job:' || app_county()::text || ':' || ? || ':' || ?, 0))", job, period); err != nil {
-		return false, nil, err
-	}
-	err = tx.QueryRowContext(ctx, "SELECT result FROM job_runs WHERE county_id = app_county() AND job = ? AND period = ?", job, period).Scan(&result)
-	if db.NoRows(err) {
-		return false, nil, nil
-	}
-	return err == nil, result, err
-}
-
-// FinishJob records a period as done with its result, in the transaction
-// that wrote the results.
-func FinishJob(ctx context.Context, tx bun.IDB, job, period string, result any, now time.Time) error {
-	b, err := json.Marshal(result)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, "INSERT INTO job_runs (job, period, finished_at, result) VALUES (?, ?, ?, ?)", job, period, now, string(b))
-	return err
-}
-
-// JobDone tells whether a county's job ran for a period.
-func JobDone(ctx context.Context, tx bun.IDB, job, period string) (bool, error) {
-	return tx.NewSelect().Table("job_runs").Where("county_id = app_county() AND job = ? AND period = ?", job, period).Exists(ctx)
-}
 
 // WeekCloseResult is what a week close found (stored with its job run).
 type WeekCloseResult struct {

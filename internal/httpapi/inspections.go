@@ -184,15 +184,9 @@ func (s *Server) recordInspection(r *Req) (any, error) {
 	if err := d.err(); err != nil {
 		return nil, err
 	}
-	var group *uuid.UUID
-	plan, err := postgres.InspectionPlan(r.Ctx, r.Tx, week.Year())
+	group, err := postgres.InspectionGroupOf(r.Ctx, r.Tx, week.Year(), p.ID)
 	if err != nil {
 		return nil, err
-	}
-	for _, e := range plan {
-		if e.ProjectID == p.ID {
-			group = e.GroupID
-		}
 	}
 	if group == nil {
 		return nil, errs.E(errs.Conflict, "not_in_plan", "该项目尚未编入督导分组方案", "the project is not in the inspection plan")

@@ -33,6 +33,7 @@ import (
 	"github.com/tuijin/tuijin/internal/config"
 	"github.com/tuijin/tuijin/internal/db"
 	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/notify"
 	"github.com/tuijin/tuijin/internal/objects"
 )
 
@@ -54,6 +55,7 @@ type Deps struct {
 // Server is the HTTP API.
 type Server struct {
 	Deps
+	notifier *notify.Sender // checks notification channels' targets
 	echo     *echo.Echo
 	routes   []*Route
 	spec     []byte
@@ -73,7 +75,7 @@ func New(d Deps) (*Server, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s := &Server{Deps: d, urlKey: []byte(d.Config.URLSecret)}
+	s := &Server{Deps: d, urlKey: []byte(d.Config.URLSecret), notifier: notify.New(d.Config)}
 	if len(s.urlKey) == 0 {
 		s.urlKey = make([]byte, 32)
 		_, _ = rand.Read(s.urlKey)

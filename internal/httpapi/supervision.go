@@ -10,7 +10,6 @@ import (
 
 	"github.com/tuijin/tuijin/internal/bulletin"
 	"github.com/tuijin/tuijin/internal/errs"
-	"github.com/tuijin/tuijin/internal/notify"
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/report"
 	"github.com/tuijin/tuijin/internal/supervision"
@@ -306,7 +305,7 @@ func (s *Server) putChannel(r *Req) (any, error) {
 	if err := bindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
-	if err := s.sender().CheckTarget(channel, in.Target); err != nil {
+	if err := s.notifier.CheckTarget(channel, in.Target); err != nil {
 		return nil, err
 	}
 	c := postgres.Channel{AccountID: r.Session.AccountID, Channel: channel, Target: in.Target, Enabled: in.Enabled}
@@ -484,5 +483,3 @@ func (s *Server) bulletinFile(r *Req) (any, error) {
 	}
 	return nil, errs.ErrNotFound
 }
-
-func (s *Server) sender() *notify.Sender { return notify.New(s.Config) }

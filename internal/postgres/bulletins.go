@@ -40,7 +40,11 @@ func BulletinInputs(ctx context.Context, tx bun.IDB, kind string, week time.Time
 		scope += ` AND (e.project_id IN (SELECT a.project_id FROM inspection_assignments a JOIN org_groups g ON g.id = a.group_id
 			WHERE a.year = ?2 AND g.number = 6) OR e.project_id IN (SELECT id FROM projects WHERE ?4 = ANY(tags)))`
 	}
-	err := tx.NewRaw(`WITH listed AS (`+scope+`)
+	// Every query reads the bulletin's projects as "listed".
+	listed := func(query string, into any) error {
+		return tx.NewRaw("WITH listed AS ("+scope+") "+query, week, end, week.Year(), jan1, project.TagHundredCities).Scan(ctx, into)
+	}
+	err := listed(`
 		SELECT p.code, p.name, u.name AS unit, c.name AS category, p.construction_type AS type,
 		  p.total_investment_yuan AS total_yuan, l.planned_investment_yuan AS plan_yuan,
 		  coalesce((SELECT sum(r.investment_yuan) FROM weekly_reports r WHERE r.project_id = p.id
@@ -54,39 +58,39 @@ func BulletinInputs(ctx context.Context, tx bun.IDB, kind string, week time.Time
 		FROM listed l JOIN projects p ON p.id = l.project_id
 		JOIN units u ON u.id = p.responsible_unit_id JOIN project_categories c ON c.id = p.category_id
 		LEFT JOIN week_status ws ON ws.project_id = p.id AND ws.week_start = ?0::date
-		ORDER BY p.code`, week, end, week.Year(), jan1, project.TagHundredCities).Scan(ctx, &in.Projects)
+		ORDER BY p.code`, &in.Projects)
 	if err != nil {
 		return in, fmt.Errorf("bulletin projects: %w", err)
 	}
-	if err := tx.NewRaw(`WITH listed AS (`+scope+`)
+	if err := listed(`
 		SELECT p.name AS project, es.level, coalesce(pp.name, '') AS person, coalesce(pp.post, '') AS post, es.weeks, es.status
 		FROM escalations es JOIN listed l ON l.project_id = es.project_id JOIN projects p ON p.id = es.project_id
 		LEFT JOIN people pp ON pp.id = es.person_id
-		WHERE es.raised_week = ?0::date ORDER BY es.level DESC, p.code, pp.name`, week, end, week.Year(), jan1, project.TagHundredCities).Scan(ctx, &in.Escalations); err != nil {
+		WHERE es.raised_week = ?0::date ORDER BY es.level DESC, p.code, pp.name`, &in.Escalations); err != nil {
 		return in, fmt.Errorf("bulletin escalations: %w", err)
 	}
-	if err := tx.NewRaw(`WITH listed AS (`+scope+`)
+	if err := listed(`
 		SELECT p.name AS project, t.name AS item, su.name AS service_unit, to_char(pr.planned_date, 'YYYY-MM-DD') AS planned,
 		  (?1::date - pr.planned_date) AS days_over
 		FROM project_procedures pr JOIN listed l ON l.project_id = pr.project_id JOIN projects p ON p.id = pr.project_id
 		JOIN procedure_types t ON t.id = pr.type_id JOIN units su ON su.id = pr.service_unit_id
 		WHERE pr.status IN ('pending','in_progress') AND pr.planned_date < ?1::date
-		ORDER BY pr.planned_date, p.code`, week, end, week.Year(), jan1, project.TagHundredCities).Scan(ctx, &in.OverdueApprovals); err != nil {
+		ORDER BY pr.planned_date, p.code`, &in.OverdueApprovals); err != nil {
 		return in, fmt.Errorf("bulletin approvals: %w", err)
 	}
-	if err := tx.NewRaw(`WITH listed AS (`+scope+`)
+	if err := listed(`
 		SELECT p.name AS project, g.name AS "group", to_char(i.visited_on, 'YYYY-MM-DD') AS visited_on,
 		  i.verified_investment_yuan AS verified_yuan, i.findings
 		FROM inspections i JOIN listed l ON l.project_id = i.project_id JOIN projects p ON p.id = i.project_id
 		JOIN org_groups g ON g.id = i.group_id
-		WHERE i.week_start = ?0::date ORDER BY g.number, p.code`, week, end, week.Year(), jan1, project.TagHundredCities).Scan(ctx, &in.Findings); err != nil {
+		WHERE i.week_start = ?0::date ORDER BY g.number, p.code`, &in.Findings); err != nil {
 		return in, fmt.Errorf("bulletin findings: %w", err)
 	}
-	if err := tx.NewRaw(`WITH listed AS (`+scope+`)
+	if err := listed(`
 		SELECT p.name FROM listed l JOIN projects p ON p.id = l.project_id
 		JOIN inspection_assignments a ON a.project_id = p.id AND a.year = ?2
 		WHERE NOT EXISTS (SELECT 1 FROM inspections i WHERE i.project_id = p.id AND i.week_start = ?0::date)
-		ORDER BY p.code`, week, end, week.Year(), jan1, project.TagHundredCities).Scan(ctx, &in.MissingInspections); err != nil {
+		ORDER BY p.code`, &in.MissingInspections); err != nil {
 		return in, fmt.Errorf("bulletin missing inspections: %w", err)
 	}
 	return in, nil

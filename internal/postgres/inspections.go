@@ -41,6 +41,20 @@ func InspectionPlan(ctx context.Context, tx bun.IDB, year int) ([]PlanEntry, err
 	return out, err
 }
 
+// InspectionGroupOf is the group a project on a year's list is assigned to
+// (nil: not in the plan).
+func InspectionGroupOf(ctx context.Context, tx bun.IDB, year int, projectID uuid.UUID) (*uuid.UUID, error) {
+	var ids []uuid.UUID
+	err := tx.NewRaw(`SELECT a.group_id FROM inspection_assignments a
+		JOIN key_list_entries e ON e.project_id = a.project_id AND e.removed_on IS NULL
+		JOIN key_lists k ON k.id = e.key_list_id AND k.year = a.year
+		WHERE a.year = ? AND a.project_id = ?`, year, projectID).Scan(ctx, &ids)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	return &ids[0], nil
+}
+
 // AssignInspection puts a project of a year's list into a group (audited).
 // Projects tagged 百城提质 belong to group 6 and only there.
 func AssignInspection(ctx context.Context, tx bun.IDB, year int, projectID, groupID uuid.UUID) error {

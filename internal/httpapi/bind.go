@@ -187,3 +187,13 @@ func dateString(t *time.Time) *string {
 	s := t.Format(time.DateOnly)
 	return &s
 }
+
+// apiList converts a list from the store to its API type item by item; the
+// result is never nil, so an empty list is [] in JSON.
+func apiList[T, U any](in []T, convert func(T) U) []U {
+	out := make([]U, len(in))
+	for i, x := range in {
+		out[i] = convert(x)
+	}
+	return out
+}

@@ -105,11 +105,7 @@ func (s *Server) inspectionPlan(r *Req) (any, error) {
 		return nil, err
 	}
 	plan, err := postgres.InspectionPlan(r.Ctx, r.Tx, year)
-	out := make([]PlanEntry, len(plan))
-	for i, e := range plan {
-		out[i] = toGroupingAPI(e)
-	}
-	return out, err
+	return apiList(plan, toGroupingAPI), err
 }
 
 func (s *Server) assignInspection(r *Req) (any, error) {

@@ -149,11 +149,7 @@ func (s *Server) listScans(r *Req) (any, error) {
 		return nil, err
 	}
 	scans, err := postgres.ListScans(r.Ctx, r.Tx, l.ID)
-	out := make([]ScanInfo, len(scans))
-	for i, x := range scans {
-		out[i] = toScanAPI(x)
-	}
-	return out, err
+	return apiList(scans, toScanAPI), err
 }
 
 var errScanType = errs.E(errs.Invalid, "unsupported_file", "签字扫描件须为 PDF、JPEG 或 PNG 文件（按文件内容判断）",

@@ -137,11 +137,7 @@ func (s *Server) listGroups(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Group, len(gs))
-	for i, g := range gs {
-		out[i] = toGroupAPI(g)
-	}
-	return out, nil
+	return apiList(gs, toGroupAPI), nil
 }
 
 func (s *Server) getGroup(r *Req) (any, error) {

@@ -63,11 +63,7 @@ func (s *Server) listProblems(r *Req) (any, error) {
 		return nil, err
 	}
 	ps, err := postgres.ListProblems(r.Ctx, r.Tx, f)
-	out := make([]Problem, len(ps))
-	for i, p := range ps {
-		out[i] = s.toProblemAPI(p)
-	}
-	return out, err
+	return apiList(ps, s.toProblemAPI), err
 }
 
 func (s *Server) getProblem(r *Req) (any, error) {

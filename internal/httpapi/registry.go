@@ -192,11 +192,7 @@ func (s *Server) taskForce(r *Req) (any, error) {
 		}
 	}
 	as, err := postgres.TaskForceOn(r.Ctx, r.Tx, p.ID, day)
-	out := make([]Assignment, len(as))
-	for i, a := range as {
-		out[i] = toAssignmentAPI(a)
-	}
-	return out, err
+	return apiList(as, toAssignmentAPI), err
 }
 
 func (s *Server) taskForceHistory(r *Req) (any, error) {
@@ -205,11 +201,7 @@ func (s *Server) taskForceHistory(r *Req) (any, error) {
 		return nil, err
 	}
 	as, err := postgres.TaskForceHistory(r.Ctx, r.Tx, p.ID)
-	out := make([]Assignment, len(as))
-	for i, a := range as {
-		out[i] = toAssignmentAPI(a)
-	}
-	return out, err
+	return apiList(as, toAssignmentAPI), err
 }
 
 func (s *Server) assign(r *Req) (any, error) {
@@ -495,11 +487,7 @@ func (s *Server) carryOver(r *Req) (any, error) {
 
 func (s *Server) listCandidates(r *Req) (any, error) {
 	cs, err := postgres.ListCandidates(r.Ctx, r.Tx)
-	out := make([]Candidate, len(cs))
-	for i, c := range cs {
-		out[i] = toCandidateAPI(c)
-	}
-	return out, err
+	return apiList(cs, toCandidateAPI), err
 }
 
 func (s *Server) putCandidate(r *Req) (any, error) {

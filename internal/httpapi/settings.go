@@ -36,11 +36,7 @@ func (s *Server) listSettingsVersions(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]SettingsVersion, len(vs))
-	for i, v := range vs {
-		out[i] = toSettingsAPI(v)
-	}
-	return out, nil
+	return apiList(vs, toSettingsAPI), nil
 }
 
 func (s *Server) putSettings(r *Req) (any, error) {

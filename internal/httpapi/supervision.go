@@ -136,11 +136,7 @@ func (s *Server) listEscalations(r *Req) (any, error) {
 		return nil, err
 	}
 	list, err := postgres.ListEscalations(r.Ctx, r.Tx, f, s.today())
-	out := make([]Escalation, len(list))
-	for i, e := range list {
-		out[i] = toEscalationAPI(e)
-	}
-	return out, err
+	return apiList(list, toEscalationAPI), err
 }
 
 func (s *Server) getEscalation(r *Req) (any, error) {
@@ -292,11 +288,7 @@ func toChannelAPI(c postgres.Channel) Channel {
 
 func (s *Server) listChannels(r *Req) (any, error) {
 	list, err := postgres.Channels(r.Ctx, r.Tx, r.Session.AccountID)
-	out := make([]Channel, len(list))
-	for i, c := range list {
-		out[i] = toChannelAPI(c)
-	}
-	return out, err
+	return apiList(list, toChannelAPI), err
 }
 
 func (s *Server) putChannel(r *Req) (any, error) {
@@ -346,11 +338,7 @@ func toDeadLetterAPI(d postgres.DeadLetter) DeadLetter {
 
 func (s *Server) listDeadLetters(r *Req) (any, error) {
 	list, err := postgres.ListDeadLetters(r.Ctx, r.Tx)
-	out := make([]DeadLetter, len(list))
-	for i, d := range list {
-		out[i] = toDeadLetterAPI(d)
-	}
-	return out, err
+	return apiList(list, toDeadLetterAPI), err
 }
 
 func (s *Server) retryDeadLetter(r *Req) (any, error) {
@@ -447,11 +435,7 @@ func (s *Server) issueBulletin(r *Req) (any, error) {
 
 func (s *Server) listBulletins(r *Req) (any, error) {
 	list, err := postgres.ListBulletins(r.Ctx, r.Tx, r.C.QueryParam("kind"))
-	out := make([]BulletinVersion, len(list))
-	for i, b := range list {
-		out[i] = toBulletinAPI(b)
-	}
-	return out, err
+	return apiList(list, toBulletinAPI), err
 }
 
 // bulletinFile renders an issued version from its frozen inputs (after

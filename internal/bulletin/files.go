@@ -104,15 +104,12 @@ func sheetName(title string) string {
 	return string(r)
 }
 
+// num is a figure for the overview sheet: a dash when there is none.
 func num(s string) any {
 	if s == "" {
 		return "—"
 	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return s
-	}
-	return v
+	return cell(s)
 }
 
 // cell keeps numbers numeric and everything else text.

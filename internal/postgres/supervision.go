@@ -318,16 +318,17 @@ type Dashboard struct {
 	Open int
 }
 
-// SupervisionDashboard reads the last weeks' closes: the trend of weeks
-// without progress, the projects stalled at the latest close, each seat's
+// SupervisionDashboard reads the last weeks' closes: their stored counts
+// (the trend), the projects stalled at the latest close, each seat's
 // compliance then, and the open escalations.
 func SupervisionDashboard(ctx context.Context, tx bun.IDB, weeks int) (Dashboard, error) {
 	var d Dashboard
-	err := tx.NewRaw(`SELECT w.week_start, count(*) AS projects, count(*) FILTER (WHERE NOT w.progress) AS no_progress,
-		  count(*) FILTER (WHERE w.report_state = 'missing') AS missing, count(*) FILTER (WHERE w.streak >= 2) AS stalled,
-		  (SELECT count(*) FROM escalations e WHERE e.raised_week = w.week_start) AS escalations
-		FROM week_status w WHERE w.week_start IN (SELECT DISTINCT week_start FROM week_status ORDER BY week_start DESC LIMIT ?)
-		GROUP BY w.week_start ORDER BY w.week_start`, weeks).Scan(ctx, &d.Trend)
+	// Each close stored its counts (stalled at the threshold then in force).
+	err := tx.NewRaw(`SELECT * FROM (
+		  SELECT period::date AS week_start, (result->>'projects')::int AS projects, (result->>'no_progress')::int AS no_progress,
+		    (result->>'missing')::int AS missing, (result->>'stalled')::int AS stalled, (result->>'escalations')::int AS escalations
+		  FROM job_runs WHERE job = ? ORDER BY period DESC LIMIT ?) t
+		ORDER BY week_start`, supervision.JobWeekClose, weeks).Scan(ctx, &d.Trend)
 	if err != nil || len(d.Trend) == 0 {
 		return d, err
 	}

@@ -7,8 +7,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tuijin/tuijin/internal/errs"
-	"github.com/tuijin/tuijin/internal/postgres"
-	"github.com/tuijin/tuijin/internal/report"
+	"github.com/tuijin/tuijin/internal/reporting"
+	"github.com/tuijin/tuijin/internal/supervision/supervisiondb"
 )
 
 // PlanEntry is a listed project and its joint inspection group (M3.5).
@@ -79,7 +79,7 @@ type InspectionInput struct {
 	Problems               []FindingProblem `json:"problems"`
 }
 
-func toGroupingAPI(e postgres.PlanEntry) PlanEntry {
+func toGroupingAPI(e supervisiondb.PlanEntry) PlanEntry {
 	tags := e.Tags
 	if tags == nil {
 		tags = []string{}
@@ -88,7 +88,7 @@ func toGroupingAPI(e postgres.PlanEntry) PlanEntry {
 		GroupID: e.GroupID, GroupNumber: e.GroupNumber, GroupName: e.GroupName}
 }
 
-func toInspectionAPI(in postgres.Inspection) *InspectionRecord {
+func toInspectionAPI(in supervisiondb.Inspection) *InspectionRecord {
 	var nodes []NodeSeen
 	_ = json.Unmarshal(in.Nodes, &nodes)
 	if nodes == nil {
@@ -104,7 +104,7 @@ func (s *Server) inspectionPlan(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan, err := postgres.InspectionPlan(r.Ctx, r.Tx, year)
+	plan, err := supervisiondb.InspectionPlan(r.Ctx, r.Tx, year)
 	return apiList(plan, toGroupingAPI), err
 }
 
@@ -121,7 +121,7 @@ func (s *Server) assignInspection(r *Req) (any, error) {
 	if err := bindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
-	return nil, postgres.AssignInspection(r.Ctx, r.Tx, year, projectID, in.GroupID)
+	return nil, supervisiondb.AssignInspection(r.Ctx, r.Tx, year, projectID, in.GroupID)
 }
 
 func (s *Server) autoPlan(r *Req) (any, error) {
@@ -129,7 +129,7 @@ func (s *Server) autoPlan(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := postgres.AutoPlan(r.Ctx, r.Tx, year)
+	n, err := supervisiondb.AutoPlan(r.Ctx, r.Tx, year)
 	return AutoPlanResult{Assigned: n}, err
 }
 
@@ -142,7 +142,7 @@ func (s *Server) weekInspections(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := postgres.WeekInspections(r.Ctx, r.Tx, week, group)
+	rows, err := supervisiondb.WeekInspections(r.Ctx, r.Tx, week, group)
 	out := make([]InspectionRow, len(rows))
 	for i, x := range rows {
 		out[i] = InspectionRow{Project: toGroupingAPI(x.PlanEntry)}
@@ -166,21 +166,21 @@ func (s *Server) recordInspection(r *Req) (any, error) {
 	if err := bindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
-	week, err := report.ParseWeek(in.Week)
+	week, err := reporting.ParseWeek(in.Week)
 	if err != nil {
 		return nil, err
 	}
 	var d dates
 	visited := d.req("visited_on", in.VisitedOn)
-	var findings []postgres.FindingInput
+	var findings []supervisiondb.FindingInput
 	for _, f := range in.Problems {
-		findings = append(findings, postgres.FindingInput{Category: f.Category, Description: f.Description,
+		findings = append(findings, supervisiondb.FindingInput{Category: f.Category, Description: f.Description,
 			Deadline: d.req("problems.deadline", f.Deadline), AssignedUnitID: f.AssignedUnitID})
 	}
 	if err := d.err(); err != nil {
 		return nil, err
 	}
-	group, err := postgres.InspectionGroupOf(r.Ctx, r.Tx, week.Year(), p.ID)
+	group, err := supervisiondb.InspectionGroupOf(r.Ctx, r.Tx, week.Year(), p.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -199,11 +199,11 @@ func (s *Server) recordInspection(r *Req) (any, error) {
 			return nil, errNotYourGroup
 		}
 	}
-	checks := make([]postgres.NodeCheck, len(in.Nodes))
+	checks := make([]supervisiondb.NodeCheck, len(in.Nodes))
 	for i, n := range in.Nodes {
-		checks[i] = postgres.NodeCheck{Node: n.Node, Reached: n.Reached, Note: n.Note}
+		checks[i] = supervisiondb.NodeCheck{Node: n.Node, Reached: n.Reached, Note: n.Note}
 	}
-	rec, problems, err := postgres.RecordInspection(r.Ctx, r.Tx, p, postgres.Inspection{GroupID: *group, WeekStart: week, VisitedOn: visited,
+	rec, problems, err := supervisiondb.RecordInspection(r.Ctx, r.Tx, p, supervisiondb.Inspection{GroupID: *group, WeekStart: week, VisitedOn: visited,
 		VerifiedInvestmentYuan: in.VerifiedInvestmentYuan, Findings: in.Findings}, checks, findings, r.Session.PersonID)
 	if err != nil {
 		return nil, err

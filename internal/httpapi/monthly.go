@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/tuijin/tuijin/internal/errs"
-	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/project"
+	"github.com/tuijin/tuijin/internal/reporting/reportingdb"
 )
 
 // MonthlyView is a year of a project: each month's targets and reported figures.
@@ -50,7 +50,7 @@ func (s *Server) monthlyOf(r *Req, p project.Project, year int) (MonthlyView, er
 	if err != nil {
 		return MonthlyView{}, err
 	}
-	figs, err := postgres.MonthlyFigures(r.Ctx, r.Tx, p.ID, year)
+	figs, err := reportingdb.MonthlyFigures(r.Ctx, r.Tx, p.ID, year)
 	if err != nil {
 		return MonthlyView{}, err
 	}
@@ -100,7 +100,7 @@ func (s *Server) putMonthly(r *Req) (any, error) {
 	if err := bindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
-	if _, err := postgres.PutMonthlyFigure(r.Ctx, r.Tx, postgres.MonthlyFigure{ProjectID: p.ID, Year: year, Month: month,
+	if _, err := reportingdb.PutMonthlyFigure(r.Ctx, r.Tx, reportingdb.MonthlyFigure{ProjectID: p.ID, Year: year, Month: month,
 		InvestmentYuan: in.InvestmentYuan, ImageProgress: in.ImageProgress, ReportedBy: &r.Session.AccountID}); err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func (s *Server) verifyMonthly(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := postgres.VerifyMonthlyFigure(r.Ctx, r.Tx, p.ID, year, month, r.Session.AccountID, s.Now()); err != nil {
+	if _, err := reportingdb.VerifyMonthlyFigure(r.Ctx, r.Tx, p.ID, year, month, r.Session.AccountID, s.Now()); err != nil {
 		return nil, err
 	}
 	return s.monthlyOf(r, p, year)

@@ -20,7 +20,8 @@ import (
 	"github.com/tuijin/tuijin/internal/objects"
 	"github.com/tuijin/tuijin/internal/photo"
 	"github.com/tuijin/tuijin/internal/postgres"
-	"github.com/tuijin/tuijin/internal/report"
+	"github.com/tuijin/tuijin/internal/reporting"
+	"github.com/tuijin/tuijin/internal/reporting/reportingdb"
 )
 
 // photoURLLife is how long a photo URL works.
@@ -66,7 +67,7 @@ func (s *Server) isOffice(r *Req) bool {
 	return false
 }
 
-func (s *Server) toPhotoAPI(r *Req, p postgres.Photo) Photo {
+func (s *Server) toPhotoAPI(r *Req, p reportingdb.Photo) Photo {
 	out := Photo{ID: p.ID, ProjectID: p.ProjectID, Week: p.WeekStart.Format(time.DateOnly), SHA256: hex.EncodeToString(p.SHA256),
 		Width: p.Width, Height: p.Height, FileName: p.FileName, UploadedAt: p.UploadedAt, DuplicateOf: p.DuplicateOf,
 		DisplayURL: s.photoURL(r, p.ID, "display"), ThumbURL: s.photoURL(r, p.ID, "thumb")}
@@ -89,7 +90,7 @@ func (s *Server) uploadPhoto(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if week.After(report.WeekStart(s.Now())) {
+	if week.After(reporting.WeekStart(s.Now())) {
 		return nil, errs.E(errs.Invalid, "report_future_week", "不能为尚未开始的周上传照片", "photos cannot be added to a week that has not begun")
 	}
 	if s.Objects == nil {
@@ -132,7 +133,7 @@ func (s *Server) uploadPhoto(r *Req) (any, error) {
 		return nil, err
 	}
 	name, _ := url.PathUnescape(r.C.Request().Header.Get("X-File-Name"))
-	saved, err := postgres.AddPhoto(r.Ctx, r.Tx, postgres.Photo{ProjectID: p.ID, WeekStart: week, SHA256: orig.SHA256, SizeBytes: orig.Size,
+	saved, err := reportingdb.AddPhoto(r.Ctx, r.Tx, reportingdb.Photo{ProjectID: p.ID, WeekStart: week, SHA256: orig.SHA256, SizeBytes: orig.Size,
 		ContentType: meta.ContentType, Width: meta.Width, Height: meta.Height, TakenAt: meta.TakenAt, GPSLat: meta.Lat, GPSLng: meta.Lng,
 		OriginalKey: orig.Key, OriginalVersion: orig.VersionID, DisplayKey: prefix + "/display.jpg", ThumbKey: prefix + "/thumb.jpg",
 		FileName: truncateName(name), UploadedBy: &r.Session.AccountID})
@@ -151,7 +152,7 @@ func (s *Server) listPhotos(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps, err := postgres.ListPhotos(r.Ctx, r.Tx, p.ID, week)
+	ps, err := reportingdb.ListPhotos(r.Ctx, r.Tx, p.ID, week)
 	out := make([]Photo, len(ps))
 	for i, x := range ps {
 		out[i] = s.toPhotoAPI(r, x)
@@ -160,7 +161,7 @@ func (s *Server) listPhotos(r *Req) (any, error) {
 }
 
 func (s *Server) duplicatePhotos(r *Req) (any, error) {
-	ps, err := postgres.DuplicatePhotos(r.Ctx, r.Tx)
+	ps, err := reportingdb.DuplicatePhotos(r.Ctx, r.Tx)
 	out := make([]Photo, len(ps))
 	for i, x := range ps {
 		out[i] = s.toPhotoAPI(r, x)
@@ -182,7 +183,7 @@ func (s *Server) servePhoto(r *Req) (any, error) {
 	if exp < s.Now().Unix() || !hmac.Equal([]byte(r.C.QueryParam("sig")), []byte(s.photoSig(id, variant, exp, r.Session.AccountID))) {
 		return nil, errPhotoURL
 	}
-	p, err := postgres.GetPhoto(r.Ctx, r.Tx, id)
+	p, err := reportingdb.GetPhoto(r.Ctx, r.Tx, id)
 	if err != nil {
 		return nil, err
 	}

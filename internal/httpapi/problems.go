@@ -4,8 +4,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/internal/reporting/reportingdb"
 )
 
 // Problem is a difficulty a project needs solved (M2.3).
@@ -45,7 +44,7 @@ type ProblemUpdate struct {
 	Version        int        `json:"version"`
 }
 
-func (s *Server) toProblemAPI(p postgres.Problem) Problem {
+func (s *Server) toProblemAPI(p reportingdb.Problem) Problem {
 	today := s.today()
 	return Problem{ID: p.ID, ProjectID: p.ProjectID, ProjectName: p.ProjectName, Source: p.Source, Category: p.Category,
 		Description: p.Description, RaisedBy: p.RaisedBy, RaisedAt: p.RaisedAt, Level: p.Level, AssignedUnitID: p.AssignedUnitID,
@@ -58,11 +57,11 @@ func (s *Server) listProblems(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := postgres.ProblemFilter{Status: r.C.QueryParam("status"), Overdue: r.C.QueryParam("overdue") == "true", Today: s.today(), Scope: sc}
+	f := reportingdb.ProblemFilter{Status: r.C.QueryParam("status"), Overdue: r.C.QueryParam("overdue") == "true", Today: s.today(), Scope: sc}
 	if f.ProjectID, err = queryUUID(r.C, "project_id"); err != nil {
 		return nil, err
 	}
-	ps, err := postgres.ListProblems(r.Ctx, r.Tx, f)
+	ps, err := reportingdb.ListProblems(r.Ctx, r.Tx, f)
 	return apiList(ps, s.toProblemAPI), err
 }
 
@@ -75,7 +74,7 @@ func (s *Server) getProblem(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := postgres.GetProblem(r.Ctx, r.Tx, id, sc, s.today())
+	p, err := reportingdb.GetProblem(r.Ctx, r.Tx, id, sc, s.today())
 	return s.toProblemAPI(p), err
 }
 
@@ -88,7 +87,7 @@ func (s *Server) raiseProblem(r *Req) (any, error) {
 	if err := bindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
-	raised, err := postgres.RaiseProblem(r.Ctx, r.Tx, postgres.Problem{ProjectID: p.ID, Source: in.Source, Category: in.Category,
+	raised, err := reportingdb.RaiseProblem(r.Ctx, r.Tx, reportingdb.Problem{ProjectID: p.ID, Source: in.Source, Category: in.Category,
 		Description: in.Description, RaisedBy: r.Session.PersonID})
 	raised.ProjectName = p.Name
 	return s.toProblemAPI(raised), err
@@ -111,7 +110,7 @@ func (s *Server) handleProblem(r *Req) (any, error) {
 	if err := d.err(); err != nil {
 		return nil, err
 	}
-	p, err := postgres.HandleProblem(r.Ctx, r.Tx, postgres.Problem{ID: id, Level: in.Level, AssignedUnitID: in.AssignedUnitID,
+	p, err := reportingdb.HandleProblem(r.Ctx, r.Tx, reportingdb.Problem{ID: id, Level: in.Level, AssignedUnitID: in.AssignedUnitID,
 		Deadline: deadline, Status: in.Status, Resolution: in.Resolution, Version: in.Version}, s.Now())
 	return s.toProblemAPI(p), err
 }

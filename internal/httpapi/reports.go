@@ -8,7 +8,8 @@ import (
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/project"
-	"github.com/tuijin/tuijin/internal/report"
+	"github.com/tuijin/tuijin/internal/reporting"
+	"github.com/tuijin/tuijin/internal/reporting/reportingdb"
 )
 
 // WeeklyReport is a project's report of a week with its review state.
@@ -89,7 +90,7 @@ type ReportGrid struct {
 	Rows  []GridRow `json:"rows"`
 }
 
-func (s *Server) toReportAPI(r *Req, x postgres.Report) (WeeklyReport, error) {
+func (s *Server) toReportAPI(r *Req, x reportingdb.Report) (WeeklyReport, error) {
 	rules, err := postgres.SettingsOn(r.Ctx, r.Tx, x.WeekStart)
 	if err != nil {
 		return WeeklyReport{}, err
@@ -106,12 +107,12 @@ func (s *Server) toReportAPI(r *Req, x postgres.Report) (WeeklyReport, error) {
 		ImageProgress: x.ImageProgress, ImagePercent: x.ImagePercent, NodesReached: nodes, InvestmentYuan: x.InvestmentYuan,
 		Workers: x.Workers, Machines: x.Machines, Problems: x.Problems, RuleProgress: x.RuleProgress, RuleReasons: reasons,
 		OverrideProgress: x.OverrideProgress, OverrideReason: x.OverrideReason, Progress: x.Progress(), Late: x.Late,
-		Deadline: report.Deadline(x.WeekStart, rules.Values), SubmittedAt: x.SubmittedAt, ConfirmedAt: x.ConfirmedAt,
+		Deadline: reporting.Deadline(x.WeekStart, rules.Values), SubmittedAt: x.SubmittedAt, ConfirmedAt: x.ConfirmedAt,
 		VerifiedAt: x.VerifiedAt, ReturnComment: x.ReturnComment, Version: x.Version}, nil
 }
 
 func pathWeek(r *Req) (time.Time, error) {
-	w, err := report.ParseWeek(r.C.Param("week"))
+	w, err := reporting.ParseWeek(r.C.Param("week"))
 	if err != nil {
 		return time.Time{}, errs.ErrNotFound
 	}
@@ -146,7 +147,7 @@ func (s *Server) reportTarget(r *Req) (project.Project, time.Time, error) {
 		return p, time.Time{}, err
 	}
 	w, err := pathWeek(r)
-	if err == nil && w.After(report.WeekStart(s.Now())) {
+	if err == nil && w.After(reporting.WeekStart(s.Now())) {
 		err = errs.E(errs.Invalid, "report_future_week", "不能填报尚未开始的周", "a week that has not begun cannot be reported")
 	}
 	return p, w, err
@@ -157,7 +158,7 @@ func (s *Server) listReports(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	rs, err := postgres.ListReports(r.Ctx, r.Tx, p.ID)
+	rs, err := reportingdb.ListReports(r.Ctx, r.Tx, p.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +178,7 @@ func (s *Server) getReport(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	x, err := postgres.GetReport(r.Ctx, r.Tx, p.ID, w)
+	x, err := reportingdb.GetReport(r.Ctx, r.Tx, p.ID, w)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +187,7 @@ func (s *Server) getReport(r *Req) (any, error) {
 
 // seatStep runs one step of the flow that only a seat of the project may
 // take (the helper drafts and submits, the responsible person confirms).
-func (s *Server) seatStep(role project.Role, step func(r *Req, p project.Project, week time.Time) (postgres.Report, error)) func(*Req) (any, error) {
+func (s *Server) seatStep(role project.Role, step func(r *Req, p project.Project, week time.Time) (reportingdb.Report, error)) func(*Req) (any, error) {
 	return func(r *Req) (any, error) {
 		p, w, err := s.reportTarget(r)
 		if err != nil {
@@ -203,25 +204,25 @@ func (s *Server) seatStep(role project.Role, step func(r *Req, p project.Project
 	}
 }
 
-func (s *Server) draftReport(r *Req, p project.Project, w time.Time) (postgres.Report, error) {
+func (s *Server) draftReport(r *Req, p project.Project, w time.Time) (reportingdb.Report, error) {
 	var in ReportInput
 	if err := bindJSON(r.C, &in); err != nil {
-		return postgres.Report{}, err
+		return reportingdb.Report{}, err
 	}
-	c := report.Content{ImageProgress: in.ImageProgress, ImagePercent: in.ImagePercent, InvestmentYuan: in.InvestmentYuan,
+	c := reporting.Content{ImageProgress: in.ImageProgress, ImagePercent: in.ImagePercent, InvestmentYuan: in.InvestmentYuan,
 		Workers: in.Workers, Machines: in.Machines, Problems: in.Problems}
 	for _, n := range in.NodesReached {
 		c.NodesReached = append(c.NodesReached, project.Node(n))
 	}
-	return postgres.SaveDraft(r.Ctx, r.Tx, p.ID, w, c, r.Session.AccountID)
+	return reportingdb.SaveDraft(r.Ctx, r.Tx, p.ID, w, c, r.Session.AccountID)
 }
 
-func (s *Server) submitReport(r *Req, p project.Project, w time.Time) (postgres.Report, error) {
-	return postgres.Submit(r.Ctx, r.Tx, p.ID, w, r.Session.AccountID, s.Now())
+func (s *Server) submitReport(r *Req, p project.Project, w time.Time) (reportingdb.Report, error) {
+	return reportingdb.Submit(r.Ctx, r.Tx, p.ID, w, r.Session.AccountID, s.Now())
 }
 
-func (s *Server) confirmReport(r *Req, p project.Project, w time.Time) (postgres.Report, error) {
-	return postgres.Transition(r.Ctx, r.Tx, p.ID, w, "confirm", r.Session.AccountID, "", s.Now())
+func (s *Server) confirmReport(r *Req, p project.Project, w time.Time) (reportingdb.Report, error) {
+	return reportingdb.Transition(r.Ctx, r.Tx, p.ID, w, "confirm", r.Session.AccountID, "", s.Now())
 }
 
 func (s *Server) reviewReport(action string) func(*Req) (any, error) {
@@ -236,7 +237,7 @@ func (s *Server) reviewReport(action string) func(*Req) (any, error) {
 				return nil, err
 			}
 		}
-		x, err := postgres.Transition(r.Ctx, r.Tx, p.ID, w, action, r.Session.AccountID, in.Comment, s.Now())
+		x, err := reportingdb.Transition(r.Ctx, r.Tx, p.ID, w, action, r.Session.AccountID, in.Comment, s.Now())
 		if err != nil {
 			return nil, err
 		}
@@ -253,7 +254,7 @@ func (s *Server) overrideReport(r *Req) (any, error) {
 	if err := bindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
-	x, err := postgres.Override(r.Ctx, r.Tx, p.ID, w, in.Progress, in.Reason, r.Session.AccountID)
+	x, err := reportingdb.Override(r.Ctx, r.Tx, p.ID, w, in.Progress, in.Reason, r.Session.AccountID)
 	if err != nil {
 		return nil, err
 	}
@@ -265,11 +266,11 @@ func (s *Server) reportRevisions(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	x, err := postgres.GetReport(r.Ctx, r.Tx, p.ID, w)
+	x, err := reportingdb.GetReport(r.Ctx, r.Tx, p.ID, w)
 	if err != nil {
 		return nil, err
 	}
-	rvs, err := postgres.Revisions(r.Ctx, r.Tx, x.ID)
+	rvs, err := reportingdb.Revisions(r.Ctx, r.Tx, x.ID)
 	out := make([]ReportRevision, len(rvs))
 	for i, rv := range rvs {
 		out[i] = ReportRevision{Revision: rv.Revision, CreatedAt: rv.CreatedAt, Snapshot: rawJSON(rv.Snapshot)}
@@ -284,9 +285,9 @@ func (s *Server) reportGrid(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	from := report.WeekStart(s.Now()).AddDate(0, 0, -7*(n-1))
+	from := reporting.WeekStart(s.Now()).AddDate(0, 0, -7*(n-1))
 	if q := r.C.QueryParam("from"); q != "" {
-		w, err := report.ParseWeek(q)
+		w, err := reporting.ParseWeek(q)
 		if err != nil {
 			return nil, err
 		}
@@ -302,7 +303,7 @@ func (s *Server) reportGrid(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	projects, cells, err := postgres.Grid(r.Ctx, r.Tx, weeks, s.Now(), sc)
+	projects, cells, err := reportingdb.Grid(r.Ctx, r.Tx, weeks, s.Now(), sc)
 	if err != nil {
 		return nil, err
 	}
@@ -329,10 +330,10 @@ type QueuedReport struct {
 func (s *Server) reportQueue(r *Req) (any, error) {
 	status := r.C.QueryParam("status")
 	if status == "" {
-		status = string(report.Confirmed)
+		status = string(reporting.Confirmed)
 	}
-	switch report.Status(status) {
-	case report.Submitted, report.Confirmed, report.Returned, report.Draft, report.Verified:
+	switch reporting.Status(status) {
+	case reporting.Submitted, reporting.Confirmed, reporting.Returned, reporting.Draft, reporting.Verified:
 	default:
 		var v errs.Validation
 		v.Add("status", "invalid_status", "状态筛选无效", "unknown status filter")
@@ -342,7 +343,7 @@ func (s *Server) reportQueue(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	items, err := postgres.ReportsByStatus(r.Ctx, r.Tx, status, sc, s.today())
+	items, err := reportingdb.ReportsByStatus(r.Ctx, r.Tx, status, sc, s.today())
 	if err != nil {
 		return nil, err
 	}

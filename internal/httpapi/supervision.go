@@ -9,10 +9,12 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tuijin/tuijin/internal/bulletin"
+	"github.com/tuijin/tuijin/internal/bulletin/bulletindb"
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/postgres"
-	"github.com/tuijin/tuijin/internal/report"
+	"github.com/tuijin/tuijin/internal/reporting"
 	"github.com/tuijin/tuijin/internal/supervision"
+	"github.com/tuijin/tuijin/internal/supervision/supervisiondb"
 )
 
 // Escalation is a row of the TV-questioning register (M1.3).
@@ -119,7 +121,7 @@ type RoleCompliance struct {
 	Met   int    `json:"met"`
 }
 
-func toEscalationAPI(e postgres.Escalation) Escalation {
+func toEscalationAPI(e supervisiondb.Escalation) Escalation {
 	return Escalation{ID: e.ID, ProjectID: e.ProjectID, ProjectCode: e.ProjectCode, ProjectName: e.ProjectName, UnitName: e.UnitName,
 		Level: e.Level, Role: e.Role, PersonID: e.PersonID, PersonName: e.PersonName, PersonPost: e.PersonPost,
 		StreakStart: e.StreakStart.Format(time.DateOnly), RaisedWeek: e.RaisedWeek.Format(time.DateOnly), Weeks: e.Weeks,
@@ -127,7 +129,7 @@ func toEscalationAPI(e postgres.Escalation) Escalation {
 }
 
 func (s *Server) listEscalations(r *Req) (any, error) {
-	f := postgres.EscalationFilter{Status: r.C.QueryParam("status")}
+	f := supervisiondb.EscalationFilter{Status: r.C.QueryParam("status")}
 	if l := r.C.QueryParam("level"); l != "" {
 		f.Level, _ = strconv.Atoi(l)
 	}
@@ -135,7 +137,7 @@ func (s *Server) listEscalations(r *Req) (any, error) {
 	if f.ProjectID, err = queryUUID(r.C, "project_id"); err != nil {
 		return nil, err
 	}
-	list, err := postgres.ListEscalations(r.Ctx, r.Tx, f, s.today())
+	list, err := supervisiondb.ListEscalations(r.Ctx, r.Tx, f, s.today())
 	return apiList(list, toEscalationAPI), err
 }
 
@@ -144,11 +146,11 @@ func (s *Server) getEscalation(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err := postgres.GetEscalation(r.Ctx, r.Tx, id)
+	e, err := supervisiondb.GetEscalation(r.Ctx, r.Tx, id)
 	if err != nil {
 		return nil, err
 	}
-	ev, err := postgres.EscalationEvidence(r.Ctx, r.Tx, e)
+	ev, err := supervisiondb.EscalationEvidence(r.Ctx, r.Tx, e)
 	out := EscalationDetail{Escalation: toEscalationAPI(e), Evidence: []EvidenceWeek{}}
 	for _, w := range ev.Weeks {
 		x := EvidenceWeek{Week: w.Week, ReportState: w.ReportState, Progress: w.Progress, PhotoIDs: w.PhotoIDs, Visits: w.Visits, VerifiedVisits: w.Verified}
@@ -177,7 +179,7 @@ func (s *Server) updateEscalation(r *Req) (any, error) {
 	if err := d.err(); err != nil {
 		return nil, err
 	}
-	e, err := postgres.UpdateEscalation(r.Ctx, r.Tx, id, postgres.EscalationChange{Status: in.Status, ScheduledOn: on, Note: in.Note, Version: in.Version}, s.Now())
+	e, err := supervisiondb.UpdateEscalation(r.Ctx, r.Tx, id, supervisiondb.EscalationChange{Status: in.Status, ScheduledOn: on, Note: in.Note, Version: in.Version}, s.Now())
 	return toEscalationAPI(e), err
 }
 
@@ -189,7 +191,7 @@ func (s *Server) closeWeek(r *Req) (any, error) {
 	if err := bindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
-	week, err := report.ParseWeek(in.Week)
+	week, err := reporting.ParseWeek(in.Week)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +202,7 @@ func (s *Server) closeWeek(r *Req) (any, error) {
 	if s.Now().Before(supervision.CloseAt(week, rules.Values)) {
 		return nil, errWeekNotOver
 	}
-	res, err := postgres.CloseWeek(r.Ctx, r.Tx, week, s.Now())
+	res, err := supervisiondb.CloseWeek(r.Ctx, r.Tx, week, s.Now())
 	return WeekCloseResult(res), err
 }
 
@@ -209,7 +211,7 @@ func (s *Server) dashboard(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := postgres.SupervisionDashboard(r.Ctx, r.Tx, weeks)
+	d, err := supervisiondb.SupervisionDashboard(r.Ctx, r.Tx, weeks)
 	if err != nil {
 		return nil, err
 	}
@@ -368,7 +370,7 @@ type BulletinIssue struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-func toBulletinAPI(b postgres.Bulletin) BulletinVersion {
+func toBulletinAPI(b bulletindb.Bulletin) BulletinVersion {
 	return BulletinVersion{ID: b.ID, Kind: b.Kind, Week: b.WeekStart.Format(time.DateOnly), Version: b.Version, Reason: b.Reason,
 		IssuedAt: b.IssuedAt, SHA256: hex.EncodeToString(b.OutputHash)}
 }
@@ -388,7 +390,7 @@ func (s *Server) previewBulletin(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, err := postgres.BulletinInputs(r.Ctx, r.Tx, kind, week)
+	in, err := bulletindb.BulletinInputs(r.Ctx, r.Tx, kind, week)
 	if err != nil {
 		return nil, err
 	}
@@ -411,11 +413,11 @@ func (s *Server) previewBulletinPage(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, err := postgres.BulletinInputs(r.Ctx, r.Tx, kind, week)
+	in, err := bulletindb.BulletinInputs(r.Ctx, r.Tx, kind, week)
 	if err != nil {
 		return nil, err
 	}
-	html, err := bulletin.HTML(bulletin.Compute(in), postgres.VersionLabel(0))
+	html, err := bulletin.HTML(bulletin.Compute(in), bulletindb.VersionLabel(0))
 	return File{Name: "bulletin-draft.html", ContentType: "text/html; charset=utf-8", Data: html, Inline: true}, err
 }
 
@@ -424,17 +426,17 @@ func (s *Server) issueBulletin(r *Req) (any, error) {
 	if err := bindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
-	week, err := report.ParseWeek(in.Week)
+	week, err := reporting.ParseWeek(in.Week)
 	if err != nil {
 		return nil, err
 	}
 	id := r.Session.AccountID
-	b, err := postgres.IssueBulletin(r.Ctx, r.Tx, in.Kind, week, in.Reason, &id, s.Now())
+	b, err := bulletindb.IssueBulletin(r.Ctx, r.Tx, in.Kind, week, in.Reason, &id, s.Now())
 	return toBulletinAPI(b), err
 }
 
 func (s *Server) listBulletins(r *Req) (any, error) {
-	list, err := postgres.ListBulletins(r.Ctx, r.Tx, r.C.QueryParam("kind"))
+	list, err := bulletindb.ListBulletins(r.Ctx, r.Tx, r.C.QueryParam("kind"))
 	return apiList(list, toBulletinAPI), err
 }
 
@@ -445,7 +447,7 @@ func (s *Server) bulletinFile(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := postgres.GetBulletin(r.Ctx, r.Tx, id)
+	b, err := bulletindb.GetBulletin(r.Ctx, r.Tx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -454,7 +456,7 @@ func (s *Server) bulletinFile(r *Req) (any, error) {
 		return nil, err
 	}
 	name := f.Inputs.County + "-" + b.Kind + "-" + b.WeekStart.Format(time.DateOnly) + "-v" + strconv.Itoa(b.Version)
-	label := postgres.VersionLabel(b.Version)
+	label := bulletindb.VersionLabel(b.Version)
 	switch r.C.Param("format") {
 	case "html":
 		return File{Name: name + ".html", ContentType: "text/html; charset=utf-8", Data: html, Inline: true}, nil

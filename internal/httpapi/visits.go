@@ -8,7 +8,8 @@ import (
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/project"
-	"github.com/tuijin/tuijin/internal/report"
+	"github.com/tuijin/tuijin/internal/reporting"
+	"github.com/tuijin/tuijin/internal/reporting/reportingdb"
 )
 
 // VisitInput is a check-in: the phone's location and, if not now, the time.
@@ -46,7 +47,7 @@ type ComplianceRow struct {
 	Met         bool       `json:"met"`
 }
 
-func toVisitAPI(v postgres.Visit, name string) Visit {
+func toVisitAPI(v reportingdb.Visit, name string) Visit {
 	if v.PersonName != "" {
 		name = v.PersonName
 	}
@@ -99,16 +100,16 @@ func (s *Server) recordVisit(r *Req) (any, error) {
 	if role == "" {
 		return nil, errNoSeat
 	}
-	visit, err := postgres.RecordVisit(r.Ctx, r.Tx, p, postgres.Visit{PersonID: *r.Session.PersonID, Role: string(role), VisitedAt: at,
+	visit, err := reportingdb.RecordVisit(r.Ctx, r.Tx, p, reportingdb.Visit{PersonID: *r.Session.PersonID, Role: string(role), VisitedAt: at,
 		RecordedAt: now, Latitude: in.Latitude, Longitude: in.Longitude, AccuracyM: in.AccuracyM, Note: in.Note})
 	return toVisitAPI(visit, name), err
 }
 
 func (s *Server) weekQuery(r *Req) (time.Time, error) {
 	if q := r.C.QueryParam("week"); q != "" {
-		return report.ParseWeek(q)
+		return reporting.ParseWeek(q)
 	}
-	return report.WeekStart(s.Now()), nil
+	return reporting.WeekStart(s.Now()), nil
 }
 
 func (s *Server) listVisits(r *Req) (any, error) {
@@ -120,7 +121,7 @@ func (s *Server) listVisits(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	vs, err := postgres.ListVisits(r.Ctx, r.Tx, p.ID, week)
+	vs, err := reportingdb.ListVisits(r.Ctx, r.Tx, p.ID, week)
 	out := make([]Visit, len(vs))
 	for i, v := range vs {
 		out[i] = toVisitAPI(v, "")
@@ -137,7 +138,7 @@ func (s *Server) visitCompliance(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := postgres.Compliance(r.Ctx, r.Tx, week, sc)
+	rows, err := reportingdb.Compliance(r.Ctx, r.Tx, week, sc)
 	out := make([]ComplianceRow, len(rows))
 	for i, x := range rows {
 		out[i] = ComplianceRow{ProjectID: x.ProjectID, ProjectName: x.ProjectName, Role: string(x.Role), PersonID: x.PersonID,

@@ -58,14 +58,14 @@ func (a Account) auditView() map[string]any {
 func AccountByUsername(ctx context.Context, tx bun.IDB, username string) (Account, error) {
 	var a Account
 	err := tx.NewRaw("SELECT * FROM auth_account_by_username(?)", username).Scan(ctx, &a)
-	return a, mapErr(err)
+	return a, MapErr(err)
 }
 
 // AccountByID finds any account by id, across counties.
 func AccountByID(ctx context.Context, tx bun.IDB, id uuid.UUID) (Account, error) {
 	var a Account
 	err := tx.NewRaw("SELECT * FROM auth_account_by_id(?)", id).Scan(ctx, &a)
-	return a, mapErr(err)
+	return a, MapErr(err)
 }
 
 // SetPassword stores a new password hash for any account, audited.
@@ -109,7 +109,7 @@ func ListAccounts(ctx context.Context, tx bun.IDB, p Page) ([]Account, string, e
 func GetCountyAccount(ctx context.Context, tx bun.IDB, id uuid.UUID) (Account, error) {
 	var r accountRow
 	if err := tx.NewSelect().Model(&r).Where("id = ?", id).Scan(ctx); err != nil {
-		return Account{}, mapErr(err)
+		return Account{}, MapErr(err)
 	}
 	return toAccount(r), nil
 }
@@ -123,7 +123,7 @@ func CreateAccount(ctx context.Context, tx bun.IDB, a Account) (Account, error) 
 		Username: a.Username, DisplayName: a.DisplayName, PersonID: a.PersonID, PasswordHash: a.PasswordHash,
 		MustChangePassword: a.MustChangePassword}
 	if _, err := tx.NewInsert().Model(&r).Returning("*").Exec(ctx); err != nil {
-		return Account{}, mapErr(err)
+		return Account{}, MapErr(err)
 	}
 	out := toAccount(r)
 	return out, Audit(ctx, tx, audit.Entry{Action: "account.create", EntityType: "account", EntityID: out.ID.String(), After: out.auditView()})
@@ -138,7 +138,7 @@ func UpdateAccount(ctx context.Context, tx bun.IDB, id uuid.UUID, displayName st
 	r := accountRow{ID: id, DisplayName: displayName, PersonID: personID, Disabled: disabled}
 	if _, err := tx.NewUpdate().Model(&r).Column("display_name", "person_id", "disabled").Set("updated_at = now()").
 		Where("id = ?", id).Returning("*").Exec(ctx); err != nil {
-		return Account{}, mapErr(err)
+		return Account{}, MapErr(err)
 	}
 	after := toAccount(r)
 	return after, Audit(ctx, tx, audit.Entry{Action: "account.update", EntityType: "account", EntityID: id.String(), Before: before.auditView(), After: after.auditView()})

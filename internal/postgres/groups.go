@@ -93,7 +93,7 @@ func keys(m map[uuid.UUID]int) []uuid.UUID {
 func GetGroup(ctx context.Context, tx bun.IDB, id uuid.UUID) (org.Group, error) {
 	var r groupRow
 	if err := tx.NewSelect().Model(&r).Where("id = ?", id).Scan(ctx); err != nil {
-		return org.Group{}, mapErr(err)
+		return org.Group{}, MapErr(err)
 	}
 	g := toGroup(r)
 	var members []memberRow
@@ -116,7 +116,7 @@ func CreateGroup(ctx context.Context, tx bun.IDB, g org.Group) (org.Group, error
 	}
 	r := groupRow{ID: uuid.New(), Kind: string(g.Kind), Number: g.Number, Name: g.Name, LeadUnitID: g.LeadUnitID, Duty: g.Duty, Version: 1}
 	if _, err := tx.NewInsert().Model(&r).Returning("*").Exec(ctx); err != nil {
-		return org.Group{}, mapErr(err)
+		return org.Group{}, MapErr(err)
 	}
 	out := toGroup(r)
 	return out, Audit(ctx, tx, audit.Entry{Action: "group.create", EntityType: "group", EntityID: out.ID.String(), After: out})
@@ -137,7 +137,7 @@ func UpdateGroup(ctx context.Context, tx bun.IDB, g org.Group) (org.Group, error
 		Set("version = version + 1").Set("updated_at = now()").
 		Where("id = ? AND version = ?", g.ID, g.Version).Returning("*").Exec(ctx)
 	if err != nil {
-		return org.Group{}, mapErr(err)
+		return org.Group{}, MapErr(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return org.Group{}, errs.ErrVersionConflict
@@ -156,7 +156,7 @@ func DeleteGroup(ctx context.Context, tx bun.IDB, id uuid.UUID) error {
 		return err
 	}
 	if _, err := tx.NewDelete().Model((*groupRow)(nil)).Where("id = ?", id).Exec(ctx); err != nil {
-		return mapErr(err)
+		return MapErr(err)
 	}
 	return Audit(ctx, tx, audit.Entry{Action: "group.delete", EntityType: "group", EntityID: id.String(), Before: before})
 }
@@ -181,7 +181,7 @@ func AddMember(ctx context.Context, tx bun.IDB, groupID, personID uuid.UUID, pos
 	m := memberRow{ID: uuid.New(), GroupID: groupID, PersonID: personID, Position: string(pos)}
 	if _, err := tx.NewInsert().Model(&m).
 		On("CONFLICT (group_id, person_id) DO UPDATE").Set("position = EXCLUDED.position").Exec(ctx); err != nil {
-		return org.Group{}, mapErr(err)
+		return org.Group{}, MapErr(err)
 	}
 	after, err := GetGroup(ctx, tx, groupID)
 	if err != nil {

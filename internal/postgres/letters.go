@@ -92,7 +92,7 @@ func ListLetters(ctx context.Context, tx bun.IDB, year int, kind string) ([]Lett
 func GetLetter(ctx context.Context, tx bun.IDB, id uuid.UUID) (Letter, error) {
 	var l Letter
 	if err := tx.NewSelect().Model(&l).Where("l.id = ?", id).Scan(ctx); err != nil {
-		return l, mapErr(err)
+		return l, MapErr(err)
 	}
 	l.Items = []LetterItem{}
 	return l, tx.NewSelect().Model(&l.Items).Where("li.letter_id = ?", id).Order("seq").Scan(ctx)
@@ -128,7 +128,7 @@ func PutLetter(ctx context.Context, tx bun.IDB, l Letter) (Letter, error) {
 	if l.ID == uuid.Nil {
 		l.ID, l.Version = uuid.New(), 1
 		if _, err := tx.NewInsert().Model(&l).Exec(ctx); err != nil {
-			return Letter{}, mapErr(err)
+			return Letter{}, MapErr(err)
 		}
 	} else {
 		cur, err := GetLetter(ctx, tx, l.ID)
@@ -139,7 +139,7 @@ func PutLetter(ctx context.Context, tx bun.IDB, l Letter) (Letter, error) {
 		res, err := tx.NewUpdate().Model(&l).Column("year", "kind", "unit_id", "title", "signed_on").Set("version = version + 1").
 			Set("updated_at = now()").Where("l.id = ? AND l.version = ?", l.ID, l.Version).Exec(ctx)
 		if err != nil {
-			return Letter{}, mapErr(err)
+			return Letter{}, MapErr(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return Letter{}, errs.ErrVersionConflict
@@ -157,7 +157,7 @@ func PutLetter(ctx context.Context, tx bun.IDB, l Letter) (Letter, error) {
 	}
 	if len(l.Items) > 0 {
 		if _, err := tx.NewInsert().Model(&l.Items).Exec(ctx); err != nil {
-			return Letter{}, mapErr(err)
+			return Letter{}, MapErr(err)
 		}
 	}
 	out, err := GetLetter(ctx, tx, l.ID)
@@ -176,7 +176,7 @@ func ListScans(ctx context.Context, tx bun.IDB, letterID uuid.UUID) ([]Scan, err
 // GetScan returns one scan of a letter.
 func GetScan(ctx context.Context, tx bun.IDB, letterID, scanID uuid.UUID) (Scan, error) {
 	var s Scan
-	return s, mapErr(tx.NewSelect().Model(&s).Where("s.id = ? AND s.letter_id = ?", scanID, letterID).Scan(ctx))
+	return s, MapErr(tx.NewSelect().Model(&s).Where("s.id = ? AND s.letter_id = ?", scanID, letterID).Scan(ctx))
 }
 
 // AddScan records a new scan version (the object is already stored).
@@ -189,7 +189,7 @@ func AddScan(ctx context.Context, tx bun.IDB, s Scan) (Scan, error) {
 	}
 	s.ID = uuid.New()
 	if _, err := tx.NewInsert().Model(&s).Exec(ctx); err != nil {
-		return Scan{}, mapErr(err)
+		return Scan{}, MapErr(err)
 	}
 	return s, Audit(ctx, tx, audit.Entry{Action: "letter.scan", EntityType: "letter", EntityID: s.LetterID.String(),
 		After: map[string]any{"version": s.Version, "sha256": s.SHA256, "size": s.SizeBytes, "content_type": s.ContentType, "object": s.ObjectKey, "version_id": s.VersionID}})

@@ -159,7 +159,7 @@ func PutChannel(ctx context.Context, tx bun.IDB, c Channel) (Channel, error) {
 	if _, err := tx.NewInsert().Model(&c).On("CONFLICT (account_id, channel) DO UPDATE").
 		Set("target = EXCLUDED.target, secret = EXCLUDED.secret, enabled = EXCLUDED.enabled, updated_at = EXCLUDED.updated_at").
 		Exec(ctx); err != nil {
-		return Channel{}, mapErr(err)
+		return Channel{}, MapErr(err)
 	}
 	return c, Audit(ctx, tx, audit.Entry{Action: "notification_channel.put", EntityType: "notification_channel",
 		EntityID: c.AccountID.String() + "/" + c.Channel,

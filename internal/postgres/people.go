@@ -96,7 +96,7 @@ func ListPeople(ctx context.Context, tx bun.IDB, f PersonFilter, p Page) ([]org.
 func GetPerson(ctx context.Context, tx bun.IDB, id uuid.UUID) (org.Person, error) {
 	var r personRow
 	if err := tx.NewSelect().Model(&r).Where("id = ?", id).Scan(ctx); err != nil {
-		return org.Person{}, mapErr(err)
+		return org.Person{}, MapErr(err)
 	}
 	return toPerson(r), nil
 }
@@ -109,7 +109,7 @@ func CreatePerson(ctx context.Context, tx bun.IDB, p org.Person) (org.Person, er
 	p.ID, p.Version, p.Active = uuid.New(), 1, true
 	r := toPersonRow(p)
 	if _, err := tx.NewInsert().Model(&r).Returning("*").Exec(ctx); err != nil {
-		return org.Person{}, mapErr(err)
+		return org.Person{}, MapErr(err)
 	}
 	out := toPerson(r)
 	return out, Audit(ctx, tx, audit.Entry{Action: "person.create", EntityType: "person", EntityID: out.ID.String(), After: out})
@@ -129,7 +129,7 @@ func UpdatePerson(ctx context.Context, tx bun.IDB, p org.Person) (org.Person, er
 		Set("version = version + 1").Set("updated_at = now()").
 		Where("id = ? AND version = ?", p.ID, p.Version).Returning("*").Exec(ctx)
 	if err != nil {
-		return org.Person{}, mapErr(err)
+		return org.Person{}, MapErr(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return org.Person{}, errs.ErrVersionConflict
@@ -145,7 +145,7 @@ func DeletePerson(ctx context.Context, tx bun.IDB, id uuid.UUID) error {
 		return err
 	}
 	if _, err := tx.NewDelete().Model((*personRow)(nil)).Where("id = ?", id).Exec(ctx); err != nil {
-		if err = mapErr(err); errs.KindOf(err) == errs.Invalid {
+		if err = MapErr(err); errs.KindOf(err) == errs.Invalid {
 			return errs.ErrInUse.Wrap(err)
 		}
 		return err

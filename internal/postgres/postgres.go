@@ -54,7 +54,7 @@ func encodeCursor(v any) string {
 }
 
 // mapErr turns constraint violations into domain errors.
-func mapErr(err error) error {
+func MapErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
@@ -72,4 +72,9 @@ func mapErr(err error) error {
 		return err
 	}
 	return err
+}
+
+// IsNotFound says whether err means no such row.
+func IsNotFound(err error) bool {
+	return db.NoRows(err) || errs.KindOf(err) == errs.NotFound
 }

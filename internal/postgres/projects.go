@@ -53,7 +53,7 @@ func CreateCategory(ctx context.Context, tx bun.IDB, c Category) (Category, erro
 	}
 	c.ID = uuid.New()
 	if _, err := tx.NewInsert().Model(&c).Returning("id").Exec(ctx); err != nil {
-		return c, mapErr(err)
+		return c, MapErr(err)
 	}
 	return c, Audit(ctx, tx, audit.Entry{Action: "category.create", EntityType: "category", EntityID: c.ID.String(), After: c})
 }
@@ -78,12 +78,12 @@ func CreateProcedureType(ctx context.Context, tx bun.IDB, p ProcedureType) (Proc
 	}
 	p.ID = uuid.New()
 	if _, err := tx.NewInsert().Model(&p).Returning("id").Exec(ctx); err != nil {
-		return p, mapErr(err)
+		return p, MapErr(err)
 	}
 	return p, Audit(ctx, tx, audit.Entry{Action: "procedure_type.create", EntityType: "procedure_type", EntityID: p.ID.String(), After: p})
 }
 
-type projectRow struct {
+type ProjectRow struct {
 	bun.BaseModel       `bun:"table:projects,alias:p"`
 	ID                  uuid.UUID  `bun:"id,pk,type:uuid"`
 	CountyID            uuid.UUID  `bun:"county_id,type:uuid,nullzero,default:app_county()"`
@@ -108,7 +108,7 @@ type projectRow struct {
 	UpdatedAt           time.Time  `bun:"updated_at,nullzero,default:now()"`
 }
 
-func toProject(r projectRow) project.Project {
+func toProject(r ProjectRow) project.Project {
 	tags := r.Tags
 	if tags == nil {
 		tags = []string{}
@@ -120,12 +120,12 @@ func toProject(r projectRow) project.Project {
 		PlannedStart: r.PlannedStart, PlannedCompletion: r.PlannedCompletion, Tags: tags, Version: r.Version, UpdatedAt: r.UpdatedAt}
 }
 
-func toProjectRow(p project.Project) projectRow {
+func toProjectRow(p project.Project) ProjectRow {
 	tags := p.Tags
 	if tags == nil {
 		tags = []string{}
 	}
-	return projectRow{ID: p.ID, Code: p.Code, Name: p.Name, CategoryID: p.CategoryID, Level: string(p.Level),
+	return ProjectRow{ID: p.ID, Code: p.Code, Name: p.Name, CategoryID: p.CategoryID, Level: string(p.Level),
 		ConstructionType: string(p.ConstructionType), Status: string(p.Status), ResponsibleUnitID: p.ResponsibleUnitID,
 		TownshipUnitID: p.TownshipUnitID, Latitude: p.Latitude, Longitude: p.Longitude, Content: p.Content,
 		TotalInvestmentYuan: p.TotalInvestmentYuan, InvestedToDateYuan: p.InvestedToDateYuan, PlannedStart: p.PlannedStart,
@@ -139,7 +139,7 @@ type Scope struct {
 	PersonID *uuid.UUID
 }
 
-func (s *Scope) apply(q *bun.SelectQuery, today time.Time) {
+func (s *Scope) Apply(q *bun.SelectQuery, today time.Time) {
 	if s == nil {
 		return
 	}
@@ -171,7 +171,7 @@ func ListProjects(ctx context.Context, tx bun.IDB, f ProjectFilter, p Page) ([]p
 	if err != nil {
 		return nil, "", err
 	}
-	var rows []projectRow
+	var rows []ProjectRow
 	q := tx.NewSelect().Model(&rows).OrderExpr("p.name, p.id").Limit(int64(p.Limit + 1))
 	var cur struct {
 		N  string
@@ -210,7 +210,7 @@ func ListProjects(ctx context.Context, tx bun.IDB, f ProjectFilter, p Page) ([]p
 		q.Where(`EXISTS (SELECT 1 FROM key_list_entries e JOIN key_lists l ON l.id = e.key_list_id
 			WHERE e.project_id = p.id AND l.year = ? AND e.removed_on IS NULL)`, f.Year)
 	}
-	f.Scope.apply(q, f.Today)
+	f.Scope.Apply(q, f.Today)
 	if err := q.Scan(ctx); err != nil {
 		return nil, "", err
 	}
@@ -232,11 +232,11 @@ func ListProjects(ctx context.Context, tx bun.IDB, f ProjectFilter, p Page) ([]p
 
 // GetProject returns a project within scope, or errs.ErrNotFound.
 func GetProject(ctx context.Context, tx bun.IDB, id uuid.UUID, scope *Scope, today time.Time) (project.Project, error) {
-	var r projectRow
+	var r ProjectRow
 	q := tx.NewSelect().Model(&r).Where("p.id = ?", id)
-	scope.apply(q, today)
+	scope.Apply(q, today)
 	if err := q.Scan(ctx); err != nil {
-		return project.Project{}, mapErr(err)
+		return project.Project{}, MapErr(err)
 	}
 	return toProject(r), nil
 }
@@ -249,7 +249,7 @@ func CreateProject(ctx context.Context, tx bun.IDB, p project.Project) (project.
 	p.ID, p.Version = uuid.New(), 1
 	r := toProjectRow(p)
 	if _, err := tx.NewInsert().Model(&r).Returning("*").Exec(ctx); err != nil {
-		return project.Project{}, mapErr(err)
+		return project.Project{}, MapErr(err)
 	}
 	out := toProject(r)
 	return out, Audit(ctx, tx, audit.Entry{Action: "project.create", EntityType: "project", EntityID: out.ID.String(), After: out})
@@ -269,7 +269,7 @@ func UpdateProject(ctx context.Context, tx bun.IDB, p project.Project, today tim
 		Set("version = version + 1").Set("updated_at = now()").
 		Where("p.id = ? AND p.version = ?", p.ID, p.Version).Returning("*").Exec(ctx)
 	if err != nil {
-		return project.Project{}, mapErr(err)
+		return project.Project{}, MapErr(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return project.Project{}, errs.ErrVersionConflict
@@ -285,8 +285,8 @@ func DeleteProject(ctx context.Context, tx bun.IDB, id uuid.UUID, today time.Tim
 	if err != nil {
 		return err
 	}
-	if _, err := tx.NewDelete().Model((*projectRow)(nil)).Where("id = ?", id).Exec(ctx); err != nil {
-		if err = mapErr(err); errs.KindOf(err) == errs.Invalid {
+	if _, err := tx.NewDelete().Model((*ProjectRow)(nil)).Where("id = ?", id).Exec(ctx); err != nil {
+		if err = MapErr(err); errs.KindOf(err) == errs.Invalid {
 			return errs.E(errs.Conflict, "project_listed", "项目已列入年度重点项目清单，请以“移出清单”处理，不能删除",
 				"the project is on a key list: remove it from the list with a date and reason instead").Wrap(err)
 		}

@@ -51,7 +51,7 @@ func KeyLists(ctx context.Context, tx bun.IDB) ([]KeyList, error) {
 func GetKeyList(ctx context.Context, tx bun.IDB, year int) (KeyList, error) {
 	var l KeyList
 	if err := tx.NewSelect().Model(&l).Where("year = ?", year).Scan(ctx); err != nil {
-		if db := mapErr(err); errs.KindOf(db) == errs.NotFound {
+		if db := MapErr(err); errs.KindOf(db) == errs.NotFound {
 			return l, errNoList
 		}
 		return l, err
@@ -73,7 +73,7 @@ func CreateKeyList(ctx context.Context, tx bun.IDB, year int, title string) (Key
 	}
 	l := KeyList{ID: uuid.New(), Year: year, Title: title}
 	if _, err := tx.NewInsert().Model(&l).Exec(ctx); err != nil {
-		return l, mapErr(err)
+		return l, MapErr(err)
 	}
 	return l, Audit(ctx, tx, audit.Entry{Action: "key_list.create", EntityType: "key_list", EntityID: fmt.Sprint(year), After: l})
 }
@@ -106,7 +106,7 @@ func PutEntry(ctx context.Context, tx bun.IDB, year int, projectID uuid.UUID, pl
 	var existing ListEntry
 	if err := tx.NewSelect().Model(&existing).Where("e.key_list_id = ? AND e.project_id = ?", l.ID, projectID).Scan(ctx); err == nil {
 		before = &existing
-	} else if mapErr(err) != errs.ErrNotFound {
+	} else if MapErr(err) != errs.ErrNotFound {
 		return ListEntry{}, err
 	}
 	e := ListEntry{ID: uuid.New(), KeyListID: l.ID, ProjectID: projectID, PlannedInvestmentYuan: planned, AddedOn: on, AddedReason: reason}
@@ -121,7 +121,7 @@ func PutEntry(ctx context.Context, tx bun.IDB, year int, projectID uuid.UUID, pl
 		_, err = tx.NewInsert().Model(&e).Exec(ctx)
 	}
 	if err != nil {
-		return ListEntry{}, mapErr(err)
+		return ListEntry{}, MapErr(err)
 	}
 	return e, Audit(ctx, tx, audit.Entry{Action: "key_list.put", EntityType: "project", EntityID: projectID.String(), Before: before,
 		After: map[string]any{"year": year, "planned_investment_yuan": planned, "added_on": e.AddedOn.Format(time.DateOnly), "reason": reason}})
@@ -141,7 +141,7 @@ func RemoveEntry(ctx context.Context, tx bun.IDB, year int, projectID uuid.UUID,
 	res, err := tx.NewUpdate().Table("key_list_entries").Set("removed_on = ?", on).Set("removed_reason = ?", reason).
 		Where("key_list_id = ? AND project_id = ? AND removed_on IS NULL", l.ID, projectID).Exec(ctx)
 	if err != nil {
-		return mapErr(err)
+		return MapErr(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return errs.ErrNotFound
@@ -167,7 +167,7 @@ func CarryOver(ctx context.Context, tx bun.IDB, year int, on time.Time) (int, er
 		ON CONFLICT (key_list_id, project_id) DO NOTHING`,
 		to.ID, on, fmt.Sprintf("%d年续建项目结转", year-1), from.ID)
 	if err != nil {
-		return 0, mapErr(err)
+		return 0, MapErr(err)
 	}
 	n, _ := res.RowsAffected()
 	return int(n), Audit(ctx, tx, audit.Entry{Action: "key_list.carry_over", EntityType: "key_list", EntityID: fmt.Sprint(year),
@@ -248,11 +248,11 @@ func Assign(ctx context.Context, tx bun.IDB, p project.Project, role project.Rol
 	}
 	if _, err := tx.NewUpdate().Model((*assignmentRow)(nil)).Set("valid_to = ?", from).
 		Where("a.project_id = ? AND a.role = ? AND a.valid_to IS NULL", p.ID, role).Exec(ctx); err != nil {
-		return project.Assignment{}, mapErr(err)
+		return project.Assignment{}, MapErr(err)
 	}
 	r := assignmentRow{ID: uuid.New(), ProjectID: p.ID, Role: string(role), PersonID: personID, ValidFrom: from, Note: note}
 	if _, err := tx.NewInsert().Model(&r).Exec(ctx); err != nil {
-		return project.Assignment{}, mapErr(err)
+		return project.Assignment{}, MapErr(err)
 	}
 	r.PersonName = person.Name
 	out := toAssignment(r)
@@ -314,7 +314,7 @@ func ProjectProcedures(ctx context.Context, tx bun.IDB, projectID uuid.UUID) ([]
 func OverdueProcedures(ctx context.Context, tx bun.IDB, day time.Time, scope *Scope) ([]Procedure, error) {
 	out := []Procedure{}
 	q := selectProcedures(tx, &out).Where("pp.status IN ('pending','in_progress') AND pp.planned_date < ?", day).OrderExpr("pp.planned_date, p.name")
-	scope.apply(q, day)
+	scope.Apply(q, day)
 	return out, q.Scan(ctx)
 }
 
@@ -327,13 +327,13 @@ func PutProcedure(ctx context.Context, tx bun.IDB, p Procedure) (Procedure, erro
 	if p.ID != uuid.Nil {
 		var cur Procedure
 		if err := tx.NewSelect().Model(&cur).Where("pp.id = ? AND pp.project_id = ?", p.ID, p.ProjectID).Scan(ctx); err != nil {
-			return Procedure{}, mapErr(err)
+			return Procedure{}, MapErr(err)
 		}
 		before = &cur
 		res, err := tx.NewUpdate().Model(&p).ExcludeColumn("id", "county_id", "project_id", "type_id", "version", "updated_at").
 			Set("version = version + 1").Set("updated_at = now()").Where("pp.id = ? AND pp.version = ?", p.ID, p.Version).Exec(ctx)
 		if err != nil {
-			return Procedure{}, mapErr(err)
+			return Procedure{}, MapErr(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return Procedure{}, errs.ErrVersionConflict
@@ -342,7 +342,7 @@ func PutProcedure(ctx context.Context, tx bun.IDB, p Procedure) (Procedure, erro
 	} else {
 		p.ID, p.Version = uuid.New(), 1
 		if _, err := tx.NewInsert().Model(&p).Exec(ctx); err != nil {
-			return Procedure{}, mapErr(err)
+			return Procedure{}, MapErr(err)
 		}
 	}
 	return p, Audit(ctx, tx, audit.Entry{Action: "procedure.put", EntityType: "project", EntityID: p.ProjectID.String(), Before: before, After: p})
@@ -426,7 +426,7 @@ func PutPlan(ctx context.Context, tx bun.IDB, projectID uuid.UUID, plan project.
 			rows[i] = nodeRow{ProjectID: projectID, Node: string(n.Node), PlannedDate: n.Planned, ActualDate: n.Actual}
 		}
 		if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
-			return mapErr(err)
+			return MapErr(err)
 		}
 	}
 	months := make([]monthRow, len(plan.Months))
@@ -434,7 +434,7 @@ func PutPlan(ctx context.Context, tx bun.IDB, projectID uuid.UUID, plan project.
 		months[i] = monthRow{ProjectID: projectID, Year: plan.Year, Month: m.Month, ImageTarget: m.ImageTarget, InvestmentYuan: m.InvestmentYuan}
 	}
 	if _, err := tx.NewInsert().Model(&months).Exec(ctx); err != nil {
-		return mapErr(err)
+		return MapErr(err)
 	}
 	return Audit(ctx, tx, audit.Entry{Action: "plan.put", EntityType: "project", EntityID: projectID.String(), Before: before, After: plan})
 }
@@ -485,13 +485,13 @@ func PutCandidate(ctx context.Context, tx bun.IDB, c Candidate) (Candidate, erro
 	if c.ID == uuid.Nil {
 		c.ID, c.Version = uuid.New(), 1
 		if _, err := tx.NewInsert().Model(&c).Exec(ctx); err != nil {
-			return Candidate{}, mapErr(err)
+			return Candidate{}, MapErr(err)
 		}
 	} else {
 		res, err := tx.NewUpdate().Model(&c).Column("name", "stage", "owner_unit_id", "owner_person_id", "estimated_investment_yuan", "note").
 			Set("version = version + 1").Set("updated_at = now()").Where("c.id = ? AND c.version = ? AND c.stage <> 'promoted'", c.ID, c.Version).Exec(ctx)
 		if err != nil {
-			return Candidate{}, mapErr(err)
+			return Candidate{}, MapErr(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return Candidate{}, errs.ErrVersionConflict
@@ -505,7 +505,7 @@ func PutCandidate(ctx context.Context, tx bun.IDB, c Candidate) (Candidate, erro
 func Promote(ctx context.Context, tx bun.IDB, candidateID uuid.UUID, p project.Project, year int, planned int64, on time.Time) (project.Project, error) {
 	var c Candidate
 	if err := tx.NewSelect().Model(&c).Where("c.id = ?", candidateID).Scan(ctx); err != nil {
-		return project.Project{}, mapErr(err)
+		return project.Project{}, MapErr(err)
 	}
 	if c.Stage == "promoted" {
 		return project.Project{}, errs.E(errs.Conflict, "already_promoted", "该谋划项目已转入重点项目", "the candidate has already been promoted")
@@ -522,7 +522,7 @@ func Promote(ctx context.Context, tx bun.IDB, candidateID uuid.UUID, p project.P
 	}
 	if _, err := tx.NewUpdate().Model((*Candidate)(nil)).Set("stage = 'promoted'").Set("promoted_project_id = ?", created.ID).
 		Set("updated_at = now()").Where("c.id = ?", candidateID).Exec(ctx); err != nil {
-		return project.Project{}, mapErr(err)
+		return project.Project{}, MapErr(err)
 	}
 	return created, Audit(ctx, tx, audit.Entry{Action: "candidate.promote", EntityType: "candidate", EntityID: candidateID.String(),
 		After: map[string]any{"project_id": created.ID, "year": year}})

@@ -39,7 +39,7 @@ func SettingsOn(ctx context.Context, tx bun.IDB, date time.Time) (settings.Versi
 	err := tx.NewSelect().Model(&r).Where("effective_from <= ?", date.Format(time.DateOnly)).
 		OrderExpr("effective_from DESC").Limit(1).Scan(ctx)
 	if err != nil {
-		if mapErr(err) == errs.ErrNotFound {
+		if MapErr(err) == errs.ErrNotFound {
 			return settings.Version{}, errs.E(errs.NotFound, "settings_not_found", "该日期没有生效的配置", "no settings are in force on that date")
 		}
 		return settings.Version{}, err
@@ -105,7 +105,7 @@ func PutSettingsVersion(ctx context.Context, tx bun.IDB, v settings.Version, now
 		}
 	}
 	if _, err := tx.NewInsert().Model(&r).Returning("*").Exec(ctx); err != nil {
-		return settings.Version{}, mapErr(err)
+		return settings.Version{}, MapErr(err)
 	}
 	out, err := toVersion(r)
 	if err != nil {

@@ -38,7 +38,7 @@ func ListCounties(ctx context.Context, tx bun.IDB, pref *uuid.UUID) ([]County, e
 // GetCounty returns one county.
 func GetCounty(ctx context.Context, tx bun.IDB, id uuid.UUID) (County, error) {
 	var c County
-	return c, mapErr(tx.NewSelect().Model(&c).Where("id = ?", id).Scan(ctx))
+	return c, MapErr(tx.NewSelect().Model(&c).Where("id = ?", id).Scan(ctx))
 }
 
 // EnsurePrefecture creates the prefecture with code if missing and returns it.

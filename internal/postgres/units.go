@@ -99,7 +99,7 @@ func ListUnits(ctx context.Context, tx bun.IDB, f UnitFilter, p Page) ([]org.Uni
 func GetUnit(ctx context.Context, tx bun.IDB, id uuid.UUID) (org.Unit, error) {
 	var r unitRow
 	if err := tx.NewSelect().Model(&r).Where("id = ?", id).Scan(ctx); err != nil {
-		return org.Unit{}, mapErr(err)
+		return org.Unit{}, MapErr(err)
 	}
 	return toUnit(r), nil
 }
@@ -112,7 +112,7 @@ func CreateUnit(ctx context.Context, tx bun.IDB, u org.Unit) (org.Unit, error) {
 	u.ID, u.Version, u.Active = uuid.New(), 1, true
 	r := toUnitRow(u)
 	if _, err := tx.NewInsert().Model(&r).Returning("*").Exec(ctx); err != nil {
-		return org.Unit{}, mapErr(err)
+		return org.Unit{}, MapErr(err)
 	}
 	out := toUnit(r)
 	return out, Audit(ctx, tx, audit.Entry{Action: "unit.create", EntityType: "unit", EntityID: out.ID.String(), After: out})
@@ -138,7 +138,7 @@ func UpdateUnit(ctx context.Context, tx bun.IDB, u org.Unit) (org.Unit, error) {
 		Set("version = version + 1").Set("updated_at = now()").
 		Where("id = ? AND version = ?", u.ID, u.Version).Returning("*").Exec(ctx)
 	if err != nil {
-		return org.Unit{}, mapErr(err)
+		return org.Unit{}, MapErr(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return org.Unit{}, errs.ErrVersionConflict
@@ -154,7 +154,7 @@ func DeleteUnit(ctx context.Context, tx bun.IDB, id uuid.UUID) error {
 		return err
 	}
 	if _, err := tx.NewDelete().Model((*unitRow)(nil)).Where("id = ?", id).Exec(ctx); err != nil {
-		if err = mapErr(err); errs.KindOf(err) == errs.Invalid {
+		if err = MapErr(err); errs.KindOf(err) == errs.Invalid {
 			return errs.ErrInUse.Wrap(err)
 		}
 		return err

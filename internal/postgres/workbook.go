@@ -114,7 +114,7 @@ func ImportKeyList(ctx context.Context, tx bun.IDB, year int, on time.Time, wb w
 			return rep, err
 		}
 	}
-	var existing []projectRow
+	var existing []ProjectRow
 	if err := tx.NewSelect().Model(&existing).Scan(ctx); err != nil {
 		return rep, err
 	}
@@ -240,7 +240,7 @@ func ImportKeyList(ctx context.Context, tx bun.IDB, year int, on time.Time, wb w
 // and records them all in one audit entry. It returns their ids by code.
 func createAll(ctx context.Context, tx bun.IDB, year int, on time.Time, rows []workbook.Row, existing map[string]project.Project) (map[string]uuid.UUID, error) {
 	ids := map[string]uuid.UUID{}
-	var projects []projectRow
+	var projects []ProjectRow
 	var seats []assignmentRow
 	var views []project.Project
 	planned := map[uuid.UUID]int64{}
@@ -275,14 +275,14 @@ func createAll(ctx context.Context, tx bun.IDB, year int, on time.Time, rows []w
 		entries = append(entries, ListEntry{ID: uuid.New(), KeyListID: list.ID, ProjectID: p.ID, PlannedInvestmentYuan: planned[p.ID], AddedOn: on, AddedReason: "Excel导入"})
 	}
 	if _, err := tx.NewInsert().Model(&projects).Exec(ctx); err != nil {
-		return nil, mapErr(err)
+		return nil, MapErr(err)
 	}
 	if _, err := tx.NewInsert().Model(&entries).Exec(ctx); err != nil {
-		return nil, mapErr(err)
+		return nil, MapErr(err)
 	}
 	if len(seats) > 0 {
 		if _, err := tx.NewInsert().Model(&seats).Exec(ctx); err != nil {
-			return nil, mapErr(err)
+			return nil, MapErr(err)
 		}
 	}
 	return ids, Audit(ctx, tx, audit.Entry{Action: "key_list.import", EntityType: "key_list", EntityID: fmt.Sprint(year),

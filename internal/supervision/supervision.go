@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tuijin/tuijin/internal/report"
+	"github.com/tuijin/tuijin/internal/reporting"
 	"github.com/tuijin/tuijin/internal/settings"
 )
 
@@ -24,8 +24,8 @@ const (
 // the week's report deadline (a county closing on Monday 09:00 closes the
 // week just ended).
 func CloseAt(week time.Time, s settings.Settings) time.Time {
-	at := report.At(week, s.WeekCloseWeekday, s.WeekCloseTime)
-	if at.Before(report.Deadline(week, s)) {
+	at := reporting.At(week, s.WeekCloseWeekday, s.WeekCloseTime)
+	if at.Before(reporting.Deadline(week, s)) {
 		at = at.AddDate(0, 0, 7)
 	}
 	return at
@@ -33,7 +33,7 @@ func CloseAt(week time.Time, s settings.Settings) time.Time {
 
 // WeekToClose is the latest week whose close time has come at now.
 func WeekToClose(now time.Time, s settings.Settings) time.Time {
-	w := report.WeekStart(now)
+	w := reporting.WeekStart(now)
 	for CloseAt(w, s).After(now) {
 		w = w.AddDate(0, 0, -7)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/internal/reporting/reportingdb"
 	"github.com/tuijin/tuijin/internal/settings"
 	"github.com/tuijin/tuijin/internal/supervision"
 	"github.com/tuijin/tuijin/internal/worker"
@@ -50,7 +51,7 @@ func TestRemindersAndDeadlines(t *testing.T) {
 		tomorrow := time.Date(2028, 6, 9, 0, 0, 0, 0, time.UTC)
 		past := time.Date(2028, 5, 30, 0, 0, 0, 0, time.UTC)
 		for _, d := range []time.Time{tomorrow, past} {
-			pr, err := postgres.RaiseProblem(ctx, tx, postgres.Problem{ProjectID: p.ID, Source: "direct", Category: "land", Description: "用地问题 " + d.Format(time.DateOnly)})
+			pr, err := reportingdb.RaiseProblem(ctx, tx, reportingdb.Problem{ProjectID: p.ID, Source: "direct", Category: "land", Description: "用地问题 " + d.Format(time.DateOnly)})
 			if err != nil {
 				return err
 			}

@@ -11,8 +11,10 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/tuijin/tuijin/internal/bulletin"
+	"github.com/tuijin/tuijin/internal/bulletin/bulletindb"
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/settings"
+	"github.com/tuijin/tuijin/internal/supervision/supervisiondb"
 )
 
 // A prefecture of 10 counties × 300 projects with 51 closed weeks of 2026
@@ -74,7 +76,7 @@ func prefecture(b *testing.B) []uuid.UUID {
 					return err
 				}
 				// The 51 weeks of history, closed.
-				_, err := postgres.CloseWeek(ctx, tx, time.Date(2026, 12, 14, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 19, 0, 0, 0, 0, time.UTC))
+				_, err := supervisiondb.CloseWeek(ctx, tx, time.Date(2026, 12, 14, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 19, 0, 0, 0, 0, time.UTC))
 				return err
 			})
 			if err != nil {
@@ -146,7 +148,7 @@ func BenchmarkWeekClose(b *testing.B) {
 		t0 := time.Now()
 		for _, c := range counties {
 			err := env.App.InCounty(ctx, c, func(ctx context.Context, tx bun.IDB) error {
-				_, err := postgres.CloseWeek(ctx, tx, week, week.AddDate(0, 0, 5))
+				_, err := supervisiondb.CloseWeek(ctx, tx, week, week.AddDate(0, 0, 5))
 				return err
 			})
 			if err != nil {
@@ -211,7 +213,7 @@ func BenchmarkBulletin300(b *testing.B) {
 		t0 := time.Now()
 		err := env.App.InCounty(ctx, c, func(ctx context.Context, tx bun.IDB) error {
 			var err error
-			in, err = postgres.BulletinInputs(ctx, tx, "weekly", week)
+			in, err = bulletindb.BulletinInputs(ctx, tx, "weekly", week)
 			return err
 		})
 		if err != nil || len(in.Projects) != 300 {

@@ -18,6 +18,7 @@ import (
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/project"
 	"github.com/tuijin/tuijin/internal/supervision"
+	"github.com/tuijin/tuijin/internal/supervision/supervisiondb"
 	"github.com/tuijin/tuijin/internal/worker"
 )
 
@@ -64,7 +65,7 @@ func TestSimulatedYear(t *testing.T) {
 		if !noReport[w] {
 			putReport(t, f.county, f.project.ID, monday(w), !stalled[w])
 		}
-		var got postgres.WeekCloseResult
+		var got supervisiondb.WeekCloseResult
 		in(t, f.county, func(ctx context.Context, tx bun.IDB) error {
 			s, err := postgres.SettingsOn(ctx, tx, monday(w))
 			if err != nil {
@@ -72,7 +73,7 @@ func TestSimulatedYear(t *testing.T) {
 			}
 			now := supervision.CloseAt(monday(w), s.Values)
 			res, err := worker.RunJob(ctx, tx, worker.JobPayload{CountyID: f.county, Job: supervision.JobWeekClose}, now)
-			got = res.(postgres.WeekCloseResult)
+			got = res.(supervisiondb.WeekCloseResult)
 			return err
 		})
 		if got.Week != monday(w).Format(time.DateOnly) || got.Projects == 0 {

@@ -31,9 +31,10 @@ import (
 	"github.com/tuijin/tuijin/internal/db"
 	"github.com/tuijin/tuijin/internal/notify"
 	"github.com/tuijin/tuijin/internal/postgres"
-	"github.com/tuijin/tuijin/internal/report"
+	"github.com/tuijin/tuijin/internal/reporting"
 	"github.com/tuijin/tuijin/internal/settings"
 	"github.com/tuijin/tuijin/internal/supervision"
+	"github.com/tuijin/tuijin/internal/supervision/supervisiondb"
 )
 
 // Task types.
@@ -256,7 +257,7 @@ func Period(ctx context.Context, tx bun.IDB, job string, now time.Time) (string,
 		}
 		return supervision.Period(supervision.WeekToClose(now, s.Values)), nil
 	case supervision.JobReportReminder:
-		return supervision.Period(report.WeekStart(now)), nil
+		return supervision.Period(reporting.WeekStart(now)), nil
 	case supervision.JobDeadlines:
 		return settings.Today(now).Format(time.DateOnly), nil
 	}
@@ -279,11 +280,11 @@ func RunJob(ctx context.Context, tx bun.IDB, p JobPayload, now time.Time) (any, 
 	}
 	switch p.Job {
 	case supervision.JobWeekClose:
-		return postgres.CloseWeek(ctx, tx, day, now)
+		return supervisiondb.CloseWeek(ctx, tx, day, now)
 	case supervision.JobReportReminder:
-		return postgres.RemindReports(ctx, tx, day)
+		return supervisiondb.RemindReports(ctx, tx, day)
 	case supervision.JobDeadlines:
-		return postgres.DeadlineMessages(ctx, tx, day)
+		return supervisiondb.DeadlineMessages(ctx, tx, day)
 	}
 	return nil, fmt.Errorf("%w: unknown job %q", asynq.SkipRetry, p.Job)
 }

@@ -1,4 +1,4 @@
-package postgres
+package supervisiondb
 
 import (
 	"context"
@@ -13,7 +13,9 @@ import (
 	"github.com/tuijin/tuijin/internal/db"
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/org"
+	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/project"
+	"github.com/tuijin/tuijin/internal/reporting/reportingdb"
 )
 
 // PlanEntry is a project of a year's list and its inspection group (M3.5).
@@ -58,7 +60,7 @@ func InspectionGroupOf(ctx context.Context, tx bun.IDB, year int, projectID uuid
 // AssignInspection puts a project of a year's list into a group (audited).
 // Projects tagged 百城提质 belong to group 6 and only there.
 func AssignInspection(ctx context.Context, tx bun.IDB, year int, projectID, groupID uuid.UUID) error {
-	g, err := GetGroup(ctx, tx, groupID)
+	g, err := postgres.GetGroup(ctx, tx, groupID)
 	if err != nil && errs.KindOf(err) != errs.NotFound {
 		return err
 	}
@@ -87,9 +89,9 @@ func AssignInspection(ctx context.Context, tx bun.IDB, year int, projectID, grou
 	_, err = tx.ExecContext(ctx, `INSERT INTO inspection_assignments (year, project_id, group_id) VALUES (?, ?, ?)
 		ON CONFLICT (project_id, year) DO UPDATE SET group_id = EXCLUDED.group_id`, year, projectID, groupID)
 	if err != nil {
-		return mapErr(err)
+		return postgres.MapErr(err)
 	}
-	return Audit(ctx, tx, audit.Entry{Action: "inspection.assign", EntityType: "project", EntityID: projectID.String(),
+	return postgres.Audit(ctx, tx, audit.Entry{Action: "inspection.assign", EntityType: "project", EntityID: projectID.String(),
 		After: map[string]any{"year": year, "group_id": groupID, "group": g.Number}})
 }
 
@@ -97,7 +99,7 @@ func AssignInspection(ctx context.Context, tx bun.IDB, year int, projectID, grou
 // group 6, the others in turn to groups 1–5 by responsible unit, so a unit's
 // projects are seen by one group. It returns how many were assigned.
 func AutoPlan(ctx context.Context, tx bun.IDB, year int) (int, error) {
-	list, err := ListGroups(ctx, tx, string(org.GroupInspection))
+	list, err := postgres.ListGroups(ctx, tx, string(org.GroupInspection))
 	if err != nil {
 		return 0, err
 	}
@@ -185,7 +187,7 @@ type FindingInput struct {
 // RecordInspection stores an inspection with its node checks (planned
 // dates filled in from the node plan) and turns each finding into a problem
 // with a deadline (audited).
-func RecordInspection(ctx context.Context, tx bun.IDB, p project.Project, in Inspection, checks []NodeCheck, findings []FindingInput, by *uuid.UUID) (Inspection, []Problem, error) {
+func RecordInspection(ctx context.Context, tx bun.IDB, p project.Project, in Inspection, checks []NodeCheck, findings []FindingInput, by *uuid.UUID) (Inspection, []reportingdb.Problem, error) {
 	var v errs.Validation
 	if in.VisitedOn.Before(in.WeekStart) || in.VisitedOn.After(in.WeekStart.AddDate(0, 0, 6)) {
 		v.Add("visited_on", "outside_week", "检查日期须在所选周内", "the visit date must be inside the week")
@@ -236,11 +238,11 @@ func RecordInspection(ctx context.Context, tx bun.IDB, p project.Project, in Ins
 		if db.IsUniqueViolation(err) {
 			return Inspection{}, nil, errs.E(errs.Conflict, "inspection_exists", "该项目本周已有督导检查记录", "this project already has an inspection this week")
 		}
-		return Inspection{}, nil, mapErr(err)
+		return Inspection{}, nil, postgres.MapErr(err)
 	}
-	var raised []Problem
+	var raised []reportingdb.Problem
 	for _, f := range findings {
-		pr, err := RaiseProblem(ctx, tx, Problem{ProjectID: p.ID, Source: "inspection", Category: f.Category, Description: f.Description, RaisedBy: nil})
+		pr, err := reportingdb.RaiseProblem(ctx, tx, reportingdb.Problem{ProjectID: p.ID, Source: "inspection", Category: f.Category, Description: f.Description, RaisedBy: nil})
 		if err != nil {
 			return Inspection{}, nil, err
 		}
@@ -250,12 +252,12 @@ func RecordInspection(ctx context.Context, tx bun.IDB, p project.Project, in Ins
 			unit = &p.ResponsibleUnitID
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE problems SET level = 'office', deadline = ?, assigned_unit_id = ? WHERE id = ?", d, *unit, pr.ID); err != nil {
-			return Inspection{}, nil, mapErr(err)
+			return Inspection{}, nil, postgres.MapErr(err)
 		}
 		pr.Level, pr.Deadline, pr.AssignedUnitID = "office", &d, unit
 		raised = append(raised, pr)
 	}
-	return in, raised, Audit(ctx, tx, audit.Entry{Action: "inspection.record", EntityType: "project", EntityID: p.ID.String(), After: in})
+	return in, raised, postgres.Audit(ctx, tx, audit.Entry{Action: "inspection.record", EntityType: "project", EntityID: p.ID.String(), After: in})
 }
 
 // InspectionRow is a project of a group's weekly list with its record, if any.

@@ -1,4 +1,4 @@
-package postgres
+package reportingdb
 
 import (
 	"context"
@@ -8,8 +8,9 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/tuijin/tuijin/internal/audit"
+	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/project"
-	"github.com/tuijin/tuijin/internal/report"
+	"github.com/tuijin/tuijin/internal/reporting"
 )
 
 // Visit is a task-force member's check-in at a site.
@@ -36,16 +37,16 @@ type Visit struct {
 // RecordVisit checks a visit against the project's location, the county's
 // radius and its week, and stores it with the verdict (audited).
 func RecordVisit(ctx context.Context, tx bun.IDB, p project.Project, v Visit) (Visit, error) {
-	rules, err := SettingsOn(ctx, tx, report.WeekStart(v.VisitedAt))
+	rules, err := postgres.SettingsOn(ctx, tx, reporting.WeekStart(v.VisitedAt))
 	if err != nil {
 		return Visit{}, err
 	}
-	c := report.CheckVisit(p, v.Latitude, v.Longitude, v.VisitedAt, v.RecordedAt, rules.Values)
+	c := reporting.CheckVisit(p, v.Latitude, v.Longitude, v.VisitedAt, v.RecordedAt, rules.Values)
 	v.ID, v.ProjectID, v.WeekStart, v.DistanceM, v.Verified, v.Reason = uuid.New(), p.ID, c.Week, c.DistanceM, c.Verified, c.Reason
 	if _, err := tx.NewInsert().Model(&v).Exec(ctx); err != nil {
-		return Visit{}, mapErr(err)
+		return Visit{}, postgres.MapErr(err)
 	}
-	return v, Audit(ctx, tx, audit.Entry{Action: "visit.record", EntityType: "project", EntityID: p.ID.String(), After: v})
+	return v, postgres.Audit(ctx, tx, audit.Entry{Action: "visit.record", EntityType: "project", EntityID: p.ID.String(), After: v})
 }
 
 // ListVisits lists a project's visits of a week, newest first.
@@ -69,13 +70,13 @@ type ComplianceRow struct {
 
 // Compliance answers M2.2 for the projects on the week's key list: each seat
 // of each project, its holder in the week and their verified visits.
-func Compliance(ctx context.Context, tx bun.IDB, week time.Time, scope *Scope) ([]ComplianceRow, error) {
-	rules, err := SettingsOn(ctx, tx, week)
+func Compliance(ctx context.Context, tx bun.IDB, week time.Time, scope *postgres.Scope) ([]ComplianceRow, error) {
+	rules, err := postgres.SettingsOn(ctx, tx, week)
 	if err != nil {
 		return nil, err
 	}
 	end := week.AddDate(0, 0, 6)
-	projects, _, err := ListProjects(ctx, tx, ProjectFilter{Year: week.Year(), Scope: scope, Today: end}, Page{Limit: MaxPageSize})
+	projects, _, err := postgres.ListProjects(ctx, tx, postgres.ProjectFilter{Year: week.Year(), Scope: scope, Today: end}, postgres.Page{Limit: postgres.MaxPageSize})
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +100,7 @@ func Compliance(ctx context.Context, tx bun.IDB, week time.Time, scope *Scope) (
 	}
 	var out []ComplianceRow
 	for _, p := range projects {
-		holders, err := TaskForceOn(ctx, tx, p.ID, end)
+		holders, err := postgres.TaskForceOn(ctx, tx, p.ID, end)
 		if err != nil {
 			return nil, err
 		}
@@ -108,7 +109,7 @@ func Compliance(ctx context.Context, tx bun.IDB, week time.Time, scope *Scope) (
 			byRole[h.Role] = h
 		}
 		for _, role := range project.Roles {
-			row := ComplianceRow{ProjectID: p.ID, ProjectName: p.Name, Role: role, Required: report.Minimum(role, rules.Values)}
+			row := ComplianceRow{ProjectID: p.ID, ProjectName: p.Name, Role: role, Required: reporting.Minimum(role, rules.Values)}
 			if h, ok := byRole[role]; ok {
 				id := h.PersonID
 				row.PersonID, row.PersonName = &id, h.PersonName

@@ -1,4 +1,4 @@
-package postgres
+package bulletindb
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/tuijin/tuijin/internal/audit"
 	"github.com/tuijin/tuijin/internal/bulletin"
 	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/project"
 	"github.com/tuijin/tuijin/internal/supervision"
 )
@@ -149,7 +150,7 @@ func IssueBulletin(ctx context.Context, tx bun.IDB, kind string, week time.Time,
 	if err := tx.NewRaw("SELECT coalesce(max(version), 0) FROM bulletins WHERE kind = ? AND week_start = ?", kind, week).Scan(ctx, &last); err != nil {
 		return Bulletin{}, err
 	}
-	closed, err := JobDone(ctx, tx, supervision.JobWeekClose, supervision.Period(week))
+	closed, err := postgres.JobDone(ctx, tx, supervision.JobWeekClose, supervision.Period(week))
 	if err != nil {
 		return Bulletin{}, err
 	}
@@ -182,9 +183,9 @@ func IssueBulletin(ctx context.Context, tx bun.IDB, kind string, week time.Time,
 	sum := sha256.Sum256(html)
 	b.OutputHash = sum[:]
 	if _, err := tx.NewInsert().Model(&b).Exec(ctx); err != nil {
-		return b, mapErr(err)
+		return b, postgres.MapErr(err)
 	}
-	if err := Audit(ctx, tx, audit.Entry{Action: "bulletin.issue", EntityType: "bulletin", EntityID: b.ID.String(),
+	if err := postgres.Audit(ctx, tx, audit.Entry{Action: "bulletin.issue", EntityType: "bulletin", EntityID: b.ID.String(),
 		After: map[string]any{"kind": kind, "week": week.Format(time.DateOnly), "version": b.Version, "reason": reason, "sha256": fmt.Sprintf("%x", sum)}}); err != nil {
 		return b, err
 	}
@@ -192,12 +193,12 @@ func IssueBulletin(ctx context.Context, tx bun.IDB, kind string, week time.Time,
 	if err := tx.NewRaw("SELECT id FROM accounts WHERE county_id = app_county() AND NOT disabled").Scan(ctx, &accounts); err != nil {
 		return b, err
 	}
-	msgs := make([]Message, 0, len(accounts))
+	msgs := make([]postgres.Message, 0, len(accounts))
 	for _, a := range accounts {
-		msgs = append(msgs, Message{AccountID: a, Kind: MsgBulletinIssued, Title: "已签发：" + f.Title() + VersionLabel(b.Version),
+		msgs = append(msgs, postgres.Message{AccountID: a, Kind: postgres.MsgBulletinIssued, Title: "已签发：" + f.Title() + VersionLabel(b.Version),
 			Body: f.Subtitle() + " " + f.OverviewText(), Link: "/bulletins", IdemKey: "bulletin:" + b.ID.String()})
 	}
-	_, err = Notify(ctx, tx, msgs)
+	_, err = postgres.Notify(ctx, tx, msgs)
 	return b, err
 }
 
@@ -216,7 +217,7 @@ func ListBulletins(ctx context.Context, tx bun.IDB, kind string) ([]Bulletin, er
 func GetBulletin(ctx context.Context, tx bun.IDB, id uuid.UUID) (Bulletin, error) {
 	var b Bulletin
 	err := tx.NewSelect().Model(&b).Where("bl.id = ?", id).Scan(ctx)
-	if err != nil && isNotFound(err) {
+	if err != nil && postgres.IsNotFound(err) {
 		return b, errs.E(errs.NotFound, "bulletin_not_found", "未找到该通报", "no such bulletin")
 	}
 	return b, err

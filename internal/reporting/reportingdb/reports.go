@@ -1,4 +1,4 @@
-package postgres
+package reportingdb
 
 import (
 	"context"
@@ -11,8 +11,9 @@ import (
 
 	"github.com/tuijin/tuijin/internal/audit"
 	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/project"
-	"github.com/tuijin/tuijin/internal/report"
+	"github.com/tuijin/tuijin/internal/reporting"
 	"github.com/tuijin/tuijin/internal/settings"
 )
 
@@ -79,7 +80,7 @@ var (
 func GetReport(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Time) (Report, error) {
 	var r Report
 	err := tx.NewSelect().Model(&r).Where("wr.project_id = ? AND wr.week_start = ?", projectID, week).Scan(ctx)
-	return r, mapErr(err)
+	return r, postgres.MapErr(err)
 }
 
 // ListReports lists a project's reports, newest week first.
@@ -88,7 +89,7 @@ func ListReports(ctx context.Context, tx bun.IDB, projectID uuid.UUID) ([]Report
 	return out, tx.NewSelect().Model(&out).Where("wr.project_id = ?", projectID).OrderExpr("wr.week_start DESC").Scan(ctx)
 }
 
-func (r *Report) apply(c report.Content) {
+func (r *Report) apply(c reporting.Content) {
 	r.ImageProgress, r.ImagePercent, r.InvestmentYuan = c.ImageProgress, c.ImagePercent, c.InvestmentYuan
 	r.Workers, r.Machines, r.Problems = c.Workers, c.Machines, c.Problems
 	r.NodesReached = make([]string, len(c.NodesReached))
@@ -97,8 +98,8 @@ func (r *Report) apply(c report.Content) {
 	}
 }
 
-func (r Report) content() report.Content {
-	c := report.Content{ImageProgress: r.ImageProgress, ImagePercent: r.ImagePercent, InvestmentYuan: r.InvestmentYuan,
+func (r Report) content() reporting.Content {
+	c := reporting.Content{ImageProgress: r.ImageProgress, ImagePercent: r.ImagePercent, InvestmentYuan: r.InvestmentYuan,
 		Workers: r.Workers, Machines: r.Machines, Problems: r.Problems}
 	for _, n := range r.NodesReached {
 		c.NodesReached = append(c.NodesReached, project.Node(n))
@@ -110,13 +111,13 @@ func saveReport(ctx context.Context, tx bun.IDB, r *Report, before *Report, acti
 	if before == nil {
 		r.ID, r.Version = uuid.New(), 1
 		if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
-			return mapErr(err)
+			return postgres.MapErr(err)
 		}
 	} else {
 		res, err := tx.NewUpdate().Model(r).ExcludeColumn("id", "county_id", "project_id", "week_start", "version", "updated_at").
 			Set("version = version + 1").Set("updated_at = now()").Where("wr.id = ? AND wr.version = ?", r.ID, before.Version).Exec(ctx)
 		if err != nil {
-			return mapErr(err)
+			return postgres.MapErr(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.ErrVersionConflict
@@ -127,12 +128,12 @@ func saveReport(ctx context.Context, tx bun.IDB, r *Report, before *Report, acti
 	if before != nil {
 		b = before
 	}
-	return Audit(ctx, tx, audit.Entry{Action: "report." + action, EntityType: "project", EntityID: r.ProjectID.String(), Before: b, After: r})
+	return postgres.Audit(ctx, tx, audit.Entry{Action: "report." + action, EntityType: "project", EntityID: r.ProjectID.String(), Before: b, After: r})
 }
 
 // SaveDraft writes the helper's draft. A verified report changed again
 // becomes a draft of the next revision; a report under review cannot change.
-func SaveDraft(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Time, c report.Content, by uuid.UUID) (Report, error) {
+func SaveDraft(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Time, c reporting.Content, by uuid.UUID) (Report, error) {
 	if err := c.Validate(); err != nil {
 		return Report{}, err
 	}
@@ -140,23 +141,23 @@ func SaveDraft(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.T
 	var before *Report
 	switch {
 	case errs.KindOf(err) == errs.NotFound:
-		cur = Report{ProjectID: projectID, WeekStart: week, Status: string(report.Draft), Revision: 1}
+		cur = Report{ProjectID: projectID, WeekStart: week, Status: string(reporting.Draft), Revision: 1}
 	case err != nil:
 		return Report{}, err
 	default:
 		b := cur
 		before = &b
-		switch report.Status(cur.Status) {
-		case report.Submitted, report.Confirmed:
+		switch reporting.Status(cur.Status) {
+		case reporting.Submitted, reporting.Confirmed:
 			return Report{}, errReportInReview
-		case report.Verified:
+		case reporting.Verified:
 			cur.Revision++
 			cur.RuleProgress, cur.RuleReasons, cur.SubmittedAt, cur.SubmittedBy = nil, []string{}, nil, nil
 			cur.ConfirmedAt, cur.ConfirmedBy, cur.VerifiedAt, cur.VerifiedBy = nil, nil, nil, nil
 		}
 	}
 	cur.apply(c)
-	cur.Status, cur.DraftedBy = string(report.Draft), &by
+	cur.Status, cur.DraftedBy = string(reporting.Draft), &by
 	if cur.RuleReasons == nil {
 		cur.RuleReasons = []string{}
 	}
@@ -171,14 +172,14 @@ func Submit(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Time
 	if err != nil {
 		return Report{}, err
 	}
-	if s := report.Status(cur.Status); s != report.Draft && s != report.Returned {
+	if s := reporting.Status(cur.Status); s != reporting.Draft && s != reporting.Returned {
 		return Report{}, errWrongState
 	}
 	c := cur.content()
 	if err := c.Validate(); err != nil {
 		return Report{}, err
 	}
-	rules, err := SettingsOn(ctx, tx, week)
+	rules, err := postgres.SettingsOn(ctx, tx, week)
 	if err != nil {
 		return Report{}, err
 	}
@@ -196,15 +197,15 @@ func Submit(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Time
 		OrderExpr("wr.week_start DESC").Limit(1).Scan(ctx); err == nil {
 		prev = &last.ImagePercent
 	}
-	d := report.Determine(c, prev, rules.Values)
+	d := reporting.Determine(c, prev, rules.Values)
 	before := cur
 	t := now
-	cur.Status, cur.SubmittedAt, cur.SubmittedBy = string(report.Submitted), &t, &by
+	cur.Status, cur.SubmittedAt, cur.SubmittedBy = string(reporting.Submitted), &t, &by
 	cur.RuleProgress, cur.RuleReasons = &d.Progress, append([]string{}, d.Reasons...)
-	if before.Status == string(report.Draft) && before.Revision == 1 {
+	if before.Status == string(reporting.Draft) && before.Revision == 1 {
 		// Timeliness is the first submission's: a resubmission after a
 		// return, or a correction of a verified report, keeps it.
-		cur.Late = now.After(report.Deadline(week, rules.Values))
+		cur.Late = now.After(reporting.Deadline(week, rules.Values))
 	}
 	cur.ReturnComment = ""
 	return cur, saveReport(ctx, tx, &cur, &before, "submit")
@@ -220,17 +221,17 @@ func Transition(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.
 	before := cur
 	t := now
 	switch {
-	case action == "confirm" && cur.Status == string(report.Submitted):
-		cur.Status, cur.ConfirmedAt, cur.ConfirmedBy = string(report.Confirmed), &t, &by
-	case action == "verify" && cur.Status == string(report.Confirmed):
-		cur.Status, cur.VerifiedAt, cur.VerifiedBy = string(report.Verified), &t, &by
-	case action == "return" && (cur.Status == string(report.Submitted) || cur.Status == string(report.Confirmed)):
+	case action == "confirm" && cur.Status == string(reporting.Submitted):
+		cur.Status, cur.ConfirmedAt, cur.ConfirmedBy = string(reporting.Confirmed), &t, &by
+	case action == "verify" && cur.Status == string(reporting.Confirmed):
+		cur.Status, cur.VerifiedAt, cur.VerifiedBy = string(reporting.Verified), &t, &by
+	case action == "return" && (cur.Status == string(reporting.Submitted) || cur.Status == string(reporting.Confirmed)):
 		if comment == "" {
 			var v errs.Validation
 			v.Add("comment", "required", "退回须说明原因", "a return needs a comment")
 			return Report{}, v.Err()
 		}
-		cur.Status, cur.ReturnComment = string(report.Returned), comment
+		cur.Status, cur.ReturnComment = string(reporting.Returned), comment
 	default:
 		return Report{}, errWrongState
 	}
@@ -241,7 +242,7 @@ func Transition(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.
 		snap, _ := json.Marshal(cur)
 		rv := Revision{ID: uuid.New(), ReportID: cur.ID, Revision: cur.Revision, Snapshot: snap}
 		if _, err := tx.NewInsert().Model(&rv).Exec(ctx); err != nil {
-			return Report{}, mapErr(err)
+			return Report{}, postgres.MapErr(err)
 		}
 	}
 	return cur, nil
@@ -258,7 +259,7 @@ func Override(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Ti
 	if err != nil {
 		return Report{}, err
 	}
-	if cur.Status == string(report.Draft) {
+	if cur.Status == string(reporting.Draft) {
 		return Report{}, errWrongState
 	}
 	before := cur
@@ -285,11 +286,11 @@ type GridCell struct {
 // year: for each project and week, on time / late / missing / pending, and
 // the substantive progress. A week past its deadline without a submitted
 // report is missing, which counts as no progress.
-func Grid(ctx context.Context, tx bun.IDB, weeks []time.Time, now time.Time, scope *Scope) ([]project.Project, []GridCell, error) {
+func Grid(ctx context.Context, tx bun.IDB, weeks []time.Time, now time.Time, scope *postgres.Scope) ([]project.Project, []GridCell, error) {
 	if len(weeks) == 0 {
 		return nil, nil, nil
 	}
-	projects, _, err := ListProjects(ctx, tx, ProjectFilter{Year: weeks[0].Year(), Scope: scope, Today: settings.Today(now)}, Page{Limit: MaxPageSize})
+	projects, _, err := postgres.ListProjects(ctx, tx, postgres.ProjectFilter{Year: weeks[0].Year(), Scope: scope, Today: settings.Today(now)}, postgres.Page{Limit: postgres.MaxPageSize})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -303,15 +304,15 @@ func Grid(ctx context.Context, tx bun.IDB, weeks []time.Time, now time.Time, sco
 	}
 	var cells []GridCell
 	for _, w := range weeks {
-		rules, err := SettingsOn(ctx, tx, w)
+		rules, err := postgres.SettingsOn(ctx, tx, w)
 		if err != nil {
 			return nil, nil, err
 		}
-		due := report.Deadline(w, rules.Values)
+		due := reporting.Deadline(w, rules.Values)
 		for _, p := range projects {
 			c := GridCell{ProjectID: p.ID, Week: w}
 			r, ok := byKey[p.ID.String()+w.Format(time.DateOnly)]
-			submitted := ok && r.Status != string(report.Draft)
+			submitted := ok && r.Status != string(reporting.Draft)
 			switch {
 			case submitted && r.Late:
 				c.State = "late"
@@ -346,11 +347,11 @@ type QueueItem struct {
 
 // ReportsByStatus lists reports of a status (e.g. confirmed: the office's
 // review queue), oldest week first.
-func ReportsByStatus(ctx context.Context, tx bun.IDB, status string, scope *Scope, today time.Time) ([]QueueItem, error) {
+func ReportsByStatus(ctx context.Context, tx bun.IDB, status string, scope *postgres.Scope, today time.Time) ([]QueueItem, error) {
 	var reports []Report
 	q := tx.NewSelect().Model(&reports).Join("JOIN projects p ON p.id = wr.project_id").
 		Where("wr.status = ?", status).OrderExpr("wr.week_start, p.name").Limit(500)
-	scope.apply(q, today)
+	scope.Apply(q, today)
 	if err := q.Scan(ctx); err != nil {
 		return nil, err
 	}

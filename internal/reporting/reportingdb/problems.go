@@ -1,4 +1,4 @@
-package postgres
+package reportingdb
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/tuijin/tuijin/internal/audit"
 	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/postgres"
 )
 
 // Problem is a difficulty a project needs solved (M2.3).
@@ -73,7 +74,7 @@ type ProblemFilter struct {
 	Status    string
 	Overdue   bool
 	Today     time.Time
-	Scope     *Scope
+	Scope     *postgres.Scope
 }
 
 // ListProblems lists problems, the most urgent first.
@@ -92,15 +93,15 @@ func ListProblems(ctx context.Context, tx bun.IDB, f ProblemFilter) ([]Problem, 
 	if f.Overdue {
 		q.Where("pb.status IN ('open','in_progress') AND pb.deadline < ?", f.Today)
 	}
-	f.Scope.apply(q, f.Today)
+	f.Scope.Apply(q, f.Today)
 	return out, q.Scan(ctx)
 }
 
 // GetProblem returns one problem within scope.
-func GetProblem(ctx context.Context, tx bun.IDB, id uuid.UUID, scope *Scope, today time.Time) (Problem, error) {
+func GetProblem(ctx context.Context, tx bun.IDB, id uuid.UUID, scope *postgres.Scope, today time.Time) (Problem, error) {
 	var out []Problem
 	q := selectProblems(tx, &out).Where("pb.id = ?", id)
-	scope.apply(q, today)
+	scope.Apply(q, today)
 	if err := q.Scan(ctx); err != nil {
 		return Problem{}, err
 	}
@@ -118,9 +119,9 @@ func RaiseProblem(ctx context.Context, tx bun.IDB, p Problem) (Problem, error) {
 	}
 	p.ID, p.Version = uuid.New(), 1
 	if _, err := tx.NewInsert().Model(&p).Exec(ctx); err != nil {
-		return Problem{}, mapErr(err)
+		return Problem{}, postgres.MapErr(err)
 	}
-	return p, Audit(ctx, tx, audit.Entry{Action: "problem.raise", EntityType: "project", EntityID: p.ProjectID.String(), After: p})
+	return p, postgres.Audit(ctx, tx, audit.Entry{Action: "problem.raise", EntityType: "project", EntityID: p.ProjectID.String(), After: p})
 }
 
 // HandleProblem changes a problem's level, assignment, deadline, status and
@@ -146,11 +147,11 @@ func HandleProblem(ctx context.Context, tx bun.IDB, p Problem, now time.Time) (P
 	res, err := tx.NewUpdate().Model(&cur).Column("level", "assigned_unit_id", "deadline", "status", "resolution", "resolved_at").
 		Set("version = version + 1").Set("updated_at = now()").Where("pb.id = ? AND pb.version = ?", p.ID, p.Version).Exec(ctx)
 	if err != nil {
-		return Problem{}, mapErr(err)
+		return Problem{}, postgres.MapErr(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return Problem{}, errs.ErrVersionConflict
 	}
 	cur.Version++
-	return cur, Audit(ctx, tx, audit.Entry{Action: "problem.handle", EntityType: "project", EntityID: cur.ProjectID.String(), Before: before, After: cur})
+	return cur, postgres.Audit(ctx, tx, audit.Entry{Action: "problem.handle", EntityType: "project", EntityID: cur.ProjectID.String(), Before: before, After: cur})
 }

@@ -1,4 +1,4 @@
-package postgres
+package supervisiondb
 
 import (
 	"context"
@@ -9,8 +9,9 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/tuijin/tuijin/internal/audit"
-	"github.com/tuijin/tuijin/internal/db"
 	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/internal/reporting/reportingdb"
 )
 
 // Escalation is a row of the TV-questioning register (M1.3).
@@ -43,7 +44,7 @@ type EscalationFilter struct {
 	Status    string
 	Level     int
 	ProjectID *uuid.UUID
-	Scope     *Scope
+	Scope     *postgres.Scope
 }
 
 func escalationQuery(tx bun.IDB, list *[]Escalation) *bun.SelectQuery {
@@ -75,9 +76,9 @@ func ListEscalations(ctx context.Context, tx bun.IDB, f EscalationFilter, today 
 }
 
 // scopedProjectIDs are the projects a unit or task-force member sees.
-func scopedProjectIDs(tx bun.IDB, s *Scope, today time.Time) *bun.SelectQuery {
-	q := tx.NewSelect().Model((*projectRow)(nil)).Column("p.id")
-	s.apply(q, today)
+func scopedProjectIDs(tx bun.IDB, s *postgres.Scope, today time.Time) *bun.SelectQuery {
+	q := tx.NewSelect().Model((*postgres.ProjectRow)(nil)).Column("p.id")
+	s.Apply(q, today)
 	return q
 }
 
@@ -145,9 +146,9 @@ func UpdateEscalation(ctx context.Context, tx bun.IDB, id uuid.UUID, c Escalatio
 		after.ScheduledOn = c.ScheduledOn
 	}
 	if _, err := tx.NewUpdate().Model(&after).Column("status", "scheduled_on", "note", "version", "updated_at").WherePK().Exec(ctx); err != nil {
-		return before, mapErr(err)
+		return before, postgres.MapErr(err)
 	}
-	return after, Audit(ctx, tx, audit.Entry{Action: "escalation." + c.Status, EntityType: "escalation", EntityID: id.String(),
+	return after, postgres.Audit(ctx, tx, audit.Entry{Action: "escalation." + c.Status, EntityType: "escalation", EntityID: id.String(),
 		Before: escalationView(before), After: escalationView(after)})
 }
 
@@ -169,13 +170,13 @@ type Evidence struct {
 
 // EvidenceWeek is one week of a streak.
 type EvidenceWeek struct {
-	Week        string      `json:"week"`
-	ReportState string      `json:"report_state"`
-	Progress    bool        `json:"progress"`
-	Report      *Report     `json:"report"`
-	PhotoIDs    []uuid.UUID `json:"photo_ids"`
-	Visits      int         `json:"visits"`
-	Verified    int         `json:"verified_visits"`
+	Week        string              `json:"week"`
+	ReportState string              `json:"report_state"`
+	Progress    bool                `json:"progress"`
+	Report      *reportingdb.Report `json:"report"`
+	PhotoIDs    []uuid.UUID         `json:"photo_ids"`
+	Visits      int                 `json:"visits"`
+	Verified    int                 `json:"verified_visits"`
 }
 
 // EscalationEvidence gathers the evidence of an escalation's streak.
@@ -199,10 +200,10 @@ func EscalationEvidence(ctx context.Context, tx bun.IDB, e Escalation) (Evidence
 	}
 	for _, s := range states {
 		w := EvidenceWeek{Week: s.Week.Format(time.DateOnly), ReportState: s.State, Progress: s.Prog, Visits: s.Visits, Verified: s.Verif, PhotoIDs: []uuid.UUID{}}
-		r, err := GetReport(ctx, tx, e.ProjectID, s.Week)
+		r, err := reportingdb.GetReport(ctx, tx, e.ProjectID, s.Week)
 		if err == nil {
 			w.Report = &r
-		} else if !isNotFound(err) {
+		} else if !postgres.IsNotFound(err) {
 			return ev, err
 		}
 		if err := tx.NewSelect().Table("photos").Column("id").Where("project_id = ? AND week_start = ?", e.ProjectID, s.Week).
@@ -212,8 +213,4 @@ func EscalationEvidence(ctx context.Context, tx bun.IDB, e Escalation) (Evidence
 		ev.Weeks = append(ev.Weeks, w)
 	}
 	return ev, nil
-}
-
-func isNotFound(err error) bool {
-	return db.NoRows(err) || errs.KindOf(err) == errs.NotFound
 }

@@ -1,4 +1,4 @@
-package postgres
+package supervisiondb
 
 import (
 	"context"
@@ -8,7 +8,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"github.com/tuijin/tuijin/internal/report"
+	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/internal/reporting"
 	"github.com/tuijin/tuijin/internal/settings"
 )
 
@@ -36,24 +37,24 @@ func RemindReports(ctx context.Context, tx bun.IDB, week time.Time) (map[string]
 	for i, d := range due {
 		people[i] = d.PersonID
 	}
-	accounts, err := AccountsOfPeople(ctx, tx, people)
+	accounts, err := postgres.AccountsOfPeople(ctx, tx, people)
 	if err != nil {
 		return nil, err
 	}
-	rules, err := SettingsOn(ctx, tx, week)
+	rules, err := postgres.SettingsOn(ctx, tx, week)
 	if err != nil {
 		return nil, err
 	}
-	deadline := report.Deadline(week, rules.Values).In(settings.Shanghai).Format("1月2日 15:04")
-	var msgs []Message
+	deadline := reporting.Deadline(week, rules.Values).In(settings.Shanghai).Format("1月2日 15:04")
+	var msgs []postgres.Message
 	for _, d := range due {
 		for _, a := range accounts[d.PersonID] {
-			msgs = append(msgs, Message{AccountID: a, Kind: MsgReportDue, Title: "周报明日截止：" + d.ProjectName,
+			msgs = append(msgs, postgres.Message{AccountID: a, Kind: postgres.MsgReportDue, Title: "周报明日截止：" + d.ProjectName,
 				Body: fmt.Sprintf("项目“%s”本周周报将于%s截止，请及时填报并提交。", d.ProjectName, deadline),
 				Link: "/", IdemKey: "due:" + d.ProjectID.String() + ":" + week.Format(time.DateOnly)})
 		}
 	}
-	n, err := Notify(ctx, tx, msgs)
+	n, err := postgres.Notify(ctx, tx, msgs)
 	return map[string]int{"projects": len(due), "messages": n}, err
 }
 
@@ -81,7 +82,7 @@ func DeadlineMessages(ctx context.Context, tx bun.IDB, today time.Time) (map[str
 	if err != nil {
 		return nil, err
 	}
-	office, err := OfficeAccounts(ctx, tx)
+	office, err := postgres.OfficeAccounts(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
@@ -98,12 +99,12 @@ func DeadlineMessages(ctx context.Context, tx bun.IDB, today time.Time) (map[str
 	for _, u := range unitAccounts {
 		byUnit[u.UnitID] = append(byUnit[u.UnitID], u.AccountID)
 	}
-	var msgs []Message
+	var msgs []postgres.Message
 	near, overdue := 0, 0
 	for _, it := range items {
-		kind, title, key := MsgDeadlineNear, "明日到期：", "near:"
+		kind, title, key := postgres.MsgDeadlineNear, "明日到期：", "near:"
 		if it.Due.Before(today) {
-			kind, title, key = MsgDeadlineOverdue, "已逾期：", "overdue:"
+			kind, title, key = postgres.MsgDeadlineOverdue, "已逾期：", "overdue:"
 			overdue++
 		} else {
 			near++
@@ -111,10 +112,10 @@ func DeadlineMessages(ctx context.Context, tx bun.IDB, today time.Time) (map[str
 		what := map[string]string{"problem": "问题", "procedure": "审批事项"}[it.Kind]
 		body := fmt.Sprintf("项目“%s”的%s“%s”办理期限为%s。", it.ProjectName, what, it.What, it.Due.Format("2006年1月2日"))
 		for _, a := range append(append([]uuid.UUID{}, office...), byUnit[it.UnitID]...) {
-			msgs = append(msgs, Message{AccountID: a, Kind: kind, Title: title + it.ProjectName + " " + what, Body: body,
+			msgs = append(msgs, postgres.Message{AccountID: a, Kind: kind, Title: title + it.ProjectName + " " + what, Body: body,
 				Link: "/projects/" + it.ProjectID.String(), IdemKey: key + it.Kind + ":" + it.ID.String() + ":" + it.Due.Format(time.DateOnly)})
 		}
 	}
-	n, err := Notify(ctx, tx, msgs)
+	n, err := postgres.Notify(ctx, tx, msgs)
 	return map[string]int{"near": near, "overdue": overdue, "messages": n}, err
 }

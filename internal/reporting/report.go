@@ -4,7 +4,7 @@
 // submits, the responsible person confirms, the key project office verifies
 // or returns it. Weeks run Monday to Sunday in Asia/Shanghai, whatever the
 // server's time zone.
-package report
+package reporting
 
 import (
 	"fmt"

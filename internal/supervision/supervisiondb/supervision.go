@@ -1,4 +1,4 @@
-package postgres
+package supervisiondb
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/tuijin/tuijin/internal/audit"
 	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/supervision"
 )
 
@@ -44,7 +45,7 @@ func CloseWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time) (
 	}
 	var pending []time.Time
 	for w := week; len(pending) < 60; w = w.AddDate(0, 0, -7) {
-		done, err := JobDone(ctx, tx, supervision.JobWeekClose, supervision.Period(w))
+		done, err := postgres.JobDone(ctx, tx, supervision.JobWeekClose, supervision.Period(w))
 		if err != nil {
 			return WeekCloseResult{}, err
 		}
@@ -72,7 +73,7 @@ func CloseWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time) (
 		res = r
 	}
 	if len(pending) == 0 { // the week was closed before: its stored result
-		_, stored, err := LockJob(ctx, tx, supervision.JobWeekClose, supervision.Period(week))
+		_, stored, err := postgres.LockJob(ctx, tx, supervision.JobWeekClose, supervision.Period(week))
 		if err != nil {
 			return res, err
 		}
@@ -85,7 +86,7 @@ func CloseWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time) (
 func closeOneWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time) (WeekCloseResult, error) {
 	period := supervision.Period(week)
 	res := WeekCloseResult{Week: period}
-	done, stored, err := LockJob(ctx, tx, supervision.JobWeekClose, period)
+	done, stored, err := postgres.LockJob(ctx, tx, supervision.JobWeekClose, period)
 	if err != nil {
 		return res, err
 	}
@@ -93,7 +94,7 @@ func closeOneWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time
 		err = json.Unmarshal(stored, &res)
 		return res, err
 	}
-	rules, err := SettingsOn(ctx, tx, week)
+	rules, err := postgres.SettingsOn(ctx, tx, week)
 	if err != nil {
 		return res, err
 	}
@@ -231,15 +232,15 @@ func closeOneWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time
 	for _, f := range shortfalls {
 		people = append(people, f.PersonID)
 	}
-	accounts, err := AccountsOfPeople(ctx, tx, people)
+	accounts, err := postgres.AccountsOfPeople(ctx, tx, people)
 	if err != nil {
 		return res, err
 	}
-	office, err := OfficeAccounts(ctx, tx)
+	office, err := postgres.OfficeAccounts(ctx, tx)
 	if err != nil {
 		return res, err
 	}
-	var msgs []Message
+	var msgs []postgres.Message
 	weekName := week.Format("2006年1月2日") + "当周"
 	for _, e := range esc {
 		who := e.PersonName
@@ -252,16 +253,16 @@ func closeOneWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time
 		link := "/supervision?tab=escalations"
 		if e.PersonID != nil {
 			for _, a := range accounts[*e.PersonID] {
-				msgs = append(msgs, Message{AccountID: a, Kind: MsgEscalation, Title: title, Body: body, Link: link, IdemKey: "escalation:" + e.ID.String()})
+				msgs = append(msgs, postgres.Message{AccountID: a, Kind: postgres.MsgEscalation, Title: title, Body: body, Link: link, IdemKey: "escalation:" + e.ID.String()})
 			}
 		}
 		for _, a := range office {
-			msgs = append(msgs, Message{AccountID: a, Kind: MsgEscalation, Title: title, Body: body, Link: link, IdemKey: "escalation:" + e.ID.String()})
+			msgs = append(msgs, postgres.Message{AccountID: a, Kind: postgres.MsgEscalation, Title: title, Body: body, Link: link, IdemKey: "escalation:" + e.ID.String()})
 		}
 	}
 	for _, m := range missing {
 		for _, a := range accounts[m.PersonID] {
-			msgs = append(msgs, Message{AccountID: a, Kind: MsgReportMissing, Title: "周报缺报：" + m.ProjectName,
+			msgs = append(msgs, postgres.Message{AccountID: a, Kind: postgres.MsgReportMissing, Title: "周报缺报：" + m.ProjectName,
 				Body: fmt.Sprintf("项目“%s”%s周报未按时报送，记为无实质进度。", m.ProjectName, weekName),
 				Link: "/projects/" + m.ProjectID.String(), IdemKey: "missing:" + m.ProjectID.String() + ":" + period})
 		}
@@ -272,12 +273,12 @@ func closeOneWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time
 			if f.Role == "helper" {
 				unit = "天"
 			}
-			msgs = append(msgs, Message{AccountID: a, Kind: MsgVisitShortfall, Title: "到场不足：" + f.ProjectName,
+			msgs = append(msgs, postgres.Message{AccountID: a, Kind: postgres.MsgVisitShortfall, Title: "到场不足：" + f.ProjectName,
 				Body: fmt.Sprintf("%s您在项目“%s”到场%d%s，应不少于%d%s。", weekName, f.ProjectName, f.Done, unit, f.Required, unit),
 				Link: "/projects/" + f.ProjectID.String(), IdemKey: "shortfall:" + f.ProjectID.String() + ":" + f.Role + ":" + period})
 		}
 	}
-	if res.Messages, err = Notify(ctx, tx, msgs); err != nil {
+	if res.Messages, err = postgres.Notify(ctx, tx, msgs); err != nil {
 		return res, fmt.Errorf("notify: %w", err)
 	}
 	if len(esc) > 0 {
@@ -285,12 +286,12 @@ func closeOneWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time
 		for i, e := range esc {
 			ids[i] = e.ID.String()
 		}
-		if err := Audit(ctx, tx, audit.Entry{Action: "escalation.raise", EntityType: "week", EntityID: period,
+		if err := postgres.Audit(ctx, tx, audit.Entry{Action: "escalation.raise", EntityType: "week", EntityID: period,
 			After: map[string]any{"escalations": ids}}); err != nil {
 			return res, err
 		}
 	}
-	return res, FinishJob(ctx, tx, supervision.JobWeekClose, period, res, now)
+	return res, postgres.FinishJob(ctx, tx, supervision.JobWeekClose, period, res, now)
 }
 
 // Dashboard is the supervision overview of a county's closed weeks.

@@ -1,4 +1,4 @@
-package postgres
+package reportingdb
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/tuijin/tuijin/internal/audit"
 	"github.com/tuijin/tuijin/internal/db"
 	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/project"
 )
 
@@ -80,19 +81,19 @@ func PutMonthlyFigure(ctx context.Context, tx bun.IDB, f MonthlyFigure) (Monthly
 		f.VerifiedBy, f.VerifiedAt = nil, nil
 		if _, err := tx.NewUpdate().Model(&f).Column("investment_yuan", "image_progress", "reported_by", "verified_by", "verified_at", "version").
 			Set("reported_at = now()").WherePK().Exec(ctx); err != nil {
-			return MonthlyFigure{}, mapErr(err)
+			return MonthlyFigure{}, postgres.MapErr(err)
 		}
 	} else {
 		f.ID, f.Version = uuid.New(), 1
 		if _, err := tx.NewInsert().Model(&f).Exec(ctx); err != nil {
-			return MonthlyFigure{}, mapErr(err)
+			return MonthlyFigure{}, postgres.MapErr(err)
 		}
 	}
 	var b any
 	if exists {
 		b = before
 	}
-	return f, Audit(ctx, tx, audit.Entry{Action: "monthly.put", EntityType: "project", EntityID: f.ProjectID.String(), Before: b, After: f})
+	return f, postgres.Audit(ctx, tx, audit.Entry{Action: "monthly.put", EntityType: "project", EntityID: f.ProjectID.String(), Before: b, After: f})
 }
 
 // VerifyMonthlyFigure is the Statistics Bureau's mark on a reported month.
@@ -107,7 +108,7 @@ func VerifyMonthlyFigure(ctx context.Context, tx bun.IDB, projectID uuid.UUID, y
 	before := f
 	f.VerifiedBy, f.VerifiedAt = &by, &now
 	if _, err := tx.NewUpdate().Model(&f).Column("verified_by", "verified_at").WherePK().Exec(ctx); err != nil {
-		return MonthlyFigure{}, mapErr(err)
+		return MonthlyFigure{}, postgres.MapErr(err)
 	}
-	return f, Audit(ctx, tx, audit.Entry{Action: "monthly.verify", EntityType: "project", EntityID: projectID.String(), Before: before, After: f})
+	return f, postgres.Audit(ctx, tx, audit.Entry{Action: "monthly.verify", EntityType: "project", EntityID: projectID.String(), Before: before, After: f})
 }

@@ -1,4 +1,4 @@
-package postgres
+package reportingdb
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/tuijin/tuijin/internal/audit"
+	"github.com/tuijin/tuijin/internal/postgres"
 )
 
 // Photo is a stored site photo.
@@ -47,9 +48,9 @@ func AddPhoto(ctx context.Context, tx bun.IDB, p Photo) (Photo, error) {
 	}
 	p.ID = uuid.New()
 	if _, err := tx.NewInsert().Model(&p).Exec(ctx); err != nil {
-		return Photo{}, mapErr(err)
+		return Photo{}, postgres.MapErr(err)
 	}
-	return p, Audit(ctx, tx, audit.Entry{Action: "photo.add", EntityType: "project", EntityID: p.ProjectID.String(),
+	return p, postgres.Audit(ctx, tx, audit.Entry{Action: "photo.add", EntityType: "project", EntityID: p.ProjectID.String(),
 		After: map[string]any{"photo": p.ID, "week": p.WeekStart.Format(time.DateOnly), "sha256": p.SHA256, "duplicate_of": p.DuplicateOf}})
 }
 
@@ -62,7 +63,7 @@ func ListPhotos(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.
 // GetPhoto returns one photo of the county.
 func GetPhoto(ctx context.Context, tx bun.IDB, id uuid.UUID) (Photo, error) {
 	var p Photo
-	return p, mapErr(tx.NewSelect().Model(&p).Where("ph.id = ?", id).Scan(ctx))
+	return p, postgres.MapErr(tx.NewSelect().Model(&p).Where("ph.id = ?", id).Scan(ctx))
 }
 
 // DuplicatePhotos lists photos whose bytes were uploaded before, newest first.

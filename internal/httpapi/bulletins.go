@@ -1,0 +1,134 @@
+package httpapi
+
+import (
+	"encoding/hex"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tuijin/tuijin/internal/bulletin"
+	"github.com/tuijin/tuijin/internal/bulletin/bulletindb"
+	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/internal/reporting"
+	"github.com/tuijin/tuijin/internal/supervision"
+)
+
+// BulletinVersion is an issued version of a bulletin.
+type BulletinVersion struct {
+	ID       uuid.UUID `json:"id"`
+	Kind     string    `json:"kind" enum:"weekly,group6"`
+	Week     string    `json:"week" format:"date"`
+	Version  int       `json:"version"`
+	Reason   string    `json:"reason"`
+	IssuedAt time.Time `json:"issued_at"`
+	SHA256   string    `json:"sha256"`
+}
+
+// BulletinIssue issues a week's bulletin; a correction needs a reason.
+type BulletinIssue struct {
+	Kind   string `json:"kind" enum:"weekly,group6"`
+	Week   string `json:"week" format:"date"`
+	Reason string `json:"reason,omitempty"`
+}
+
+func toBulletinAPI(b bulletindb.Bulletin) BulletinVersion {
+	return BulletinVersion{ID: b.ID, Kind: b.Kind, Week: b.WeekStart.Format(time.DateOnly), Version: b.Version, Reason: b.Reason,
+		IssuedAt: b.IssuedAt, SHA256: hex.EncodeToString(b.OutputHash)}
+}
+
+func (s *Server) bulletinQuery(r *Req) (string, time.Time, error) {
+	kind := r.C.QueryParam("kind")
+	if kind == "" {
+		kind = "weekly"
+	}
+	week, err := s.weekQuery(r)
+	return kind, week, err
+}
+
+// previewBulletin computes a week's bulletin from the current data.
+func (s *Server) previewBulletin(r *Req) (any, error) {
+	kind, week, err := s.bulletinQuery(r)
+	if err != nil {
+		return nil, err
+	}
+	in, err := bulletindb.BulletinInputs(r.Ctx, r.Tx, kind, week)
+	if err != nil {
+		return nil, err
+	}
+	closed, err := postgres.JobDone(r.Ctx, r.Tx, supervision.JobWeekClose, supervision.Period(week))
+	out := bulletinJSON(bulletin.Compute(in))
+	out["week_closed"] = closed
+	return out, err
+}
+
+func bulletinJSON(f bulletin.Figures) map[string]any {
+	return map[string]any{"title": f.Title(), "subtitle": f.Subtitle(), "overview_text": f.OverviewText(), "schedule": f.Schedule,
+		"overview": f.Overview, "by_type": f.ByType, "by_category": f.ByCategory, "by_unit": f.ByUnit, "stalled": f.Stalled,
+		"escalations": f.Inputs.Escalations, "overdue_approvals": f.Inputs.OverdueApprovals, "findings": f.Inputs.Findings,
+		"missing_inspections": f.Inputs.MissingInspections, "rounding_rule": bulletin.RoundingRule}
+}
+
+// previewBulletinPage is the draft as the printable page.
+func (s *Server) previewBulletinPage(r *Req) (any, error) {
+	kind, week, err := s.bulletinQuery(r)
+	if err != nil {
+		return nil, err
+	}
+	in, err := bulletindb.BulletinInputs(r.Ctx, r.Tx, kind, week)
+	if err != nil {
+		return nil, err
+	}
+	html, err := bulletin.HTML(bulletin.Compute(in), bulletindb.VersionLabel(0))
+	return File{Name: "bulletin-draft.html", ContentType: "text/html; charset=utf-8", Data: html, Inline: true}, err
+}
+
+func (s *Server) issueBulletin(r *Req) (any, error) {
+	var in BulletinIssue
+	if err := bindJSON(r.C, &in); err != nil {
+		return nil, err
+	}
+	week, err := reporting.ParseWeek(in.Week)
+	if err != nil {
+		return nil, err
+	}
+	id := r.Session.AccountID
+	b, err := bulletindb.IssueBulletin(r.Ctx, r.Tx, in.Kind, week, in.Reason, &id, s.Now())
+	return toBulletinAPI(b), err
+}
+
+func (s *Server) listBulletins(r *Req) (any, error) {
+	list, err := bulletindb.ListBulletins(r.Ctx, r.Tx, r.C.QueryParam("kind"))
+	return apiList(list, toBulletinAPI), err
+}
+
+// bulletinFile renders an issued version from its frozen inputs (after
+// checking it still hashes to what was issued) as html, xlsx or pdf.
+func (s *Server) bulletinFile(r *Req) (any, error) {
+	id, err := pathID(r.C, "id")
+	if err != nil {
+		return nil, err
+	}
+	b, err := bulletindb.GetBulletin(r.Ctx, r.Tx, id)
+	if err != nil {
+		return nil, err
+	}
+	f, html, err := b.Figures()
+	if err != nil {
+		return nil, err
+	}
+	name := f.Inputs.County + "-" + b.Kind + "-" + b.WeekStart.Format(time.DateOnly) + "-v" + strconv.Itoa(b.Version)
+	label := bulletindb.VersionLabel(b.Version)
+	switch r.C.Param("format") {
+	case "html":
+		return File{Name: name + ".html", ContentType: "text/html; charset=utf-8", Data: html, Inline: true}, nil
+	case "xlsx":
+		data, err := bulletin.XLSX(f, label)
+		return File{Name: name + ".xlsx", ContentType: xlsxType, Data: data}, err
+	case "pdf":
+		data, err := bulletin.PDF(f, label, s.Config.PDFFont)
+		return File{Name: name + ".pdf", ContentType: "application/pdf", Data: data}, err
+	}
+	return nil, errs.ErrNotFound
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/internal/reporting"
 )
 
 var (
@@ -196,4 +197,12 @@ func apiList[T, U any](in []T, convert func(T) U) []U {
 		out[i] = convert(x)
 	}
 	return out
+}
+
+// weekQuery reads ?week= (a Monday), default this week.
+func (s *Server) weekQuery(r *Req) (time.Time, error) {
+	if q := r.C.QueryParam("week"); q != "" {
+		return reporting.ParseWeek(q)
+	}
+	return reporting.WeekStart(s.Now()), nil
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/hex"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -131,4 +132,16 @@ func (s *Server) bulletinFile(r *Req) (any, error) {
 		return File{Name: name + ".pdf", ContentType: "application/pdf", Data: data}, err
 	}
 	return nil, errs.ErrNotFound
+}
+
+// bulletinRoutes are the bulletin area's routes.
+func (s *Server) bulletinRoutes() []*Route {
+	const v1 = "/api/v1"
+	return []*Route{
+		{Method: http.MethodGet, Path: v1 + "/bulletins", Summary: "Issued bulletin versions", Tag: "supervision", Roles: countyUsers, County: true, Query: []Param{{"kind", "weekly | group6", "string"}}, Resp: []BulletinVersion{}, Handler: s.listBulletins},
+		{Method: http.MethodGet, Path: v1 + "/bulletins/preview", Summary: "A week's bulletin computed from the current data (not issued)", Tag: "supervision", Roles: deskRead, County: true, Query: []Param{{"kind", "weekly | group6", "string"}, {"week", "周（星期一）", "date"}}, Resp: map[string]any{}, Handler: s.previewBulletin},
+		{Method: http.MethodGet, Path: v1 + "/bulletins/preview/page", Summary: "The draft bulletin as a printable page", Tag: "supervision", Roles: deskRead, County: true, Query: []Param{{"kind", "weekly | group6", "string"}, {"week", "周（星期一）", "date"}}, Download: "text/html", Handler: s.previewBulletinPage},
+		{Method: http.MethodPost, Path: v1 + "/bulletins", Summary: "Issue (freeze) a week's bulletin; a further version is a correction with a reason", Tag: "supervision", Roles: officeOnly, County: true, Status: http.StatusCreated, Body: BulletinIssue{}, Resp: BulletinVersion{}, Handler: s.issueBulletin},
+		{Method: http.MethodGet, Path: v1 + "/bulletins/:id/:format", Summary: "An issued bulletin rendered from its frozen inputs: html, xlsx or pdf", Tag: "supervision", Roles: countyUsers, County: true, Download: "text/html,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/pdf", Handler: s.bulletinFile},
+	}
 }

@@ -211,7 +211,7 @@ func (s *Server) recordInspection(r *Req) (any, error) {
 	out := toInspectionAPI(rec)
 	for _, pr := range problems {
 		pr.ProjectName = p.Name
-		out.Problems = append(out.Problems, s.toProblemAPI(pr))
+		out.Problems = append(out.Problems, toProblemAPI(pr, s.today()))
 	}
 	return out, nil
 }

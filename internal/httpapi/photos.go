@@ -15,7 +15,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/tuijin/tuijin/internal/authz"
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/objects"
 	"github.com/tuijin/tuijin/internal/photo"
@@ -56,15 +55,6 @@ func (s *Server) photoSig(id uuid.UUID, variant string, exp int64, account uuid.
 func (s *Server) photoURL(r *Req, id uuid.UUID, variant string) string {
 	exp := s.Now().Add(photoURLLife).Unix()
 	return fmt.Sprintf("/api/v1/photos/%s/%s?exp=%d&sig=%s", id, variant, exp, s.photoSig(id, variant, exp, r.Session.AccountID))
-}
-
-func (s *Server) isOffice(r *Req) bool {
-	for _, role := range s.Authz.RolesIn(r.Session.AccountID, r.Session.Domain()) {
-		if role == authz.Office || role == authz.PlatformAdmin {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Server) toPhotoAPI(r *Req, p reportingdb.Photo) Photo {

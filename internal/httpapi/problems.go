@@ -44,8 +44,7 @@ type ProblemUpdate struct {
 	Version        int        `json:"version"`
 }
 
-func (s *Server) toProblemAPI(p reportingdb.Problem) Problem {
-	today := s.today()
+func toProblemAPI(p reportingdb.Problem, today time.Time) Problem {
 	return Problem{ID: p.ID, ProjectID: p.ProjectID, ProjectName: p.ProjectName, Source: p.Source, Category: p.Category,
 		Description: p.Description, RaisedBy: p.RaisedBy, RaisedAt: p.RaisedAt, Level: p.Level, AssignedUnitID: p.AssignedUnitID,
 		Deadline: dateString(p.Deadline), Overdue: p.Deadline != nil && p.Deadline.Before(today) && (p.Status == "open" || p.Status == "in_progress"),
@@ -62,7 +61,7 @@ func (s *Server) listProblems(r *Req) (any, error) {
 		return nil, err
 	}
 	ps, err := reportingdb.ListProblems(r.Ctx, r.Tx, f)
-	return apiList(ps, s.toProblemAPI), err
+	return apiList(ps, func(p reportingdb.Problem) Problem { return toProblemAPI(p, s.today()) }), err
 }
 
 func (s *Server) getProblem(r *Req) (any, error) {
@@ -75,7 +74,7 @@ func (s *Server) getProblem(r *Req) (any, error) {
 		return nil, err
 	}
 	p, err := reportingdb.GetProblem(r.Ctx, r.Tx, id, sc, s.today())
-	return s.toProblemAPI(p), err
+	return toProblemAPI(p, s.today()), err
 }
 
 func (s *Server) raiseProblem(r *Req) (any, error) {
@@ -90,7 +89,7 @@ func (s *Server) raiseProblem(r *Req) (any, error) {
 	raised, err := reportingdb.RaiseProblem(r.Ctx, r.Tx, reportingdb.Problem{ProjectID: p.ID, Source: in.Source, Category: in.Category,
 		Description: in.Description, RaisedBy: r.Session.PersonID})
 	raised.ProjectName = p.Name
-	return s.toProblemAPI(raised), err
+	return toProblemAPI(raised, s.today()), err
 }
 
 func (s *Server) handleProblem(r *Req) (any, error) {
@@ -112,5 +111,5 @@ func (s *Server) handleProblem(r *Req) (any, error) {
 	}
 	p, err := reportingdb.HandleProblem(r.Ctx, r.Tx, reportingdb.Problem{ID: id, Level: in.Level, AssignedUnitID: in.AssignedUnitID,
 		Deadline: deadline, Status: in.Status, Resolution: in.Resolution, Version: in.Version}, s.Now())
-	return s.toProblemAPI(p), err
+	return toProblemAPI(p, s.today()), err
 }

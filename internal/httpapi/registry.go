@@ -538,3 +538,13 @@ func atoi(s string) (int, error) {
 	}
 	return n, nil
 }
+
+// isOffice says whether the caller works for the key project office (or the platform).
+func (s *Server) isOffice(r *Req) bool {
+	for _, role := range s.Authz.RolesIn(r.Session.AccountID, r.Session.Domain()) {
+		if role == authz.Office || role == authz.PlatformAdmin {
+			return true
+		}
+	}
+	return false
+}

@@ -1,10 +1,12 @@
 package httpapi
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/tuijin/tuijin/internal/authz"
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/project"
@@ -356,4 +358,36 @@ func (s *Server) reportQueue(r *Req) (any, error) {
 		out = append(out, QueuedReport{Report: w, ProjectName: it.ProjectName})
 	}
 	return out, nil
+}
+
+// reportingRoutes are the reporting area's routes.
+func (s *Server) reportingRoutes() []*Route {
+	const v1 = "/api/v1"
+	return []*Route{
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/reports", Summary: "A project's weekly reports, newest week first", Tag: "reports", Roles: countyRead, County: true, Resp: []WeeklyReport{}, Handler: s.listReports},
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/reports/:week", Summary: "A project's report of a week (given by its Monday)", Tag: "reports", Roles: countyRead, County: true, Resp: WeeklyReport{}, Handler: s.getReport},
+		{Method: http.MethodPut, Path: v1 + "/projects/:id/reports/:week", Summary: "Save the week's draft (the project's helper)", Tag: "reports", Roles: fieldWrite, County: true, Body: ReportInput{}, Resp: WeeklyReport{}, Handler: s.seatStep(project.RoleHelper, s.draftReport)},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/submit", Summary: "Submit the draft; the rules decide substantive progress; late after the deadline (the helper)", Tag: "reports", Roles: fieldWrite, County: true, Resp: WeeklyReport{}, Handler: s.seatStep(project.RoleHelper, s.submitReport)},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/confirm", Summary: "Confirm the submitted report (the responsible person)", Tag: "reports", Roles: fieldWrite, County: true, Resp: WeeklyReport{}, Handler: s.seatStep(project.RoleResponsible, s.confirmReport)},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/verify", Summary: "Verify a confirmed report (office); keeps a revision", Tag: "reports", Roles: officeOnly, County: true, Resp: WeeklyReport{}, Handler: s.reviewReport("verify")},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/return", Summary: "Return a report with a comment (office)", Tag: "reports", Roles: officeOnly, County: true, Body: ReviewInput{}, Resp: WeeklyReport{}, Handler: s.reviewReport("return")},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/override", Summary: "Decide substantive progress with a reason (office, audited)", Tag: "reports", Roles: officeOnly, County: true, Body: OverrideInput{}, Resp: WeeklyReport{}, Handler: s.overrideReport},
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/reports/:week/revisions", Summary: "The verified revisions of a report", Tag: "reports", Roles: countyRead, County: true, Resp: []ReportRevision{}, Handler: s.reportRevisions},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/visits", Summary: "Check in at the site with the phone's location (a task-force member of the project)", Tag: "reports", Roles: fieldWrite, County: true, Status: http.StatusCreated, Body: VisitInput{}, Resp: Visit{}, Handler: s.recordVisit},
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/visits", Summary: "A project's site visits of a week (default this week)", Tag: "reports", Roles: countyRead, County: true, Query: []Param{{"week", "周（星期一）", "date"}}, Resp: []Visit{}, Handler: s.listVisits},
+		{Method: http.MethodGet, Path: v1 + "/visits/compliance", Summary: "Each seat of each listed project: verified visits against the minimum (M2.2)", Tag: "reports", Roles: countyRead, County: true, Query: []Param{{"week", "周（星期一）", "date"}}, Resp: []ComplianceRow{}, Handler: s.visitCompliance},
+		{Method: http.MethodGet, Path: v1 + "/problems", Summary: "Problems (field roles: their projects'), most urgent first", Tag: "reports", Roles: countyRead, County: true, Query: []Param{{"project_id", "项目", "uuid"}, {"status", "open | in_progress | resolved | closed", "string"}, {"overdue", "true: 只看逾期", "string"}}, Resp: []Problem{}, Handler: s.listProblems},
+		{Method: http.MethodGet, Path: v1 + "/problems/:id", Summary: "Get a problem", Tag: "reports", Roles: countyRead, County: true, Resp: Problem{}, Handler: s.getProblem},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/problems", Summary: "Raise a problem of a project", Tag: "reports", Roles: problemRaise, County: true, Status: http.StatusCreated, Body: ProblemInput{}, Resp: Problem{}, Handler: s.raiseProblem},
+		{Method: http.MethodPut, Path: v1 + "/problems/:id", Summary: "Take a problem to a level, assign it with a deadline, resolve it (office)", Tag: "reports", Roles: officeOnly, County: true, Body: ProblemUpdate{}, Resp: Problem{}, Handler: s.handleProblem},
+		{Method: http.MethodGet, Path: v1 + "/reports", Summary: "Reports of a status across projects (default confirmed: the office's review queue)", Tag: "reports", Roles: deskRead, County: true, Query: []Param{{"status", "draft | submitted | confirmed | verified | returned", "string"}}, Resp: []QueuedReport{}, Handler: s.reportQueue},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/photos", Summary: "Add a site photo to a week (JPEG/PNG by content; pixel limit before decoding; EXIF kept restricted)", Tag: "reports", Roles: problemRaise, County: true, Status: http.StatusCreated, Upload: "image/jpeg,image/png", Query: []Param{{"week", "周（星期一），默认本周", "date"}}, Resp: Photo{}, Handler: s.uploadPhoto},
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/photos", Summary: "A project's photos of a week, with short-lived URLs", Tag: "reports", Roles: countyRead, County: true, Query: []Param{{"week", "周（星期一）", "date"}}, Resp: []Photo{}, Handler: s.listPhotos},
+		{Method: http.MethodGet, Path: v1 + "/photos/duplicates", Summary: "Photos whose bytes were uploaded before (office)", Tag: "reports", Roles: officeOnly, County: true, Resp: []Photo{}, Handler: s.duplicatePhotos},
+		{Method: http.MethodGet, Path: v1 + "/photos/:id/:variant", Summary: "A photo by its signed, short-lived URL (display, thumb; original for the office)", Tag: "reports", Roles: countyRead, County: true, Query: []Param{{"exp", "过期时间", "integer"}, {"sig", "签名", "string"}}, Download: "image/jpeg,image/png", Handler: s.servePhoto},
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/monthly/:year", Summary: "A year's monthly figures against the monthly targets (M4.4)", Tag: "reports", Roles: countyRead, County: true, Resp: MonthlyView{}, Handler: s.monthlyView},
+		{Method: http.MethodPut, Path: v1 + "/projects/:id/monthly/:year/:month", Summary: "Report or correct a month's figures (the project's helper or responsible person, or the office); a correction clears verification", Tag: "reports", Roles: monthlyWrite, County: true, Body: MonthlyInput{}, Resp: MonthlyView{}, Handler: s.putMonthly},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/monthly/:year/:month/verify", Summary: "Mark a month's figures verified (the Statistics Bureau)", Tag: "reports", Roles: []authz.Role{authz.Statistics}, County: true, Resp: MonthlyView{}, Handler: s.verifyMonthly},
+		{Method: http.MethodGet, Path: v1 + "/reports/grid", Summary: "Projects × weeks: on time, late, missing, substantive progress", Tag: "reports", Roles: deskRead, County: true, Query: []Param{{"from", "起始周（星期一）", "date"}, {"weeks", "周数 1-26", "integer"}}, Resp: ReportGrid{}, Handler: s.reportGrid},
+	}
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/tuijin/tuijin/internal/authz"
 	"github.com/tuijin/tuijin/internal/config"
 	"github.com/tuijin/tuijin/internal/postgres"
-	"github.com/tuijin/tuijin/internal/project"
 )
 
 // Route is one endpoint: its roles, its types (for the OpenAPI document) and
@@ -66,7 +65,7 @@ var (
 
 func (s *Server) routeTable() []*Route {
 	const v1 = "/api/v1"
-	return []*Route{
+	table := []*Route{
 		{Method: http.MethodGet, Path: v1 + "/openapi.json", Summary: "OpenAPI document", Tag: "meta", Roles: anonymous, Resp: map[string]any{}, Handler: s.getOpenAPI},
 
 		{Method: http.MethodPost, Path: v1 + "/auth/login", Summary: "Log in (console): sets the session cookie", Tag: "auth", Roles: anonymous, Body: LoginInput{}, Resp: Me{}, Handler: s.login},
@@ -154,47 +153,6 @@ func (s *Server) routeTable() []*Route {
 		{Method: http.MethodPost, Path: v1 + "/letters/:id/scans", Summary: "Store a new version of the signed scan (PDF, JPEG, PNG; locked, hashed)", Tag: "letters", Roles: orgWrite, County: true, Status: http.StatusCreated, Upload: scanTypes, Resp: ScanInfo{}, Handler: s.uploadScan},
 		{Method: http.MethodGet, Path: v1 + "/letters/:id/scans/:scanId", Summary: "Download a scan version after checking its hash", Tag: "letters", Roles: letterRead, County: true, Download: scanTypes, Handler: s.downloadScan},
 
-		{Method: http.MethodGet, Path: v1 + "/projects/:id/reports", Summary: "A project's weekly reports, newest week first", Tag: "reports", Roles: countyRead, County: true, Resp: []WeeklyReport{}, Handler: s.listReports},
-		{Method: http.MethodGet, Path: v1 + "/projects/:id/reports/:week", Summary: "A project's report of a week (given by its Monday)", Tag: "reports", Roles: countyRead, County: true, Resp: WeeklyReport{}, Handler: s.getReport},
-		{Method: http.MethodPut, Path: v1 + "/projects/:id/reports/:week", Summary: "Save the week's draft (the project's helper)", Tag: "reports", Roles: fieldWrite, County: true, Body: ReportInput{}, Resp: WeeklyReport{}, Handler: s.seatStep(project.RoleHelper, s.draftReport)},
-		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/submit", Summary: "Submit the draft; the rules decide substantive progress; late after the deadline (the helper)", Tag: "reports", Roles: fieldWrite, County: true, Resp: WeeklyReport{}, Handler: s.seatStep(project.RoleHelper, s.submitReport)},
-		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/confirm", Summary: "Confirm the submitted report (the responsible person)", Tag: "reports", Roles: fieldWrite, County: true, Resp: WeeklyReport{}, Handler: s.seatStep(project.RoleResponsible, s.confirmReport)},
-		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/verify", Summary: "Verify a confirmed report (office); keeps a revision", Tag: "reports", Roles: officeOnly, County: true, Resp: WeeklyReport{}, Handler: s.reviewReport("verify")},
-		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/return", Summary: "Return a report with a comment (office)", Tag: "reports", Roles: officeOnly, County: true, Body: ReviewInput{}, Resp: WeeklyReport{}, Handler: s.reviewReport("return")},
-		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/override", Summary: "Decide substantive progress with a reason (office, audited)", Tag: "reports", Roles: officeOnly, County: true, Body: OverrideInput{}, Resp: WeeklyReport{}, Handler: s.overrideReport},
-		{Method: http.MethodGet, Path: v1 + "/projects/:id/reports/:week/revisions", Summary: "The verified revisions of a report", Tag: "reports", Roles: countyRead, County: true, Resp: []ReportRevision{}, Handler: s.reportRevisions},
-		{Method: http.MethodPost, Path: v1 + "/projects/:id/visits", Summary: "Check in at the site with the phone's location (a task-force member of the project)", Tag: "reports", Roles: fieldWrite, County: true, Status: http.StatusCreated, Body: VisitInput{}, Resp: Visit{}, Handler: s.recordVisit},
-		{Method: http.MethodGet, Path: v1 + "/projects/:id/visits", Summary: "A project's site visits of a week (default this week)", Tag: "reports", Roles: countyRead, County: true, Query: []Param{{"week", "周（星期一）", "date"}}, Resp: []Visit{}, Handler: s.listVisits},
-		{Method: http.MethodGet, Path: v1 + "/visits/compliance", Summary: "Each seat of each listed project: verified visits against the minimum (M2.2)", Tag: "reports", Roles: countyRead, County: true, Query: []Param{{"week", "周（星期一）", "date"}}, Resp: []ComplianceRow{}, Handler: s.visitCompliance},
-		{Method: http.MethodGet, Path: v1 + "/problems", Summary: "Problems (field roles: their projects'), most urgent first", Tag: "reports", Roles: countyRead, County: true, Query: []Param{{"project_id", "项目", "uuid"}, {"status", "open | in_progress | resolved | closed", "string"}, {"overdue", "true: 只看逾期", "string"}}, Resp: []Problem{}, Handler: s.listProblems},
-		{Method: http.MethodGet, Path: v1 + "/problems/:id", Summary: "Get a problem", Tag: "reports", Roles: countyRead, County: true, Resp: Problem{}, Handler: s.getProblem},
-		{Method: http.MethodPost, Path: v1 + "/projects/:id/problems", Summary: "Raise a problem of a project", Tag: "reports", Roles: problemRaise, County: true, Status: http.StatusCreated, Body: ProblemInput{}, Resp: Problem{}, Handler: s.raiseProblem},
-		{Method: http.MethodPut, Path: v1 + "/problems/:id", Summary: "Take a problem to a level, assign it with a deadline, resolve it (office)", Tag: "reports", Roles: officeOnly, County: true, Body: ProblemUpdate{}, Resp: Problem{}, Handler: s.handleProblem},
-		{Method: http.MethodGet, Path: v1 + "/reports", Summary: "Reports of a status across projects (default confirmed: the office's review queue)", Tag: "reports", Roles: deskRead, County: true, Query: []Param{{"status", "draft | submitted | confirmed | verified | returned", "string"}}, Resp: []QueuedReport{}, Handler: s.reportQueue},
-		{Method: http.MethodPost, Path: v1 + "/projects/:id/photos", Summary: "Add a site photo to a week (JPEG/PNG by content; pixel limit before decoding; EXIF kept restricted)", Tag: "reports", Roles: problemRaise, County: true, Status: http.StatusCreated, Upload: "image/jpeg,image/png", Query: []Param{{"week", "周（星期一），默认本周", "date"}}, Resp: Photo{}, Handler: s.uploadPhoto},
-		{Method: http.MethodGet, Path: v1 + "/projects/:id/photos", Summary: "A project's photos of a week, with short-lived URLs", Tag: "reports", Roles: countyRead, County: true, Query: []Param{{"week", "周（星期一）", "date"}}, Resp: []Photo{}, Handler: s.listPhotos},
-		{Method: http.MethodGet, Path: v1 + "/photos/duplicates", Summary: "Photos whose bytes were uploaded before (office)", Tag: "reports", Roles: officeOnly, County: true, Resp: []Photo{}, Handler: s.duplicatePhotos},
-		{Method: http.MethodGet, Path: v1 + "/photos/:id/:variant", Summary: "A photo by its signed, short-lived URL (display, thumb; original for the office)", Tag: "reports", Roles: countyRead, County: true, Query: []Param{{"exp", "过期时间", "integer"}, {"sig", "签名", "string"}}, Download: "image/jpeg,image/png", Handler: s.servePhoto},
-		{Method: http.MethodGet, Path: v1 + "/projects/:id/monthly/:year", Summary: "A year's monthly figures against the monthly targets (M4.4)", Tag: "reports", Roles: countyRead, County: true, Resp: MonthlyView{}, Handler: s.monthlyView},
-		{Method: http.MethodPut, Path: v1 + "/projects/:id/monthly/:year/:month", Summary: "Report or correct a month's figures (the project's helper or responsible person, or the office); a correction clears verification", Tag: "reports", Roles: monthlyWrite, County: true, Body: MonthlyInput{}, Resp: MonthlyView{}, Handler: s.putMonthly},
-		{Method: http.MethodPost, Path: v1 + "/projects/:id/monthly/:year/:month/verify", Summary: "Mark a month's figures verified (the Statistics Bureau)", Tag: "reports", Roles: []authz.Role{authz.Statistics}, County: true, Resp: MonthlyView{}, Handler: s.verifyMonthly},
-		{Method: http.MethodGet, Path: v1 + "/reports/grid", Summary: "Projects × weeks: on time, late, missing, substantive progress", Tag: "reports", Roles: deskRead, County: true, Query: []Param{{"from", "起始周（星期一）", "date"}, {"weeks", "周数 1-26", "integer"}}, Resp: ReportGrid{}, Handler: s.reportGrid},
-
-		{Method: http.MethodGet, Path: v1 + "/escalations", Summary: "The TV-questioning register (M1.3), newest week first", Tag: "supervision", Roles: registerRead, County: true, Query: []Param{{"status", "pending | scheduled | done | waived", "string"}, {"level", "1 | 2", "integer"}, {"project_id", "项目", "uuid"}}, Resp: []Escalation{}, Handler: s.listEscalations},
-		{Method: http.MethodGet, Path: v1 + "/escalations/:id", Summary: "An escalation with the evidence of its streak (reports, photos, visits)", Tag: "supervision", Roles: registerRead, County: true, Resp: EscalationDetail{}, Handler: s.getEscalation},
-		{Method: http.MethodPut, Path: v1 + "/escalations/:id", Summary: "Schedule, record or waive (with a reason) a TV questioning", Tag: "supervision", Roles: officeOnly, County: true, Body: EscalationUpdate{}, Resp: Escalation{}, Handler: s.updateEscalation},
-		{Method: http.MethodPost, Path: v1 + "/supervision/week-close", Summary: "Close a week now (normally the worker does at the county's close time); idempotent", Tag: "supervision", Roles: officeOnly, County: true, Body: WeekCloseInput{}, Resp: WeekCloseResult{}, Handler: s.closeWeek},
-		{Method: http.MethodGet, Path: v1 + "/supervision/dashboard", Summary: "Stalled projects, the trend of weeks without progress, seat compliance", Tag: "supervision", Roles: deskRead, County: true, Query: []Param{{"weeks", "最近周数 1-52，默认12", "integer"}}, Resp: Dashboard{}, Handler: s.dashboard},
-		{Method: http.MethodGet, Path: v1 + "/inspections/plan", Summary: "The joint inspection grouping plan of a year (M3.5)", Tag: "supervision", Roles: deskRead, County: true, Query: []Param{{"year", "年度", "integer"}}, Resp: []PlanEntry{}, Handler: s.inspectionPlan},
-		{Method: http.MethodPut, Path: v1 + "/inspections/plan/:year/:projectId", Summary: "Put a project into an inspection group (百城提质 projects: group 6)", Tag: "supervision", Roles: officeOnly, County: true, Status: http.StatusNoContent, Body: PlanAssign{}, Handler: s.assignInspection},
-		{Method: http.MethodPost, Path: v1 + "/inspections/plan/:year/auto", Summary: "Assign every unassigned project (百城提质 to group 6, the rest by unit to groups 1-5)", Tag: "supervision", Roles: officeOnly, County: true, Resp: AutoPlanResult{}, Handler: s.autoPlan},
-		{Method: http.MethodGet, Path: v1 + "/inspections", Summary: "Each group's list for a week with its records; a null record is a missing inspection", Tag: "supervision", Roles: deskRead, County: true, Query: []Param{{"week", "周（星期一）", "date"}, {"group_id", "督导组", "uuid"}}, Resp: []InspectionRow{}, Handler: s.weekInspections},
-		{Method: http.MethodPost, Path: v1 + "/projects/:id/inspections", Summary: "Record a joint inspection: nodes as found, verified investment, findings (each becomes a problem with a deadline)", Tag: "supervision", Roles: inspectW, County: true, Status: http.StatusCreated, Body: InspectionInput{}, Resp: InspectionRecord{}, Handler: s.recordInspection},
-		{Method: http.MethodGet, Path: v1 + "/bulletins", Summary: "Issued bulletin versions", Tag: "supervision", Roles: countyUsers, County: true, Query: []Param{{"kind", "weekly | group6", "string"}}, Resp: []BulletinVersion{}, Handler: s.listBulletins},
-		{Method: http.MethodGet, Path: v1 + "/bulletins/preview", Summary: "A week's bulletin computed from the current data (not issued)", Tag: "supervision", Roles: deskRead, County: true, Query: []Param{{"kind", "weekly | group6", "string"}, {"week", "周（星期一）", "date"}}, Resp: map[string]any{}, Handler: s.previewBulletin},
-		{Method: http.MethodGet, Path: v1 + "/bulletins/preview/page", Summary: "The draft bulletin as a printable page", Tag: "supervision", Roles: deskRead, County: true, Query: []Param{{"kind", "weekly | group6", "string"}, {"week", "周（星期一）", "date"}}, Download: "text/html", Handler: s.previewBulletinPage},
-		{Method: http.MethodPost, Path: v1 + "/bulletins", Summary: "Issue (freeze) a week's bulletin; a further version is a correction with a reason", Tag: "supervision", Roles: officeOnly, County: true, Status: http.StatusCreated, Body: BulletinIssue{}, Resp: BulletinVersion{}, Handler: s.issueBulletin},
-		{Method: http.MethodGet, Path: v1 + "/bulletins/:id/:format", Summary: "An issued bulletin rendered from its frozen inputs: html, xlsx or pdf", Tag: "supervision", Roles: countyUsers, County: true, Download: "text/html,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/pdf", Handler: s.bulletinFile},
 		{Method: http.MethodGet, Path: v1 + "/notifications", Summary: "The caller's inbox", Tag: "notifications", Roles: countyUsers, County: true, Resp: Inbox{}, Handler: s.inbox},
 		{Method: http.MethodPost, Path: v1 + "/notifications/read", Summary: "Mark a message (or all) read", Tag: "notifications", Roles: countyUsers, County: true, Status: http.StatusNoContent, Body: ReadInput{}, Handler: s.markRead},
 		{Method: http.MethodGet, Path: v1 + "/notifications/channels", Summary: "The caller's outside channels", Tag: "notifications", Roles: countyUsers, County: true, Resp: []Channel{}, Handler: s.listChannels},
@@ -205,6 +163,10 @@ func (s *Server) routeTable() []*Route {
 
 		{Method: http.MethodGet, Path: v1 + "/audit", Summary: "The county's audit trail, newest first", Tag: "audit", Roles: auditRead, County: true, Query: append([]Param{{"entity_type", "对象类型", "string"}, {"entity_id", "对象编号", "string"}}, pageParams...), Resp: List[AuditEntry]{}, Handler: s.listAudit},
 	}
+	table = append(table, s.reportingRoutes()...)
+	table = append(table, s.supervisionRoutes()...)
+	table = append(table, s.bulletinRoutes()...)
+	return table
 }
 
 func (s *Server) getOpenAPI(r *Req) (any, error) {

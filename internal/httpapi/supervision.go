@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -222,4 +223,21 @@ func (s *Server) dashboard(r *Req) (any, error) {
 		out.Compliance = append(out.Compliance, RoleCompliance{Role: c.Role, Seats: c.Seats, Met: c.Met})
 	}
 	return out, nil
+}
+
+// supervisionRoutes are the supervision area's routes.
+func (s *Server) supervisionRoutes() []*Route {
+	const v1 = "/api/v1"
+	return []*Route{
+		{Method: http.MethodGet, Path: v1 + "/escalations", Summary: "The TV-questioning register (M1.3), newest week first", Tag: "supervision", Roles: registerRead, County: true, Query: []Param{{"status", "pending | scheduled | done | waived", "string"}, {"level", "1 | 2", "integer"}, {"project_id", "项目", "uuid"}}, Resp: []Escalation{}, Handler: s.listEscalations},
+		{Method: http.MethodGet, Path: v1 + "/escalations/:id", Summary: "An escalation with the evidence of its streak (reports, photos, visits)", Tag: "supervision", Roles: registerRead, County: true, Resp: EscalationDetail{}, Handler: s.getEscalation},
+		{Method: http.MethodPut, Path: v1 + "/escalations/:id", Summary: "Schedule, record or waive (with a reason) a TV questioning", Tag: "supervision", Roles: officeOnly, County: true, Body: EscalationUpdate{}, Resp: Escalation{}, Handler: s.updateEscalation},
+		{Method: http.MethodPost, Path: v1 + "/supervision/week-close", Summary: "Close a week now (normally the worker does at the county's close time); idempotent", Tag: "supervision", Roles: officeOnly, County: true, Body: WeekCloseInput{}, Resp: WeekCloseResult{}, Handler: s.closeWeek},
+		{Method: http.MethodGet, Path: v1 + "/supervision/dashboard", Summary: "Stalled projects, the trend of weeks without progress, seat compliance", Tag: "supervision", Roles: deskRead, County: true, Query: []Param{{"weeks", "最近周数 1-52，默认12", "integer"}}, Resp: Dashboard{}, Handler: s.dashboard},
+		{Method: http.MethodGet, Path: v1 + "/inspections/plan", Summary: "The joint inspection grouping plan of a year (M3.5)", Tag: "supervision", Roles: deskRead, County: true, Query: []Param{{"year", "年度", "integer"}}, Resp: []PlanEntry{}, Handler: s.inspectionPlan},
+		{Method: http.MethodPut, Path: v1 + "/inspections/plan/:year/:projectId", Summary: "Put a project into an inspection group (百城提质 projects: group 6)", Tag: "supervision", Roles: officeOnly, County: true, Status: http.StatusNoContent, Body: PlanAssign{}, Handler: s.assignInspection},
+		{Method: http.MethodPost, Path: v1 + "/inspections/plan/:year/auto", Summary: "Assign every unassigned project (百城提质 to group 6, the rest by unit to groups 1-5)", Tag: "supervision", Roles: officeOnly, County: true, Resp: AutoPlanResult{}, Handler: s.autoPlan},
+		{Method: http.MethodGet, Path: v1 + "/inspections", Summary: "Each group's list for a week with its records; a null record is a missing inspection", Tag: "supervision", Roles: deskRead, County: true, Query: []Param{{"week", "周（星期一）", "date"}, {"group_id", "督导组", "uuid"}}, Resp: []InspectionRow{}, Handler: s.weekInspections},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/inspections", Summary: "Record a joint inspection: nodes as found, verified investment, findings (each becomes a problem with a deadline)", Tag: "supervision", Roles: inspectW, County: true, Status: http.StatusCreated, Body: InspectionInput{}, Resp: InspectionRecord{}, Handler: s.recordInspection},
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/project"
-	"github.com/tuijin/tuijin/internal/reporting"
 	"github.com/tuijin/tuijin/internal/reporting/reportingdb"
 )
 
@@ -103,13 +102,6 @@ func (s *Server) recordVisit(r *Req) (any, error) {
 	visit, err := reportingdb.RecordVisit(r.Ctx, r.Tx, p, reportingdb.Visit{PersonID: *r.Session.PersonID, Role: string(role), VisitedAt: at,
 		RecordedAt: now, Latitude: in.Latitude, Longitude: in.Longitude, AccuracyM: in.AccuracyM, Note: in.Note})
 	return toVisitAPI(visit, name), err
-}
-
-func (s *Server) weekQuery(r *Req) (time.Time, error) {
-	if q := r.C.QueryParam("week"); q != "" {
-		return reporting.ParseWeek(q)
-	}
-	return reporting.WeekStart(s.Now()), nil
 }
 
 func (s *Server) listVisits(r *Req) (any, error) {

@@ -24,12 +24,18 @@ import (
 	"github.com/tuijin/tuijin/internal/db"
 	"github.com/tuijin/tuijin/internal/demo"
 	"github.com/tuijin/tuijin/internal/httpapi"
+	"github.com/tuijin/tuijin/internal/httpapi/bulletinapi"
+	"github.com/tuijin/tuijin/internal/httpapi/reportingapi"
+	"github.com/tuijin/tuijin/internal/httpapi/supervisionapi"
 	"github.com/tuijin/tuijin/internal/notify"
 	"github.com/tuijin/tuijin/internal/objects"
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/worker"
 	"github.com/tuijin/tuijin/migrations"
 )
+
+// Areas are the API areas served beside the platform's own routes.
+var Areas = []httpapi.Area{reportingapi.Routes, supervisionapi.Routes, bulletinapi.Routes}
 
 const usage = `usage: tuijin <command>
 
@@ -67,7 +73,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case "audit verify":
 		return AuditVerify(ctx, cfg, stdout)
 	case "openapi":
-		srv, err := httpapi.New(httpapi.Deps{Config: cfg, Log: log})
+		srv, err := httpapi.New(httpapi.Deps{Config: cfg, Log: log, Areas: Areas})
 		if err != nil {
 			return err
 		}
@@ -120,7 +126,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	metrics := httpapi.NewMetrics(d.Bun.DB)
 	srv, err := httpapi.New(httpapi.Deps{Config: cfg, DB: d, Redis: rdb, Authz: z, Hasher: auth.NewHasher(cfg.HashConcurrency),
 		Throttle: auth.NewThrottle(rdb, cfg.LoginMaxPerUser, cfg.LoginMaxPerIP, cfg.LoginWindow), Log: log, Metrics: metrics,
-		Console: console.Handler(), Objects: store})
+		Console: console.Handler(), Objects: store, Areas: Areas})
 	if err != nil {
 		return err
 	}
@@ -292,7 +298,7 @@ func Migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	perms, err := httpapi.RoutePermissions(cfg)
+	perms, err := httpapi.RoutePermissions(cfg, Areas...)
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,7 @@ func (s *Server) listAccounts(r *Req) (any, error) {
 }
 
 func (s *Server) getAccount(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+	id, err := PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func (s *Server) setRoles(r *Req, id uuid.UUID, roles []authz.Role) error {
 
 func (s *Server) createAccount(r *Req) (any, error) {
 	var in AccountInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	in.Username = strings.ToLower(strings.TrimSpace(in.Username))
@@ -127,12 +127,12 @@ func (s *Server) createAccount(r *Req) (any, error) {
 }
 
 func (s *Server) updateAccount(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+	id, err := PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
 	var in AccountUpdate
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	roles, err := checkRoles(in.Roles)
@@ -163,7 +163,7 @@ func (s *Server) updateAccount(r *Req) (any, error) {
 }
 
 func (s *Server) resetPassword(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+	id, err := PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
@@ -251,5 +251,5 @@ func raw(b []byte) any {
 	if len(b) == 0 {
 		return nil
 	}
-	return rawJSON(b)
+	return RawJSON(b)
 }

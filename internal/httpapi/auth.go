@@ -99,7 +99,7 @@ func (s *Server) defaultCounty(ctx context.Context, acct postgres.Account) (*uui
 
 func (s *Server) login(r *Req) (any, error) {
 	var in LoginInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	acct, err := s.authenticate(r, in)
@@ -130,7 +130,7 @@ func (s *Server) login(r *Req) (any, error) {
 
 func (s *Server) createToken(r *Req) (any, error) {
 	var in LoginInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	acct, err := s.authenticate(r, in)
@@ -197,7 +197,7 @@ func (s *Server) listCounties(r *Req) (any, error) { return s.countiesOf(r.Ctx, 
 
 func (s *Server) switchCounty(r *Req) (any, error) {
 	var in CountySwitch
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	c, err := postgres.GetCounty(r.Ctx, r.Tx, in.CountyID)
@@ -224,7 +224,7 @@ var errWrongPassword = errs.E(errs.Invalid, "wrong_current_password", "当前密
 
 func (s *Server) changePassword(r *Req) (any, error) {
 	var in PasswordChange
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	acct, err := postgres.AccountByID(r.Ctx, r.Tx, r.Session.AccountID)

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/tuijin/tuijin/internal/app"
 	"github.com/tuijin/tuijin/internal/auth"
 	"github.com/tuijin/tuijin/internal/authz"
 	"github.com/tuijin/tuijin/internal/db/dbtest"
@@ -28,7 +29,7 @@ func benchServer(b *testing.B) *httpapi.Server {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := httpapi.New(httpapi.Deps{Config: h.cfg, DB: h.env.App, Redis: rdb, Authz: z, Hasher: auth.NewHasher(0),
+	s, err := httpapi.New(httpapi.Deps{Areas: app.Areas, Config: h.cfg, DB: h.env.App, Redis: rdb, Authz: z, Hasher: auth.NewHasher(0),
 		Throttle: auth.NewThrottle(rdb, 1000000, 1000000, h.cfg.LoginWindow), Log: slog.New(slog.DiscardHandler), Objects: h.store})
 	if err != nil {
 		b.Fatal(err)

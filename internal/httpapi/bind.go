@@ -27,7 +27,7 @@ var (
 // bindJSON decodes the body into v strictly: JSON only, no unknown fields,
 // right types, one value. It binds the body and nothing else (never path
 // or query), so a body field cannot overwrite a path parameter.
-func bindJSON(c *echo.Context, v any) error {
+func BindJSON(c *echo.Context, v any) error {
 	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get("Content-Type"))
 	if mt != "application/json" {
 		return errMediaType
@@ -35,18 +35,18 @@ func bindJSON(c *echo.Context, v any) error {
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
+		return DecodeError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		if err != nil {
-			return decodeError(err)
+			return DecodeError(err)
 		}
 		return errBadJSON
 	}
 	return nil
 }
 
-func decodeError(err error) error {
+func DecodeError(err error) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	var big *http.MaxBytesError
@@ -76,7 +76,7 @@ func decodeError(err error) error {
 }
 
 // pathID parses the :id path parameter (any malformed id is simply not found).
-func pathID(c *echo.Context, name string) (uuid.UUID, error) {
+func PathID(c *echo.Context, name string) (uuid.UUID, error) {
 	id, err := uuid.Parse(c.Param(name))
 	if err != nil {
 		return uuid.Nil, errs.ErrNotFound
@@ -91,12 +91,12 @@ func replacedID(c *echo.Context, name string, version int) (uuid.UUID, error) {
 	if c.Param(name) == "" {
 		return uuid.Nil, nil
 	}
-	id, err := pathID(c, name)
+	id, err := PathID(c, name)
 	if err != nil {
 		return uuid.Nil, err
 	}
 	if version == 0 {
-		return uuid.Nil, errVersionRequired
+		return uuid.Nil, ErrVersionRequired
 	}
 	return id, nil
 }
@@ -115,7 +115,7 @@ func page(c *echo.Context) (postgres.Page, error) {
 }
 
 // queryUUID reads an optional UUID query parameter.
-func queryUUID(c *echo.Context, name string) (*uuid.UUID, error) {
+func QueryUUID(c *echo.Context, name string) (*uuid.UUID, error) {
 	s := c.QueryParam(name)
 	if s == "" {
 		return nil, nil
@@ -130,7 +130,7 @@ func queryUUID(c *echo.Context, name string) (*uuid.UUID, error) {
 }
 
 // weeksQuery reads ?weeks= (a count of weeks from 1 to max), def when absent.
-func weeksQuery(c *echo.Context, def, max int) (int, error) {
+func WeeksQuery(c *echo.Context, def, max int) (int, error) {
 	q := c.QueryParam("weeks")
 	if q == "" {
 		return def, nil
@@ -145,7 +145,7 @@ func weeksQuery(c *echo.Context, def, max int) (int, error) {
 }
 
 // pathYear parses the :year path parameter.
-func pathYear(c *echo.Context) (int, error) {
+func PathYear(c *echo.Context) (int, error) {
 	y, err := strconv.Atoi(c.Param("year"))
 	if err != nil || y < 2000 || y > 2100 {
 		return 0, errs.ErrNotFound
@@ -154,9 +154,9 @@ func pathYear(c *echo.Context) (int, error) {
 }
 
 // dates collects date fields ("YYYY-MM-DD") of a request into one validation.
-type dates struct{ v errs.Validation }
+type Dates struct{ v errs.Validation }
 
-func (d *dates) opt(field string, s *string) *time.Time {
+func (d *Dates) Opt(field string, s *string) *time.Time {
 	if s == nil || *s == "" {
 		return nil
 	}
@@ -168,20 +168,20 @@ func (d *dates) opt(field string, s *string) *time.Time {
 	return &t
 }
 
-func (d *dates) req(field, s string) time.Time {
+func (d *Dates) Req(field, s string) time.Time {
 	if s == "" {
 		d.v.Add(field, "required", "请填写日期", "date is required")
 		return time.Time{}
 	}
-	if t := d.opt(field, &s); t != nil {
+	if t := d.Opt(field, &s); t != nil {
 		return *t
 	}
 	return time.Time{}
 }
 
-func (d *dates) err() error { return d.v.Err() }
+func (d *Dates) Err() error { return d.v.Err() }
 
-func dateString(t *time.Time) *string {
+func DateString(t *time.Time) *string {
 	if t == nil {
 		return nil
 	}
@@ -191,7 +191,7 @@ func dateString(t *time.Time) *string {
 
 // apiList converts a list from the store to its API type item by item; the
 // result is never nil, so an empty list is [] in JSON.
-func apiList[T, U any](in []T, convert func(T) U) []U {
+func APIList[T, U any](in []T, convert func(T) U) []U {
 	out := make([]U, len(in))
 	for i, x := range in {
 		out[i] = convert(x)
@@ -200,7 +200,7 @@ func apiList[T, U any](in []T, convert func(T) U) []U {
 }
 
 // weekQuery reads ?week= (a Monday), default this week.
-func (s *Server) weekQuery(r *Req) (time.Time, error) {
+func (s *Server) WeekQuery(r *Req) (time.Time, error) {
 	if q := r.C.QueryParam("week"); q != "" {
 		return reporting.ParseWeek(q)
 	}

@@ -100,7 +100,7 @@ func start(ctx context.Context) (*harness, error) {
 	if err != nil {
 		return nil, err
 	}
-	perms, err := httpapi.RoutePermissions(cfg)
+	perms, err := httpapi.RoutePermissions(cfg, app.Areas...)
 	if err != nil {
 		return nil, err
 	}

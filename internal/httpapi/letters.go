@@ -60,14 +60,14 @@ type ScanInfo struct {
 }
 
 func toLetterAPI(l postgres.Letter) Letter {
-	out := Letter{ID: l.ID, Year: l.Year, Kind: l.Kind, UnitID: l.UnitID, Title: l.Title, SignedOn: dateString(l.SignedOn),
+	out := Letter{ID: l.ID, Year: l.Year, Kind: l.Kind, UnitID: l.UnitID, Title: l.Title, SignedOn: DateString(l.SignedOn),
 		Version: l.Version, Items: []LetterItem{}, UpdatedAt: l.UpdatedAt}
 	for _, it := range l.Items {
 		ids := it.ProjectIDs
 		if ids == nil {
 			ids = []uuid.UUID{}
 		}
-		out.Items = append(out.Items, LetterItem{Content: it.Content, DueDate: dateString(it.DueDate), ProjectIDs: ids})
+		out.Items = append(out.Items, LetterItem{Content: it.Content, DueDate: DateString(it.DueDate), ProjectIDs: ids})
 	}
 	return out
 }
@@ -79,7 +79,7 @@ func toScanAPI(s postgres.Scan) ScanInfo {
 
 // visibleLetter loads :id if the caller may see it: field users only their unit's.
 func (s *Server) visibleLetter(r *Req) (postgres.Letter, error) {
-	id, err := pathID(r.C, "id")
+	id, err := PathID(r.C, "id")
 	if err != nil {
 		return postgres.Letter{}, err
 	}
@@ -87,7 +87,7 @@ func (s *Server) visibleLetter(r *Req) (postgres.Letter, error) {
 	if err != nil {
 		return l, err
 	}
-	sc, err := s.scope(r)
+	sc, err := s.Scope(r)
 	if err != nil {
 		return l, err
 	}
@@ -98,11 +98,11 @@ func (s *Server) visibleLetter(r *Req) (postgres.Letter, error) {
 }
 
 func (s *Server) listLetters(r *Req) (any, error) {
-	year, err := s.yearQuery(r)
+	year, err := s.YearQuery(r)
 	if err != nil {
 		return nil, err
 	}
-	sc, err := s.scope(r)
+	sc, err := s.Scope(r)
 	if err != nil {
 		return nil, err
 	}
@@ -123,15 +123,15 @@ func (s *Server) getLetter(r *Req) (any, error) {
 
 func (s *Server) putLetter(r *Req) (any, error) {
 	var in LetterInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
-	var d dates
-	l := postgres.Letter{Year: in.Year, Kind: in.Kind, UnitID: in.UnitID, Title: in.Title, SignedOn: d.opt("signed_on", in.SignedOn), Version: in.Version}
+	var d Dates
+	l := postgres.Letter{Year: in.Year, Kind: in.Kind, UnitID: in.UnitID, Title: in.Title, SignedOn: d.Opt("signed_on", in.SignedOn), Version: in.Version}
 	for _, it := range in.Items {
-		l.Items = append(l.Items, postgres.LetterItem{Content: it.Content, DueDate: d.opt("items", it.DueDate), ProjectIDs: it.ProjectIDs})
+		l.Items = append(l.Items, postgres.LetterItem{Content: it.Content, DueDate: d.Opt("items", it.DueDate), ProjectIDs: it.ProjectIDs})
 	}
-	if err := d.err(); err != nil {
+	if err := d.Err(); err != nil {
 		return nil, err
 	}
 	id, err := replacedID(r.C, "id", in.Version)
@@ -149,7 +149,7 @@ func (s *Server) listScans(r *Req) (any, error) {
 		return nil, err
 	}
 	scans, err := postgres.ListScans(r.Ctx, r.Tx, l.ID)
-	return apiList(scans, toScanAPI), err
+	return APIList(scans, toScanAPI), err
 }
 
 var errScanType = errs.E(errs.Invalid, "unsupported_file", "签字扫描件须为 PDF、JPEG 或 PNG 文件（按文件内容判断）",
@@ -167,7 +167,7 @@ func (s *Server) uploadScan(r *Req) (any, error) {
 	}
 	ct, body, err := objects.Sniff(r.C.Request().Body)
 	if err != nil {
-		return nil, decodeError(err)
+		return nil, DecodeError(err)
 	}
 	if ct == "" {
 		return nil, errScanType
@@ -176,16 +176,16 @@ func (s *Server) uploadScan(r *Req) (any, error) {
 	retain := s.Now().AddDate(s.Config.RetainYears, 0, 0)
 	stored, err := s.Objects.Put(r.Ctx, key, body, ct, retain)
 	if err != nil {
-		return nil, decodeError(err)
+		return nil, DecodeError(err)
 	}
 	name, _ := url.PathUnescape(r.C.Request().Header.Get("X-File-Name"))
 	scan, err := postgres.AddScan(r.Ctx, r.Tx, postgres.Scan{LetterID: l.ID, ObjectKey: stored.Key, VersionID: stored.VersionID,
-		SHA256: stored.SHA256, SizeBytes: stored.Size, ContentType: ct, FileName: truncateName(name), RetainUntil: stored.RetainUntil,
+		SHA256: stored.SHA256, SizeBytes: stored.Size, ContentType: ct, FileName: TruncateName(name), RetainUntil: stored.RetainUntil,
 		UploadedBy: &r.Session.AccountID})
 	return toScanAPI(scan), err
 }
 
-func truncateName(s string) string {
+func TruncateName(s string) string {
 	r := []rune(s)
 	if len(r) > 200 {
 		r = r[:200]
@@ -199,7 +199,7 @@ func (s *Server) downloadScan(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	scanID, err := pathID(r.C, "scanId")
+	scanID, err := PathID(r.C, "scanId")
 	if err != nil {
 		return nil, err
 	}
@@ -221,13 +221,13 @@ func (s *Server) downloadScan(r *Req) (any, error) {
 	if name == "" {
 		name = fmt.Sprintf("%s-v%d", l.Title, scan.Version)
 	}
-	return File{Name: name, ContentType: scan.ContentType, Body: tempFile{f}}, nil
+	return File{Name: name, ContentType: scan.ContentType, Body: TempFile{f}}, nil
 }
 
 // tempFile removes itself when closed.
-type tempFile struct{ *os.File }
+type TempFile struct{ *os.File }
 
-func (t tempFile) Close() error {
+func (t TempFile) Close() error {
 	err := t.File.Close()
 	os.Remove(t.File.Name())
 	return err

@@ -59,7 +59,7 @@ func (s *Server) inbox(r *Req) (any, error) {
 
 func (s *Server) markRead(r *Req) (any, error) {
 	var in ReadInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	return nil, postgres.MarkRead(r.Ctx, r.Tx, r.Session.AccountID, in.ID, s.Now())
@@ -71,13 +71,13 @@ func toChannelAPI(c postgres.Channel) Channel {
 
 func (s *Server) listChannels(r *Req) (any, error) {
 	list, err := postgres.Channels(r.Ctx, r.Tx, r.Session.AccountID)
-	return apiList(list, toChannelAPI), err
+	return APIList(list, toChannelAPI), err
 }
 
 func (s *Server) putChannel(r *Req) (any, error) {
 	channel := r.C.Param("channel")
 	var in ChannelInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	if err := s.notifier.CheckTarget(channel, in.Target); err != nil {
@@ -121,11 +121,11 @@ func toDeadLetterAPI(d postgres.DeadLetter) DeadLetter {
 
 func (s *Server) listDeadLetters(r *Req) (any, error) {
 	list, err := postgres.ListDeadLetters(r.Ctx, r.Tx)
-	return apiList(list, toDeadLetterAPI), err
+	return APIList(list, toDeadLetterAPI), err
 }
 
 func (s *Server) retryDeadLetter(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+	id, err := PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ import (
 )
 
 // rawJSON is JSON passed through as it is.
-type rawJSON = json.RawMessage
+type RawJSON = json.RawMessage
 
 // openAPI generates the OpenAPI 3.0 document from the route table: paths,
 // parameters, request bodies and responses come from the Go types, so the

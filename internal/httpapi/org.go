@@ -6,7 +6,7 @@ import (
 	"github.com/tuijin/tuijin/internal/postgres"
 )
 
-var errVersionRequired = func() error {
+var ErrVersionRequired = func() error {
 	var v errs.Validation
 	v.Add("version", "required", "修改时须提供版本号", "version is required to replace a record")
 	return v.Err()
@@ -29,7 +29,7 @@ func (s *Server) listUnits(r *Req) (any, error) {
 }
 
 func (s *Server) getUnit(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+	id, err := PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +39,7 @@ func (s *Server) getUnit(r *Req) (any, error) {
 
 func (s *Server) createUnit(r *Req) (any, error) {
 	var in UnitInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	u, err := postgres.CreateUnit(r.Ctx, r.Tx, in.toDomain(org.Unit{}.ID))
@@ -47,23 +47,23 @@ func (s *Server) createUnit(r *Req) (any, error) {
 }
 
 func (s *Server) updateUnit(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+	id, err := PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
 	var in UnitInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	if in.Version == 0 {
-		return nil, errVersionRequired
+		return nil, ErrVersionRequired
 	}
 	u, err := postgres.UpdateUnit(r.Ctx, r.Tx, in.toDomain(id))
 	return toUnitAPI(u), err
 }
 
 func (s *Server) deleteUnit(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+	id, err := PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func (s *Server) listPeople(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	unit, err := queryUUID(r.C, "unit_id")
+	unit, err := QueryUUID(r.C, "unit_id")
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func (s *Server) listPeople(r *Req) (any, error) {
 }
 
 func (s *Server) getPerson(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+	id, err := PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func (s *Server) getPerson(r *Req) (any, error) {
 
 func (s *Server) createPerson(r *Req) (any, error) {
 	var in PersonInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	p, err := postgres.CreatePerson(r.Ctx, r.Tx, in.toDomain(org.Person{}.ID))
@@ -109,23 +109,23 @@ func (s *Server) createPerson(r *Req) (any, error) {
 }
 
 func (s *Server) updatePerson(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+	id, err := PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
 	var in PersonInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	if in.Version == 0 {
-		return nil, errVersionRequired
+		return nil, ErrVersionRequired
 	}
 	p, err := postgres.UpdatePerson(r.Ctx, r.Tx, in.toDomain(id))
 	return toPersonAPI(p), err
 }
 
 func (s *Server) deletePerson(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+	id, err := PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
@@ -137,11 +137,11 @@ func (s *Server) listGroups(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return apiList(gs, toGroupAPI), nil
+	return APIList(gs, toGroupAPI), nil
 }
 
 func (s *Server) getGroup(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+	id, err := PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +151,7 @@ func (s *Server) getGroup(r *Req) (any, error) {
 
 func (s *Server) createGroup(r *Req) (any, error) {
 	var in GroupInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	g, err := postgres.CreateGroup(r.Ctx, r.Tx, org.Group{Kind: org.GroupKind(in.Kind), Number: in.Number, Name: in.Name, LeadUnitID: in.LeadUnitID, Duty: in.Duty})
@@ -159,23 +159,23 @@ func (s *Server) createGroup(r *Req) (any, error) {
 }
 
 func (s *Server) updateGroup(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+	id, err := PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
 	var in GroupInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	if in.Version == 0 {
-		return nil, errVersionRequired
+		return nil, ErrVersionRequired
 	}
 	g, err := postgres.UpdateGroup(r.Ctx, r.Tx, org.Group{ID: id, Name: in.Name, LeadUnitID: in.LeadUnitID, Duty: in.Duty, Version: in.Version})
 	return toGroupAPI(g), err
 }
 
 func (s *Server) deleteGroup(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+	id, err := PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
@@ -183,16 +183,16 @@ func (s *Server) deleteGroup(r *Req) (any, error) {
 }
 
 func (s *Server) putMember(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+	id, err := PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
-	pid, err := pathID(r.C, "personId")
+	pid, err := PathID(r.C, "personId")
 	if err != nil {
 		return nil, err
 	}
 	var in MemberInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	g, err := postgres.AddMember(r.Ctx, r.Tx, id, pid, org.Position(in.Position))
@@ -200,11 +200,11 @@ func (s *Server) putMember(r *Req) (any, error) {
 }
 
 func (s *Server) deleteMember(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+	id, err := PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
-	pid, err := pathID(r.C, "personId")
+	pid, err := PathID(r.C, "personId")
 	if err != nil {
 		return nil, err
 	}

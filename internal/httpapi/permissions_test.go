@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tuijin/tuijin/internal/app"
 	"github.com/tuijin/tuijin/internal/httpapi"
 )
 
@@ -171,7 +172,7 @@ var paramRE = regexp.MustCompile(`:[A-Za-z]+`)
 // random ids and empty bodies, so an allowed call fails later (404, 400)
 // and changes nothing; a denied one must be 403 (401 for the public).
 func TestPermissionMatrix(t *testing.T) {
-	s, err := httpapi.New(httpapi.Deps{Config: h.cfg, Log: slog.New(slog.DiscardHandler)})
+	s, err := httpapi.New(httpapi.Deps{Areas: app.Areas, Config: h.cfg, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tuijin/tuijin/internal/httpapi"
+	"github.com/tuijin/tuijin/internal/httpapi/reportingapi"
 )
 
 // exifBlock builds an APP1 Exif segment with DateTimeOriginal and GPS
@@ -105,7 +105,7 @@ func TestPhotos(t *testing.T) {
 	path := "/api/v1/projects/" + p.ID.String() + "/photos?week=" + week(20)
 	photoBytes := testJPEG(t, 2400, 1600, exifBlock("2026:05:13 10:30:00", [3][2]uint32{{32, 1}, {0, 1}, {2592, 100}}, [3][2]uint32{{114, 1}, {54, 1}, {756, 100}}))
 	r := helper.doWith("POST", path, photoBytes, "image/jpeg")
-	var ph httpapi.Photo
+	var ph reportingapi.Photo
 	r.decode(t, &ph)
 	sum := sha256.Sum256(photoBytes)
 	if r.Status != 201 || ph.SHA256 != hex.EncodeToString(sum[:]) || ph.Width != 2400 || ph.DuplicateOf != nil {
@@ -114,7 +114,7 @@ func TestPhotos(t *testing.T) {
 	if ph.TakenAt != nil || ph.GPSLat != nil || ph.OriginalURL != "" {
 		t.Fatalf("the helper sees restricted fields: %s", r.Body)
 	}
-	var list []httpapi.Photo
+	var list []reportingapi.Photo
 	office.do("GET", "/api/v1/projects/"+p.ID.String()+"/photos?week="+week(20), nil).decode(t, &list)
 	if len(list) != 1 || list[0].TakenAt == nil || list[0].GPSLat == nil || *list[0].GPSLat < 32.0071 || *list[0].GPSLat > 32.0073 || list[0].OriginalURL == "" {
 		t.Fatalf("the office's view: %+v", list)
@@ -144,7 +144,7 @@ func TestPhotos(t *testing.T) {
 	// A validly signed URL is still not found once its holder works in another county.
 	xy := login(t, "xinyang.city")
 	xy.do("PUT", "/api/v1/auth/county", map[string]any{"county_id": countyID(t, "411522")})
-	var seen []httpapi.Photo
+	var seen []reportingapi.Photo
 	xy.do("GET", "/api/v1/projects/"+p.ID.String()+"/photos?week="+week(20), nil).decode(t, &seen)
 	if len(seen) != 1 || xy.do("GET", seen[0].ThumbURL, nil).Status != 200 {
 		t.Fatalf("municipal in Guangshan: %+v", seen)
@@ -160,7 +160,7 @@ func TestPhotos(t *testing.T) {
 	if r.Status != 201 || ph.DuplicateOf == nil || *ph.DuplicateOf != list[0].ID {
 		t.Fatalf("duplicate: %d %s", r.Status, r.Body)
 	}
-	var dups []httpapi.Photo
+	var dups []reportingapi.Photo
 	office.do("GET", "/api/v1/photos/duplicates", nil).decode(t, &dups)
 	if len(dups) == 0 || dups[0].ID != ph.ID {
 		t.Fatalf("duplicates: %+v", dups)

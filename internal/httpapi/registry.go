@@ -16,10 +16,10 @@ import (
 // others (unit users, task-force members) see their own (P3).
 var wholeCounty = map[authz.Role]bool{authz.PlatformAdmin: true, authz.Municipal: true, authz.LeadingGroup: true, authz.Office: true, authz.Inspector: true, authz.Statistics: true}
 
-func (s *Server) today() time.Time { return settings.Today(s.Now()) }
+func (s *Server) Today() time.Time { return settings.Today(s.Now()) }
 
 // scope is what the caller may see of the registry: nil for the whole county.
-func (s *Server) scope(r *Req) (*postgres.Scope, error) {
+func (s *Server) Scope(r *Req) (*postgres.Scope, error) {
 	roles := s.Authz.RolesIn(r.Session.AccountID, r.Session.Domain())
 	unitUser := false
 	for _, role := range roles {
@@ -40,16 +40,16 @@ func (s *Server) scope(r *Req) (*postgres.Scope, error) {
 }
 
 // visibleProject loads the :id project if the caller may see it.
-func (s *Server) visibleProject(r *Req) (project.Project, error) {
-	id, err := pathID(r.C, "id")
+func (s *Server) VisibleProject(r *Req) (project.Project, error) {
+	id, err := PathID(r.C, "id")
 	if err != nil {
 		return project.Project{}, err
 	}
-	sc, err := s.scope(r)
+	sc, err := s.Scope(r)
 	if err != nil {
 		return project.Project{}, err
 	}
-	return postgres.GetProject(r.Ctx, r.Tx, id, sc, s.today())
+	return postgres.GetProject(r.Ctx, r.Tx, id, sc, s.Today())
 }
 
 func (s *Server) listCategories(r *Req) (any, error) {
@@ -63,7 +63,7 @@ func (s *Server) listCategories(r *Req) (any, error) {
 
 func (s *Server) createCategory(r *Req) (any, error) {
 	var in CategoryInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	c, err := postgres.CreateCategory(r.Ctx, r.Tx, postgres.Category{Code: in.Code, Name: in.Name, SortOrder: in.SortOrder})
@@ -81,7 +81,7 @@ func (s *Server) listProcedureTypes(r *Req) (any, error) {
 
 func (s *Server) createProcedureType(r *Req) (any, error) {
 	var in ProcedureTypeInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	t, err := postgres.CreateProcedureType(r.Ctx, r.Tx, postgres.ProcedureType{Code: in.Code, Name: in.Name, DefaultServiceUnitID: in.DefaultServiceUnitID, SortOrder: in.SortOrder})
@@ -94,9 +94,9 @@ func (s *Server) listProjects(r *Req) (any, error) {
 		return nil, err
 	}
 	f := postgres.ProjectFilter{Level: r.C.QueryParam("level"), Type: r.C.QueryParam("type"), Status: r.C.QueryParam("status"),
-		Tag: r.C.QueryParam("tag"), Query: r.C.QueryParam("q"), Today: s.today()}
+		Tag: r.C.QueryParam("tag"), Query: r.C.QueryParam("q"), Today: s.Today()}
 	for name, dst := range map[string]**uuid.UUID{"unit_id": &f.UnitID, "township_id": &f.TownshipID, "category_id": &f.CategoryID, "chief_id": &f.ChiefID} {
-		if *dst, err = queryUUID(r.C, name); err != nil {
+		if *dst, err = QueryUUID(r.C, name); err != nil {
 			return nil, err
 		}
 	}
@@ -108,7 +108,7 @@ func (s *Server) listProjects(r *Req) (any, error) {
 		}
 		f.Year, _ = atoi(y)
 	}
-	if f.Scope, err = s.scope(r); err != nil {
+	if f.Scope, err = s.Scope(r); err != nil {
 		return nil, err
 	}
 	ps, next, err := postgres.ListProjects(r.Ctx, r.Tx, f, p)
@@ -123,13 +123,13 @@ func (s *Server) listProjects(r *Req) (any, error) {
 }
 
 func (s *Server) getProject(r *Req) (any, error) {
-	p, err := s.visibleProject(r)
+	p, err := s.VisibleProject(r)
 	return toProjectAPI(p), err
 }
 
 func (s *Server) createProject(r *Req) (any, error) {
 	var in ProjectInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	p, err := in.toDomain(uuid.Nil)
@@ -141,35 +141,35 @@ func (s *Server) createProject(r *Req) (any, error) {
 }
 
 func (s *Server) updateProject(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+	id, err := PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
 	var in ProjectInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	if in.Version == 0 {
-		return nil, errVersionRequired
+		return nil, ErrVersionRequired
 	}
 	p, err := in.toDomain(id)
 	if err != nil {
 		return nil, err
 	}
-	updated, err := postgres.UpdateProject(r.Ctx, r.Tx, p, s.today())
+	updated, err := postgres.UpdateProject(r.Ctx, r.Tx, p, s.Today())
 	return toProjectAPI(updated), err
 }
 
 func (s *Server) deleteProject(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+	id, err := PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
-	return nil, postgres.DeleteProject(r.Ctx, r.Tx, id, s.today())
+	return nil, postgres.DeleteProject(r.Ctx, r.Tx, id, s.Today())
 }
 
 func (s *Server) projectHistory(r *Req) (any, error) {
-	p, err := s.visibleProject(r)
+	p, err := s.VisibleProject(r)
 	if err != nil {
 		return nil, err
 	}
@@ -181,41 +181,41 @@ func (s *Server) projectHistory(r *Req) (any, error) {
 }
 
 func (s *Server) taskForce(r *Req) (any, error) {
-	p, err := s.visibleProject(r)
+	p, err := s.VisibleProject(r)
 	if err != nil {
 		return nil, err
 	}
-	day := s.today()
+	day := s.Today()
 	if q := r.C.QueryParam("on"); q != "" {
 		if day, err = parseDate("on", q); err != nil {
 			return nil, err
 		}
 	}
 	as, err := postgres.TaskForceOn(r.Ctx, r.Tx, p.ID, day)
-	return apiList(as, toAssignmentAPI), err
+	return APIList(as, toAssignmentAPI), err
 }
 
 func (s *Server) taskForceHistory(r *Req) (any, error) {
-	p, err := s.visibleProject(r)
+	p, err := s.VisibleProject(r)
 	if err != nil {
 		return nil, err
 	}
 	as, err := postgres.TaskForceHistory(r.Ctx, r.Tx, p.ID)
-	return apiList(as, toAssignmentAPI), err
+	return APIList(as, toAssignmentAPI), err
 }
 
 func (s *Server) assign(r *Req) (any, error) {
-	p, err := s.visibleProject(r)
+	p, err := s.VisibleProject(r)
 	if err != nil {
 		return nil, err
 	}
 	var in AssignmentInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
-	var d dates
-	from := d.req("valid_from", in.ValidFrom)
-	if err := d.err(); err != nil {
+	var d Dates
+	from := d.Req("valid_from", in.ValidFrom)
+	if err := d.Err(); err != nil {
 		return nil, err
 	}
 	a, err := postgres.Assign(r.Ctx, r.Tx, p, project.Role(in.Role), in.PersonID, from, in.Note)
@@ -223,33 +223,33 @@ func (s *Server) assign(r *Req) (any, error) {
 }
 
 func (s *Server) listProcedures(r *Req) (any, error) {
-	p, err := s.visibleProject(r)
+	p, err := s.VisibleProject(r)
 	if err != nil {
 		return nil, err
 	}
 	ps, err := postgres.ProjectProcedures(r.Ctx, r.Tx, p.ID)
 	out := make([]Procedure, len(ps))
 	for i, x := range ps {
-		out[i] = toProcedureAPI(x, s.today())
+		out[i] = toProcedureAPI(x, s.Today())
 	}
 	return out, err
 }
 
 func (s *Server) putProcedure(r *Req) (any, error) {
-	p, err := s.visibleProject(r)
+	p, err := s.VisibleProject(r)
 	if err != nil {
 		return nil, err
 	}
 	var in ProcedureInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
-	var d dates
+	var d Dates
 	proc := postgres.Procedure{ProjectID: p.ID, TypeID: in.TypeID, ServiceUnitID: in.ServiceUnitID, Roadmap: in.Roadmap,
-		PlannedDate: d.opt("planned_date", in.PlannedDate), ActualDate: d.opt("actual_date", in.ActualDate), Status: in.Status,
+		PlannedDate: d.Opt("planned_date", in.PlannedDate), ActualDate: d.Opt("actual_date", in.ActualDate), Status: in.Status,
 		AcceptWithDeficiencies: in.AcceptWithDeficiencies, MergedAssessment: in.MergedAssessment, RegionalAssessment: in.RegionalAssessment,
 		JointAcceptance: in.JointAcceptance, AgencyService: in.AgencyService, Version: in.Version}
-	if err := d.err(); err != nil {
+	if err := d.Err(); err != nil {
 		return nil, err
 	}
 	if proc.ID, err = replacedID(r.C, "procedureId", in.Version); err != nil {
@@ -262,21 +262,21 @@ func (s *Server) putProcedure(r *Req) (any, error) {
 	all, err := postgres.ProjectProcedures(r.Ctx, r.Tx, p.ID)
 	for _, x := range all {
 		if x.ID == saved.ID {
-			return toProcedureAPI(x, s.today()), err
+			return toProcedureAPI(x, s.Today()), err
 		}
 	}
 	return nil, err
 }
 
 func (s *Server) overdueProcedures(r *Req) (any, error) {
-	day := s.today()
+	day := s.Today()
 	var err error
 	if q := r.C.QueryParam("on"); q != "" {
 		if day, err = parseDate("on", q); err != nil {
 			return nil, err
 		}
 	}
-	sc, err := s.scope(r)
+	sc, err := s.Scope(r)
 	if err != nil {
 		return nil, err
 	}
@@ -289,28 +289,28 @@ func (s *Server) overdueProcedures(r *Req) (any, error) {
 }
 
 func (s *Server) getPlan(r *Req) (any, error) {
-	p, year, err := s.projectYear(r)
+	p, year, err := s.ProjectYear(r)
 	if err != nil {
 		return nil, err
 	}
-	plan, yp, err := planOf(r, p, year)
+	plan, yp, err := PlanOf(r, p, year)
 	return toPlanAPI(plan, yp), err
 }
 
 // projectYear reads the project (one the caller may see) and the year of
 // the path.
-func (s *Server) projectYear(r *Req) (project.Project, int, error) {
-	p, err := s.visibleProject(r)
+func (s *Server) ProjectYear(r *Req) (project.Project, int, error) {
+	p, err := s.VisibleProject(r)
 	if err != nil {
 		return project.Project{}, 0, err
 	}
-	year, err := pathYear(r.C)
+	year, err := PathYear(r.C)
 	return p, year, err
 }
 
 // planOf reads a project's node plan and monthly targets of a year with the
 // year's planned investment on the key list (nil when not listed).
-func planOf(r *Req, p project.Project, year int) (project.Plan, *int64, error) {
+func PlanOf(r *Req, p project.Project, year int) (project.Plan, *int64, error) {
 	plan, err := postgres.GetPlan(r.Ctx, r.Tx, p.ID, year)
 	if err != nil {
 		return project.Plan{}, nil, err
@@ -322,7 +322,7 @@ func planOf(r *Req, p project.Project, year int) (project.Plan, *int64, error) {
 func toPlanAPI(plan project.Plan, yearPlan *int64) Plan {
 	out := Plan{Year: plan.Year, PlannedInvestmentYuan: yearPlan, Nodes: []NodeDates{}, Months: []MonthTarget{}}
 	for _, n := range plan.Nodes {
-		out.Nodes = append(out.Nodes, NodeDates{Node: string(n.Node), Planned: dateString(n.Planned), Actual: dateString(n.Actual)})
+		out.Nodes = append(out.Nodes, NodeDates{Node: string(n.Node), Planned: DateString(n.Planned), Actual: DateString(n.Actual)})
 	}
 	var cum int64
 	for _, m := range plan.Months {
@@ -333,23 +333,23 @@ func toPlanAPI(plan project.Plan, yearPlan *int64) Plan {
 }
 
 func (s *Server) putPlan(r *Req) (any, error) {
-	p, year, err := s.projectYear(r)
+	p, year, err := s.ProjectYear(r)
 	if err != nil {
 		return nil, err
 	}
 	var in Plan
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
-	var d dates
+	var d Dates
 	plan := project.Plan{Year: year}
 	for _, n := range in.Nodes {
-		plan.Nodes = append(plan.Nodes, project.NodeDates{Node: project.Node(n.Node), Planned: d.opt("nodes", n.Planned), Actual: d.opt("nodes", n.Actual)})
+		plan.Nodes = append(plan.Nodes, project.NodeDates{Node: project.Node(n.Node), Planned: d.Opt("nodes", n.Planned), Actual: d.Opt("nodes", n.Actual)})
 	}
 	for _, m := range in.Months {
 		plan.Months = append(plan.Months, project.MonthTarget{Month: m.Month, ImageTarget: m.ImageTarget, InvestmentYuan: m.InvestmentYuan})
 	}
-	if err := d.err(); err != nil {
+	if err := d.Err(); err != nil {
 		return nil, err
 	}
 	if err := postgres.PutPlan(r.Ctx, r.Tx, p.ID, plan); err != nil {
@@ -374,7 +374,7 @@ func (s *Server) listKeyLists(r *Req) (any, error) {
 
 func (s *Server) createKeyList(r *Req) (any, error) {
 	var in KeyListInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	l, err := postgres.CreateKeyList(r.Ctx, r.Tx, in.Year, in.Title)
@@ -382,11 +382,11 @@ func (s *Server) createKeyList(r *Req) (any, error) {
 }
 
 func (s *Server) keyListEntries(r *Req) (any, error) {
-	year, err := pathYear(r.C)
+	year, err := PathYear(r.C)
 	if err != nil {
 		return nil, err
 	}
-	sc, err := s.scope(r)
+	sc, err := s.Scope(r)
 	if err != nil {
 		return nil, err
 	}
@@ -397,7 +397,7 @@ func (s *Server) keyListEntries(r *Req) (any, error) {
 	out := []ListEntry{}
 	for _, e := range es {
 		if sc != nil {
-			if _, err := postgres.GetProject(r.Ctx, r.Tx, e.ProjectID, sc, s.today()); err != nil {
+			if _, err := postgres.GetProject(r.Ctx, r.Tx, e.ProjectID, sc, s.Today()); err != nil {
 				continue
 			}
 		}
@@ -407,24 +407,24 @@ func (s *Server) keyListEntries(r *Req) (any, error) {
 }
 
 func (s *Server) putEntry(r *Req) (any, error) {
-	year, err := pathYear(r.C)
+	year, err := PathYear(r.C)
 	if err != nil {
 		return nil, err
 	}
-	pid, err := pathID(r.C, "projectId")
+	pid, err := PathID(r.C, "projectId")
 	if err != nil {
 		return nil, err
 	}
-	if _, err := postgres.GetProject(r.Ctx, r.Tx, pid, nil, s.today()); err != nil {
+	if _, err := postgres.GetProject(r.Ctx, r.Tx, pid, nil, s.Today()); err != nil {
 		return nil, err
 	}
 	var in EntryInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
-	var d dates
-	on := d.req("on", in.On)
-	if err := d.err(); err != nil {
+	var d Dates
+	on := d.Req("on", in.On)
+	if err := d.Err(); err != nil {
 		return nil, err
 	}
 	if _, err := postgres.PutEntry(r.Ctx, r.Tx, year, pid, in.PlannedInvestmentYuan, on, in.Reason); err != nil {
@@ -444,21 +444,21 @@ func (s *Server) entryOf(r *Req, year int, pid uuid.UUID) (any, error) {
 }
 
 func (s *Server) removeEntry(r *Req) (any, error) {
-	year, err := pathYear(r.C)
+	year, err := PathYear(r.C)
 	if err != nil {
 		return nil, err
 	}
-	pid, err := pathID(r.C, "projectId")
+	pid, err := PathID(r.C, "projectId")
 	if err != nil {
 		return nil, err
 	}
 	var in RemovalInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
-	var d dates
-	on := d.req("on", in.On)
-	if err := d.err(); err != nil {
+	var d Dates
+	on := d.Req("on", in.On)
+	if err := d.Err(); err != nil {
 		return nil, err
 	}
 	if err := postgres.RemoveEntry(r.Ctx, r.Tx, year, pid, on, in.Reason); err != nil {
@@ -468,17 +468,17 @@ func (s *Server) removeEntry(r *Req) (any, error) {
 }
 
 func (s *Server) carryOver(r *Req) (any, error) {
-	year, err := pathYear(r.C)
+	year, err := PathYear(r.C)
 	if err != nil {
 		return nil, err
 	}
 	var in CarryOverInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
-	var d dates
-	on := d.req("on", in.On)
-	if err := d.err(); err != nil {
+	var d Dates
+	on := d.Req("on", in.On)
+	if err := d.Err(); err != nil {
 		return nil, err
 	}
 	n, err := postgres.CarryOver(r.Ctx, r.Tx, year, on)
@@ -487,12 +487,12 @@ func (s *Server) carryOver(r *Req) (any, error) {
 
 func (s *Server) listCandidates(r *Req) (any, error) {
 	cs, err := postgres.ListCandidates(r.Ctx, r.Tx)
-	return apiList(cs, toCandidateAPI), err
+	return APIList(cs, toCandidateAPI), err
 }
 
 func (s *Server) putCandidate(r *Req) (any, error) {
 	var in CandidateInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	c := postgres.Candidate{Name: in.Name, Stage: in.Stage, OwnerUnitID: in.OwnerUnitID, OwnerPersonID: in.OwnerPersonID,
@@ -507,21 +507,21 @@ func (s *Server) putCandidate(r *Req) (any, error) {
 }
 
 func (s *Server) promote(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+	id, err := PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
 	var in PromoteInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	p, err := in.Project.toDomain(uuid.Nil)
-	var d dates
-	on := d.req("on", in.On)
+	var d Dates
+	on := d.Req("on", in.On)
 	if err != nil {
 		return nil, err
 	}
-	if err := d.err(); err != nil {
+	if err := d.Err(); err != nil {
 		return nil, err
 	}
 	created, err := postgres.Promote(r.Ctx, r.Tx, id, p, in.Year, in.PlannedInvestmentYuan, on)
@@ -540,7 +540,7 @@ func atoi(s string) (int, error) {
 }
 
 // isOffice says whether the caller works for the key project office (or the platform).
-func (s *Server) isOffice(r *Req) bool {
+func (s *Server) IsOffice(r *Req) bool {
 	for _, role := range s.Authz.RolesIn(r.Session.AccountID, r.Session.Domain()) {
 		if role == authz.Office || role == authz.PlatformAdmin {
 			return true

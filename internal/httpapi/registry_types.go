@@ -90,19 +90,19 @@ func toProjectAPI(p project.Project) Project {
 		ConstructionType: string(p.ConstructionType), Status: string(p.Status), ResponsibleUnitID: p.ResponsibleUnitID,
 		TownshipUnitID: p.TownshipUnitID, Latitude: p.Latitude, Longitude: p.Longitude, Content: p.Content,
 		TotalInvestmentYuan: p.TotalInvestmentYuan, InvestedToDateYuan: p.InvestedToDateYuan,
-		PlannedStart: dateString(p.PlannedStart), PlannedCompletion: dateString(p.PlannedCompletion), Tags: p.Tags,
+		PlannedStart: DateString(p.PlannedStart), PlannedCompletion: DateString(p.PlannedCompletion), Tags: p.Tags,
 		Version: p.Version, UpdatedAt: p.UpdatedAt}
 }
 
 func (in ProjectInput) toDomain(id uuid.UUID) (project.Project, error) {
-	var d dates
+	var d Dates
 	p := project.Project{ID: id, Code: in.Code, Name: in.Name, CategoryID: in.CategoryID, Level: project.Level(in.Level),
 		ConstructionType: project.ConstructionType(in.ConstructionType), Status: project.Status(in.Status),
 		ResponsibleUnitID: in.ResponsibleUnitID, TownshipUnitID: in.TownshipUnitID, Latitude: in.Latitude, Longitude: in.Longitude,
 		Content: in.Content, TotalInvestmentYuan: in.TotalInvestmentYuan, InvestedToDateYuan: in.InvestedToDateYuan,
-		PlannedStart: d.opt("planned_start", in.PlannedStart), PlannedCompletion: d.opt("planned_completion", in.PlannedCompletion),
+		PlannedStart: d.Opt("planned_start", in.PlannedStart), PlannedCompletion: d.Opt("planned_completion", in.PlannedCompletion),
 		Tags: append([]string{}, in.Tags...), Version: in.Version}
-	return p, d.err()
+	return p, d.Err()
 }
 
 // KeyList is a year's key project list.
@@ -132,7 +132,7 @@ type ListEntry struct {
 func toEntryAPI(e postgres.ListEntry) ListEntry {
 	return ListEntry{ProjectID: e.ProjectID, ProjectCode: e.ProjectCode, ProjectName: e.ProjectName,
 		PlannedInvestmentYuan: e.PlannedInvestmentYuan, AddedOn: e.AddedOn.Format(time.DateOnly), AddedReason: e.AddedReason,
-		RemovedOn: dateString(e.RemovedOn), RemovedReason: e.RemovedReason}
+		RemovedOn: DateString(e.RemovedOn), RemovedReason: e.RemovedReason}
 }
 
 // EntryInput adds a project to a year's list or changes its planned investment.
@@ -170,7 +170,7 @@ type Assignment struct {
 
 func toAssignmentAPI(a project.Assignment) Assignment {
 	return Assignment{Role: string(a.Role), PersonID: a.PersonID, PersonName: a.PersonName,
-		ValidFrom: a.ValidFrom.Format(time.DateOnly), ValidTo: dateString(a.ValidTo), Note: a.Note}
+		ValidFrom: a.ValidFrom.Format(time.DateOnly), ValidTo: DateString(a.ValidTo), Note: a.Note}
 }
 
 // AssignmentInput puts a person into a role from a date.
@@ -204,7 +204,7 @@ type Procedure struct {
 
 func toProcedureAPI(p postgres.Procedure, today time.Time) Procedure {
 	return Procedure{ID: p.ID, ProjectID: p.ProjectID, ProjectName: p.ProjectName, TypeID: p.TypeID, TypeName: p.TypeName,
-		ServiceUnitID: p.ServiceUnitID, Roadmap: p.Roadmap, PlannedDate: dateString(p.PlannedDate), ActualDate: dateString(p.ActualDate),
+		ServiceUnitID: p.ServiceUnitID, Roadmap: p.Roadmap, PlannedDate: DateString(p.PlannedDate), ActualDate: DateString(p.ActualDate),
 		Status: p.Status, Overdue: project.Overdue(p.Status, p.PlannedDate, today),
 		AcceptWithDeficiencies: p.AcceptWithDeficiencies, MergedAssessment: p.MergedAssessment, RegionalAssessment: p.RegionalAssessment,
 		JointAcceptance: p.JointAcceptance, AgencyService: p.AgencyService, Version: p.Version}

@@ -12,9 +12,11 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/tuijin/tuijin/internal/app"
 	"github.com/tuijin/tuijin/internal/auth"
 	"github.com/tuijin/tuijin/internal/authz"
 	"github.com/tuijin/tuijin/internal/httpapi"
+	"github.com/tuijin/tuijin/internal/httpapi/reportingapi"
 	"github.com/tuijin/tuijin/internal/settings"
 )
 
@@ -35,7 +37,7 @@ func newClock(t *testing.T, now time.Time) *clock {
 		t.Fatal(err)
 	}
 	c := &clock{t: t, now: now}
-	c.s, err = httpapi.New(httpapi.Deps{Config: h.cfg, DB: h.env.App, Redis: rdb, Authz: z, Hasher: auth.NewHasher(0),
+	c.s, err = httpapi.New(httpapi.Deps{Areas: app.Areas, Config: h.cfg, DB: h.env.App, Redis: rdb, Authz: z, Hasher: auth.NewHasher(0),
 		Throttle: auth.NewThrottle(rdb, 100, 100, time.Minute), Log: slog.New(slog.DiscardHandler), Objects: h.store, Now: func() time.Time { return c.now }})
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +130,7 @@ func TestWeeklyReportFlow(t *testing.T) {
 		}
 	}
 	photos(10)
-	var rep httpapi.WeeklyReport
+	var rep reportingapi.WeeklyReport
 	r := c.do(helper, "POST", base+week(10)+"/submit", nil)
 	r.decode(t, &rep)
 	if r.Status != 200 || rep.Late || rep.Progress == nil || !*rep.Progress || len(rep.RuleReasons) == 0 {
@@ -144,7 +146,7 @@ func TestWeeklyReportFlow(t *testing.T) {
 		t.Fatalf("edit under review: %d %s", r.Status, r.Body)
 	}
 	c.do(responsible, "POST", base+week(10)+"/confirm", nil)
-	var queue []httpapi.QueuedReport
+	var queue []reportingapi.QueuedReport
 	c.do(office, "GET", "/api/v1/reports?status=confirmed", nil).decode(t, &queue)
 	inQueue := false
 	for _, q := range queue {
@@ -191,7 +193,7 @@ func TestWeeklyReportFlow(t *testing.T) {
 	c.do(helper, "POST", base+week(10)+"/submit", nil)
 	c.do(responsible, "POST", base+week(10)+"/confirm", nil)
 	c.do(office, "POST", base+week(10)+"/verify", nil)
-	var revs []httpapi.ReportRevision
+	var revs []reportingapi.ReportRevision
 	c.do(office, "GET", base+week(10)+"/revisions", nil).decode(t, &revs)
 	if len(revs) != 2 || revs[0].Revision != 2 || revs[1].Revision != 1 {
 		t.Fatalf("revisions: %+v", revs)
@@ -199,9 +201,9 @@ func TestWeeklyReportFlow(t *testing.T) {
 
 	// The grid three weeks on: on time, late, missing (no progress).
 	c.now = at(12, 4, "13:00")
-	var grid httpapi.ReportGrid
+	var grid reportingapi.ReportGrid
 	c.do(office, "GET", "/api/v1/reports/grid?from="+week(10)+"&weeks=3", nil).decode(t, &grid)
-	var row *httpapi.GridRow
+	var row *reportingapi.GridRow
 	for i := range grid.Rows {
 		if grid.Rows[i].ProjectID == p.ID {
 			row = &grid.Rows[i]
@@ -228,7 +230,7 @@ func TestSiteVisits(t *testing.T) {
 	p := projectByCode(t, office, "GS2026-003") // at 32.007, 114.902; 许晨 is its assistant, 唐明 its helper
 	path := "/api/v1/projects/" + p.ID.String() + "/visits"
 	c := newClock(t, at(16, 2, "10:00")) // Wednesday of week 16
-	var v httpapi.Visit
+	var v reportingapi.Visit
 	r := c.do(chief, "POST", path, map[string]any{"latitude": 32.0085, "longitude": 114.9030, "accuracy_m": 15})
 	r.decode(t, &v)
 	if r.Status != 201 || !v.Verified || v.Role != "assistant" || *v.DistanceM > 300 {
@@ -250,9 +252,9 @@ func TestSiteVisits(t *testing.T) {
 		map[string]any{"latitude": 32.012, "longitude": 114.915}); r.Status != 404 && r.Status != 403 {
 		t.Fatalf("someone not on the task force checks in: %d", r.Status)
 	}
-	var rows []httpapi.ComplianceRow
+	var rows []reportingapi.ComplianceRow
 	c.do(office, "GET", "/api/v1/visits/compliance?week="+week(16), nil).decode(t, &rows)
-	got := map[string]httpapi.ComplianceRow{}
+	got := map[string]reportingapi.ComplianceRow{}
 	for _, x := range rows {
 		if x.ProjectID == p.ID {
 			got[x.Role] = x
@@ -276,7 +278,7 @@ func TestProblems(t *testing.T) {
 	o := guangshanOrg(t, office)
 	p := projectByCode(t, office, "GS2026-003")
 	r := helper.do("POST", "/api/v1/projects/"+p.ID.String()+"/problems", map[string]any{"source": "report", "category": "power", "description": "施工临时用电容量不足，需增容至630kVA"})
-	var pb httpapi.Problem
+	var pb reportingapi.Problem
 	r.decode(t, &pb)
 	if r.Status != 201 || pb.Status != "open" || pb.Level != "unit" || pb.RaisedBy == nil {
 		t.Fatalf("raise: %d %s", r.Status, r.Body)
@@ -290,7 +292,7 @@ func TestProblems(t *testing.T) {
 	if r.Status != 200 || !pb.Overdue || pb.Level != "weekly_meeting" {
 		t.Fatalf("assign: %d %s", r.Status, r.Body)
 	}
-	var overdue []httpapi.Problem
+	var overdue []reportingapi.Problem
 	office.do("GET", "/api/v1/problems?overdue=true", nil).decode(t, &overdue)
 	found := false
 	for _, x := range overdue {
@@ -331,7 +333,7 @@ func TestMonthlyFigures(t *testing.T) {
 	if r := office.do("PUT", "/api/v1/projects/"+p.ID.String()+"/plan/"+strconv.Itoa(year), map[string]any{"year": year, "nodes": []any{}, "months": months}); r.Status != 200 {
 		t.Fatalf("plan: %d %s", r.Status, r.Body)
 	}
-	var v httpapi.MonthlyView
+	var v reportingapi.MonthlyView
 	r := helper.do("PUT", base+"/3", map[string]any{"investment_yuan": 50000000, "image_progress": "主体完成60%"})
 	r.decode(t, &v)
 	if r.Status != 200 || !v.Months[2].Reported || v.Months[2].BehindTargetByYuan != 30000000 || v.Months[2].CumulativeYuan != 50000000 {

@@ -50,7 +50,12 @@ type Deps struct {
 	Console  http.Handler   // nil: no console
 	Objects  *objects.Store // nil: file endpoints answer 503
 	Now      func() time.Time
+	Areas    []Area // the areas' routes beside the platform's own
 }
+
+// Area gives the routes of one area of the mechanism; its handlers live in
+// internal/httpapi/<area>api and reach the platform through the Server.
+type Area func(*Server) []*Route
 
 // Server is the HTTP API.
 type Server struct {
@@ -60,7 +65,7 @@ type Server struct {
 	routes   []*Route
 	spec     []byte
 	sessions sessionCache
-	urlKey   []byte
+	URLKey   []byte
 }
 
 // SessionCookie is the console's session cookie.
@@ -75,10 +80,10 @@ func New(d Deps) (*Server, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s := &Server{Deps: d, urlKey: []byte(d.Config.URLSecret), notifier: notify.New(d.Config)}
-	if len(s.urlKey) == 0 {
-		s.urlKey = make([]byte, 32)
-		_, _ = rand.Read(s.urlKey)
+	s := &Server{Deps: d, URLKey: []byte(d.Config.URLSecret), notifier: notify.New(d.Config)}
+	if len(s.URLKey) == 0 {
+		s.URLKey = make([]byte, 32)
+		_, _ = rand.Read(s.URLKey)
 		if d.Log != nil && d.DB != nil {
 			d.Log.Warn("TUIJIN_URL_SECRET is empty: photo URLs are signed with a per-process key and will not work across replicas")
 		}
@@ -102,6 +107,9 @@ func New(d Deps) (*Server, error) {
 	e.Pre(s.requestIDMiddleware, s.recoverMiddleware, s.logMiddleware, s.headersMiddleware, s.bodyLimitMiddleware)
 	s.echo = e
 	s.routes = s.routeTable()
+	for _, area := range d.Areas {
+		s.routes = append(s.routes, area(s)...)
+	}
 	for _, r := range s.routes {
 		e.Add(r.Method, r.Path, s.wrap(r))
 	}

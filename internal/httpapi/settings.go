@@ -36,14 +36,14 @@ func (s *Server) listSettingsVersions(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return apiList(vs, toSettingsAPI), nil
+	return APIList(vs, toSettingsAPI), nil
 }
 
 func (s *Server) putSettings(r *Req) (any, error) {
 	// Every value must be sent: a missing one decodes as zero and fails
 	// validation rather than silently taking a default.
 	var in SettingsInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	d, err := parseDate("effective_from", in.EffectiveFrom)

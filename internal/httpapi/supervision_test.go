@@ -17,6 +17,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/tuijin/tuijin/internal/httpapi"
+	"github.com/tuijin/tuijin/internal/httpapi/bulletinapi"
+	"github.com/tuijin/tuijin/internal/httpapi/supervisionapi"
 )
 
 func countyBySlug(t testing.TB, slug string) uuid.UUID {
@@ -43,11 +45,11 @@ const closedWeek = "2026-03-02"
 // and cannot waive without a reason; each change is audited.
 func TestEscalationRegister(t *testing.T) {
 	office := login(t, "gs.office")
-	if r := office.do("POST", "/api/v1/supervision/week-close", httpapi.WeekCloseInput{Week: "2099-01-05"}); r.Status != http.StatusConflict || r.code() != "week_not_closed_yet" {
+	if r := office.do("POST", "/api/v1/supervision/week-close", supervisionapi.WeekCloseInput{Week: "2099-01-05"}); r.Status != http.StatusConflict || r.code() != "week_not_closed_yet" {
 		t.Fatalf("closing a future week: %d %s", r.Status, r.Body)
 	}
-	var res httpapi.WeekCloseResult
-	r := office.do("POST", "/api/v1/supervision/week-close", httpapi.WeekCloseInput{Week: closedWeek})
+	var res supervisionapi.WeekCloseResult
+	r := office.do("POST", "/api/v1/supervision/week-close", supervisionapi.WeekCloseInput{Week: closedWeek})
 	if r.Status != http.StatusOK {
 		t.Fatalf("week close: %d %s", r.Status, r.Body)
 	}
@@ -58,15 +60,15 @@ func TestEscalationRegister(t *testing.T) {
 		t.Fatalf("week close found %+v", res)
 	}
 	// Again: the same stored result, nothing new.
-	var again httpapi.WeekCloseResult
-	office.do("POST", "/api/v1/supervision/week-close", httpapi.WeekCloseInput{Week: closedWeek}).decode(t, &again)
+	var again supervisionapi.WeekCloseResult
+	office.do("POST", "/api/v1/supervision/week-close", supervisionapi.WeekCloseInput{Week: closedWeek}).decode(t, &again)
 	if again != res {
 		t.Fatalf("second close %+v, first %+v", again, res)
 	}
 	if r := login(t, "gs.taskforce").do("GET", "/api/v1/escalations", nil); r.Status != http.StatusForbidden {
 		t.Fatalf("task force reads the register: %d", r.Status)
 	}
-	var list []httpapi.Escalation
+	var list []supervisionapi.Escalation
 	login(t, "gs.leader").do("GET", "/api/v1/escalations?status=pending&level=2", nil).decode(t, &list)
 	if len(list) == 0 {
 		t.Fatal("no level-2 escalations in the register")
@@ -75,28 +77,28 @@ func TestEscalationRegister(t *testing.T) {
 	if e.Level != 2 || e.Role != "chief" || e.Weeks != 3 || e.Status != "pending" {
 		t.Fatalf("escalation %+v", e)
 	}
-	var detail httpapi.EscalationDetail
+	var detail supervisionapi.EscalationDetail
 	office.do("GET", "/api/v1/escalations/"+e.ID.String(), nil).decode(t, &detail)
 	if len(detail.Evidence) != 3 || detail.Evidence[0].Week != e.StreakStart || detail.Evidence[0].Progress {
 		t.Fatalf("evidence %+v", detail.Evidence)
 	}
-	put := func(u httpapi.EscalationUpdate) response {
+	put := func(u supervisionapi.EscalationUpdate) response {
 		return office.do("PUT", "/api/v1/escalations/"+e.ID.String(), u)
 	}
-	if r := put(httpapi.EscalationUpdate{Status: "waived", Version: 1}); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "reason_required") {
+	if r := put(supervisionapi.EscalationUpdate{Status: "waived", Version: 1}); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "reason_required") {
 		t.Fatalf("waive without reason: %d %s", r.Status, r.Body)
 	}
 	day := "2026-03-20"
-	if r := put(httpapi.EscalationUpdate{Status: "scheduled", ScheduledOn: &day, Note: "县电视台《问政》栏目", Version: 1}); r.Status != http.StatusOK {
+	if r := put(supervisionapi.EscalationUpdate{Status: "scheduled", ScheduledOn: &day, Note: "县电视台《问政》栏目", Version: 1}); r.Status != http.StatusOK {
 		t.Fatalf("schedule: %d %s", r.Status, r.Body)
 	}
-	if r := put(httpapi.EscalationUpdate{Status: "done", Version: 1}); r.Status != http.StatusConflict || r.code() != "version_conflict" {
+	if r := put(supervisionapi.EscalationUpdate{Status: "done", Version: 1}); r.Status != http.StatusConflict || r.code() != "version_conflict" {
 		t.Fatalf("stale version: %d %s", r.Status, r.Body)
 	}
-	if r := put(httpapi.EscalationUpdate{Status: "done", Note: "已问政", Version: 2}); r.Status != http.StatusOK {
+	if r := put(supervisionapi.EscalationUpdate{Status: "done", Note: "已问政", Version: 2}); r.Status != http.StatusOK {
 		t.Fatalf("done: %d %s", r.Status, r.Body)
 	}
-	if r := put(httpapi.EscalationUpdate{Status: "waived", Note: "情况特殊免于问政", Version: 3}); r.Status != http.StatusConflict || r.code() != "escalation_wrong_state" {
+	if r := put(supervisionapi.EscalationUpdate{Status: "waived", Note: "情况特殊免于问政", Version: 3}); r.Status != http.StatusConflict || r.code() != "escalation_wrong_state" {
 		t.Fatalf("waive after done: %d %s", r.Status, r.Body)
 	}
 	var trail httpapi.List[httpapi.AuditEntry]
@@ -121,7 +123,7 @@ func TestEscalationRegister(t *testing.T) {
 	if inbox.Unread != 0 {
 		t.Fatalf("unread after reading all: %d", inbox.Unread)
 	}
-	var dash httpapi.Dashboard
+	var dash supervisionapi.Dashboard
 	office.do("GET", "/api/v1/supervision/dashboard", nil).decode(t, &dash)
 	if dash.LatestWeek == nil || len(dash.Trend) == 0 || len(dash.Stalled) == 0 || len(dash.Compliance) != 4 {
 		t.Fatalf("dashboard %+v", dash)
@@ -134,7 +136,7 @@ func TestEscalationRegister(t *testing.T) {
 // a new version with a reason, and the database refuses updates).
 func TestBulletinIssue(t *testing.T) {
 	office := login(t, "gs.office")
-	office.do("POST", "/api/v1/supervision/week-close", httpapi.WeekCloseInput{Week: closedWeek})
+	office.do("POST", "/api/v1/supervision/week-close", supervisionapi.WeekCloseInput{Week: closedWeek})
 	// Some reported investment so that rates are not all zero.
 	inCounty(t, "guangshan", func(ctx context.Context, tx bun.IDB) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO weekly_reports (project_id, week_start, status, image_progress, investment_yuan, rule_progress)
@@ -172,13 +174,13 @@ func TestBulletinIssue(t *testing.T) {
 		t.Fatalf("schedule %v", preview["schedule"])
 	}
 	// Issue.
-	var v1 httpapi.BulletinVersion
-	r = office.do("POST", "/api/v1/bulletins", httpapi.BulletinIssue{Kind: "weekly", Week: closedWeek})
+	var v1 bulletinapi.BulletinVersion
+	r = office.do("POST", "/api/v1/bulletins", bulletinapi.BulletinIssue{Kind: "weekly", Week: closedWeek})
 	if r.Status != http.StatusCreated {
 		t.Fatalf("issue: %d %s", r.Status, r.Body)
 	}
 	r.decode(t, &v1)
-	if r := office.do("POST", "/api/v1/bulletins", httpapi.BulletinIssue{Kind: "weekly", Week: closedWeek}); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "reason_required") {
+	if r := office.do("POST", "/api/v1/bulletins", bulletinapi.BulletinIssue{Kind: "weekly", Week: closedWeek}); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "reason_required") {
 		t.Fatalf("second issue without reason: %d %s", r.Status, r.Body)
 	}
 	// The issued page hashes to what was frozen.
@@ -197,8 +199,8 @@ func TestBulletinIssue(t *testing.T) {
 	if again := office.do("GET", "/api/v1/bulletins/"+v1.ID.String()+"/html", nil); string(again.Body) != string(page.Body) {
 		t.Fatal("an issued bulletin changed with the data")
 	}
-	var v2 httpapi.BulletinVersion
-	r = office.do("POST", "/api/v1/bulletins", httpapi.BulletinIssue{Kind: "weekly", Week: closedWeek, Reason: "更正部分项目完成投资数据"})
+	var v2 bulletinapi.BulletinVersion
+	r = office.do("POST", "/api/v1/bulletins", bulletinapi.BulletinIssue{Kind: "weekly", Week: closedWeek, Reason: "更正部分项目完成投资数据"})
 	if r.Status != http.StatusCreated {
 		t.Fatalf("correction: %d %s", r.Status, r.Body)
 	}
@@ -262,7 +264,7 @@ func TestBulletinIssue(t *testing.T) {
 			t.Errorf("PDF text lacks %q", want)
 		}
 	}
-	var versions []httpapi.BulletinVersion
+	var versions []bulletinapi.BulletinVersion
 	login(t, "gs.helper").do("GET", "/api/v1/bulletins?kind=weekly", nil).decode(t, &versions)
 	if len(versions) < 2 || versions[0].Version != 2 {
 		t.Fatalf("versions %+v", versions)
@@ -275,15 +277,15 @@ func TestBulletinIssue(t *testing.T) {
 // bulletin is a separate document.
 func TestJointInspection(t *testing.T) {
 	office := login(t, "gs.office")
-	var auto httpapi.AutoPlanResult
+	var auto supervisionapi.AutoPlanResult
 	if r := office.do("POST", "/api/v1/inspections/plan/2026/auto", nil); r.Status != http.StatusOK {
 		t.Fatalf("auto plan: %d %s", r.Status, r.Body)
 	} else {
 		r.decode(t, &auto)
 	}
-	var plan []httpapi.PlanEntry
+	var plan []supervisionapi.PlanEntry
 	office.do("GET", "/api/v1/inspections/plan?year=2026", nil).decode(t, &plan)
-	var hundred, mine, other *httpapi.PlanEntry
+	var hundred, mine, other *supervisionapi.PlanEntry
 	for i, e := range plan {
 		if e.GroupNumber == nil {
 			t.Fatalf("unassigned after the automatic plan: %s", e.ProjectName)
@@ -312,17 +314,17 @@ func TestJointInspection(t *testing.T) {
 			group1 = g.ID
 		}
 	}
-	if r := office.do("PUT", "/api/v1/inspections/plan/2026/"+hundred.ProjectID.String(), httpapi.PlanAssign{GroupID: group1}); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "group6_rule") {
+	if r := office.do("PUT", "/api/v1/inspections/plan/2026/"+hundred.ProjectID.String(), supervisionapi.PlanAssign{GroupID: group1}); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "group6_rule") {
 		t.Fatalf("百城提质 to group 1: %d %s", r.Status, r.Body)
 	}
 	inspector := login(t, "gs.inspector") // 郑伟, leader of group 1
-	in := httpapi.InspectionInput{Week: closedWeek, VisitedOn: "2026-03-04", VerifiedInvestmentYuan: 1200000, Findings: "主体施工进度滞后于节点计划",
-		Nodes:    []httpapi.NodeSeen{{Node: "main_start", Reached: false, Note: "基础施工中"}},
-		Problems: []httpapi.FindingProblem{{Category: "land", Description: "部分用地未完成征迁", Deadline: "2026-03-20"}}}
+	in := supervisionapi.InspectionInput{Week: closedWeek, VisitedOn: "2026-03-04", VerifiedInvestmentYuan: 1200000, Findings: "主体施工进度滞后于节点计划",
+		Nodes:    []supervisionapi.NodeSeen{{Node: "main_start", Reached: false, Note: "基础施工中"}},
+		Problems: []supervisionapi.FindingProblem{{Category: "land", Description: "部分用地未完成征迁", Deadline: "2026-03-20"}}}
 	if r := inspector.do("POST", "/api/v1/projects/"+other.ProjectID.String()+"/inspections", in); r.Status != http.StatusForbidden || r.code() != "not_inspection_member" {
 		t.Fatalf("inspecting another group's project: %d %s", r.Status, r.Body)
 	}
-	var rec httpapi.InspectionRecord
+	var rec supervisionapi.InspectionRecord
 	r := inspector.do("POST", "/api/v1/projects/"+mine.ProjectID.String()+"/inspections", in)
 	if r.Status != http.StatusCreated {
 		t.Fatalf("record: %d %s", r.Status, r.Body)
@@ -339,7 +341,7 @@ func TestJointInspection(t *testing.T) {
 	if r := office.do("POST", "/api/v1/projects/"+hundred.ProjectID.String()+"/inspections", bad); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "outside_week") {
 		t.Fatalf("visit outside the week: %d %s", r.Status, r.Body)
 	}
-	var rows []httpapi.InspectionRow
+	var rows []supervisionapi.InspectionRow
 	office.do("GET", "/api/v1/inspections?week="+closedWeek+"&group_id="+group1.String(), nil).decode(t, &rows)
 	done, missing := 0, 0
 	for _, x := range rows {

@@ -14,16 +14,16 @@ import (
 	"github.com/tuijin/tuijin/internal/workbook"
 )
 
-const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+const XLSXType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-var errNotXLSX = errs.E(errs.Invalid, "unsupported_media_type", "请上传 Excel 文件（.xlsx，Content-Type: "+xlsxType+"）",
-	"upload an Excel file (.xlsx, Content-Type: "+xlsxType+")")
+var errNotXLSX = errs.E(errs.Invalid, "unsupported_media_type", "请上传 Excel 文件（.xlsx，Content-Type: "+XLSXType+"）",
+	"upload an Excel file (.xlsx, Content-Type: "+XLSXType+")")
 
 // yearQuery reads ?year= (default: this year in Asia/Shanghai).
-func (s *Server) yearQuery(r *Req) (int, error) {
+func (s *Server) YearQuery(r *Req) (int, error) {
 	y := r.C.QueryParam("year")
 	if y == "" {
-		return s.today().Year(), nil
+		return s.Today().Year(), nil
 	}
 	n, err := atoi(y)
 	if err != nil || n < 2000 || n > 2100 {
@@ -37,14 +37,14 @@ func (s *Server) yearQuery(r *Req) (int, error) {
 // importKeyList reads an uploaded workbook. Every bad cell is reported and
 // nothing is imported when there is one; a dry run reports what would change.
 func (s *Server) importKeyList(r *Req) (any, error) {
-	if mt, _, _ := mime.ParseMediaType(r.C.Request().Header.Get("Content-Type")); mt != xlsxType && mt != "application/octet-stream" {
+	if mt, _, _ := mime.ParseMediaType(r.C.Request().Header.Get("Content-Type")); mt != XLSXType && mt != "application/octet-stream" {
 		return nil, errNotXLSX
 	}
-	year, err := s.yearQuery(r)
+	year, err := s.YearQuery(r)
 	if err != nil {
 		return nil, err
 	}
-	on := s.today()
+	on := s.Today()
 	if q := r.C.QueryParam("on"); q != "" {
 		if on, err = parseDate("on", q); err != nil {
 			return nil, err
@@ -53,7 +53,7 @@ func (s *Server) importKeyList(r *Req) (any, error) {
 	report := s.progressReporter(r)
 	var body bytes.Buffer
 	if _, err := body.ReadFrom(r.C.Request().Body); err != nil {
-		return nil, decodeError(err)
+		return nil, DecodeError(err)
 	}
 	report("check", 0, 0)
 	cat, err := postgres.LoadCatalogue(r.Ctx, r.Tx)
@@ -120,7 +120,7 @@ func (s *Server) progressReporter(r *Req) func(phase string, done, total int) {
 }
 
 func (s *Server) importProgress(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+	id, err := PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
@@ -137,11 +137,11 @@ func (s *Server) importProgress(r *Req) (any, error) {
 }
 
 func (s *Server) exportKeyList(r *Req) (any, error) {
-	year, err := s.yearQuery(r)
+	year, err := s.YearQuery(r)
 	if err != nil {
 		return nil, err
 	}
-	rows, ledger, err := postgres.ExportKeyList(r.Ctx, r.Tx, year, s.today())
+	rows, ledger, err := postgres.ExportKeyList(r.Ctx, r.Tx, year, s.Today())
 	if err != nil {
 		return nil, err
 	}
@@ -150,11 +150,11 @@ func (s *Server) exportKeyList(r *Req) (any, error) {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	title := fmt.Sprintf("%s%d年度重点项目清单（%s导出）", county.Name, year, s.today().Format(time.DateOnly))
+	title := fmt.Sprintf("%s%d年度重点项目清单（%s导出）", county.Name, year, s.Today().Format(time.DateOnly))
 	if err := workbook.Write(&buf, title, rows, ledger); err != nil {
 		return nil, err
 	}
-	return File{Name: fmt.Sprintf("%s%d年度重点项目.xlsx", county.Name, year), ContentType: xlsxType, Data: buf.Bytes()}, nil
+	return File{Name: fmt.Sprintf("%s%d年度重点项目.xlsx", county.Name, year), ContentType: XLSXType, Data: buf.Bytes()}, nil
 }
 
 func (s *Server) keyListTemplate(r *Req) (any, error) {
@@ -166,5 +166,5 @@ func (s *Server) keyListTemplate(r *Req) (any, error) {
 	if err := workbook.Template(&buf, county.Name+"年度重点项目清单"); err != nil {
 		return nil, err
 	}
-	return File{Name: county.Name + "重点项目导入模板.xlsx", ContentType: xlsxType, Data: buf.Bytes()}, nil
+	return File{Name: county.Name + "重点项目导入模板.xlsx", ContentType: XLSXType, Data: buf.Bytes()}, nil
 }

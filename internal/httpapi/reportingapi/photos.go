@@ -1,4 +1,4 @@
-package httpapi
+package reportingapi
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/httpapi"
 	"github.com/tuijin/tuijin/internal/objects"
 	"github.com/tuijin/tuijin/internal/photo"
 	"github.com/tuijin/tuijin/internal/postgres"
@@ -46,22 +47,22 @@ type Photo struct {
 	GPSLng      *float64   `json:"gps_lng,omitempty"`
 }
 
-func (s *Server) photoSig(id uuid.UUID, variant string, exp int64, account uuid.UUID) string {
-	m := hmac.New(sha256.New, s.urlKey)
+func (s *API) photoSig(id uuid.UUID, variant string, exp int64, account uuid.UUID) string {
+	m := hmac.New(sha256.New, s.URLKey)
 	fmt.Fprintf(m, "%s|%s|%d|%s", id, variant, exp, account)
 	return hex.EncodeToString(m.Sum(nil))[:32]
 }
 
-func (s *Server) photoURL(r *Req, id uuid.UUID, variant string) string {
+func (s *API) photoURL(r *httpapi.Req, id uuid.UUID, variant string) string {
 	exp := s.Now().Add(photoURLLife).Unix()
 	return fmt.Sprintf("/api/v1/photos/%s/%s?exp=%d&sig=%s", id, variant, exp, s.photoSig(id, variant, exp, r.Session.AccountID))
 }
 
-func (s *Server) toPhotoAPI(r *Req, p reportingdb.Photo) Photo {
+func (s *API) toPhotoAPI(r *httpapi.Req, p reportingdb.Photo) Photo {
 	out := Photo{ID: p.ID, ProjectID: p.ProjectID, Week: p.WeekStart.Format(time.DateOnly), SHA256: hex.EncodeToString(p.SHA256),
 		Width: p.Width, Height: p.Height, FileName: p.FileName, UploadedAt: p.UploadedAt, DuplicateOf: p.DuplicateOf,
 		DisplayURL: s.photoURL(r, p.ID, "display"), ThumbURL: s.photoURL(r, p.ID, "thumb")}
-	if s.isOffice(r) {
+	if s.IsOffice(r) {
 		out.OriginalURL, out.TakenAt, out.GPSLat, out.GPSLng = s.photoURL(r, p.ID, "original"), p.TakenAt, p.GPSLat, p.GPSLng
 	}
 	return out
@@ -71,12 +72,12 @@ func (s *Server) toPhotoAPI(r *Req, p reportingdb.Photo) Photo {
 // within the byte limit, checked by content and pixel count before any
 // decoding, the original locked in the bucket, the display copy and the
 // thumbnail re-encoded without EXIF.
-func (s *Server) uploadPhoto(r *Req) (any, error) {
-	p, err := s.visibleProject(r)
+func (s *API) uploadPhoto(r *httpapi.Req) (any, error) {
+	p, err := s.VisibleProject(r)
 	if err != nil {
 		return nil, err
 	}
-	week, err := s.weekQuery(r)
+	week, err := s.WeekQuery(r)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +94,7 @@ func (s *Server) uploadPhoto(r *Req) (any, error) {
 	defer os.Remove(f.Name())
 	defer f.Close()
 	if _, err := io.Copy(f, r.C.Request().Body); err != nil {
-		return nil, decodeError(err)
+		return nil, httpapi.DecodeError(err)
 	}
 	declared, _, _ := mime.ParseMediaType(r.C.Request().Header.Get("Content-Type"))
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -126,19 +127,19 @@ func (s *Server) uploadPhoto(r *Req) (any, error) {
 	saved, err := reportingdb.AddPhoto(r.Ctx, r.Tx, reportingdb.Photo{ProjectID: p.ID, WeekStart: week, SHA256: orig.SHA256, SizeBytes: orig.Size,
 		ContentType: meta.ContentType, Width: meta.Width, Height: meta.Height, TakenAt: meta.TakenAt, GPSLat: meta.Lat, GPSLng: meta.Lng,
 		OriginalKey: orig.Key, OriginalVersion: orig.VersionID, DisplayKey: prefix + "/display.jpg", ThumbKey: prefix + "/thumb.jpg",
-		FileName: truncateName(name), UploadedBy: &r.Session.AccountID})
+		FileName: httpapi.TruncateName(name), UploadedBy: &r.Session.AccountID})
 	if err != nil {
 		return nil, err
 	}
 	return s.toPhotoAPI(r, saved), nil
 }
 
-func (s *Server) listPhotos(r *Req) (any, error) {
-	p, err := s.visibleProject(r)
+func (s *API) listPhotos(r *httpapi.Req) (any, error) {
+	p, err := s.VisibleProject(r)
 	if err != nil {
 		return nil, err
 	}
-	week, err := s.weekQuery(r)
+	week, err := s.WeekQuery(r)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +151,7 @@ func (s *Server) listPhotos(r *Req) (any, error) {
 	return out, err
 }
 
-func (s *Server) duplicatePhotos(r *Req) (any, error) {
+func (s *API) duplicatePhotos(r *httpapi.Req) (any, error) {
 	ps, err := reportingdb.DuplicatePhotos(r.Ctx, r.Tx)
 	out := make([]Photo, len(ps))
 	for i, x := range ps {
@@ -163,8 +164,8 @@ var errPhotoURL = errs.E(errs.Invalid, "photo_url_invalid", "照片链接已过�
 
 // servePhoto answers a signed, unexpired URL for the caller who was given
 // it, within the caller's county (a Guangshan URL is not found in Luoshan).
-func (s *Server) servePhoto(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+func (s *API) servePhoto(r *httpapi.Req) (any, error) {
+	id, err := httpapi.PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
@@ -194,25 +195,25 @@ func (s *Server) servePhoto(r *Req) (any, error) {
 			return nil, err
 		}
 		r.C.Response().Header().Set("Cache-Control", "private, max-age=900")
-		return File{Name: variant + ".jpg", ContentType: "image/jpeg", Body: body}, nil
+		return httpapi.File{Name: variant + ".jpg", ContentType: "image/jpeg", Body: body}, nil
 	case "original":
-		if !s.isOffice(r) {
+		if !s.IsOffice(r) {
 			return nil, errs.ErrForbidden
 		}
 		f, err := s.Objects.Verified(r.Ctx, p.OriginalKey, p.OriginalVersion, p.SHA256)
 		if err != nil {
 			return nil, err
 		}
-		return File{Name: p.FileName, ContentType: p.ContentType, Body: tempFile{f}}, nil
+		return httpapi.File{Name: p.FileName, ContentType: p.ContentType, Body: httpapi.TempFile{File: f}}, nil
 	}
 	return nil, errs.ErrNotFound
 }
 
 // visibleProjectID checks that the caller may see a project by id.
-func (s *Server) visibleProjectID(r *Req, id uuid.UUID) (any, error) {
-	sc, err := s.scope(r)
+func (s *API) visibleProjectID(r *httpapi.Req, id uuid.UUID) (any, error) {
+	sc, err := s.Scope(r)
 	if err != nil {
 		return nil, err
 	}
-	return postgres.GetProject(r.Ctx, r.Tx, id, sc, s.today())
+	return postgres.GetProject(r.Ctx, r.Tx, id, sc, s.Today())
 }

@@ -1,4 +1,4 @@
-package httpapi
+package reportingapi
 
 import (
 	"time"
@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/httpapi"
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/project"
 	"github.com/tuijin/tuijin/internal/reporting/reportingdb"
@@ -57,13 +58,13 @@ func toVisitAPI(v reportingdb.Visit, name string) Visit {
 var errNoSeat = errs.E(errs.Forbidden, "not_your_seat", "只有本项目1+3专班成员可以登记到场", "only members of this project's task force record site visits")
 
 // recordVisit checks in the caller, who must hold a seat of the project today.
-func (s *Server) recordVisit(r *Req) (any, error) {
-	p, err := s.visibleProject(r)
+func (s *API) recordVisit(r *httpapi.Req) (any, error) {
+	p, err := s.VisibleProject(r)
 	if err != nil {
 		return nil, err
 	}
 	var in VisitInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := httpapi.BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	var v errs.Validation
@@ -84,7 +85,7 @@ func (s *Server) recordVisit(r *Req) (any, error) {
 	if r.Session.PersonID == nil {
 		return nil, errNoSeat
 	}
-	holders, err := postgres.TaskForceOn(r.Ctx, r.Tx, p.ID, s.today())
+	holders, err := postgres.TaskForceOn(r.Ctx, r.Tx, p.ID, s.Today())
 	if err != nil {
 		return nil, err
 	}
@@ -104,12 +105,12 @@ func (s *Server) recordVisit(r *Req) (any, error) {
 	return toVisitAPI(visit, name), err
 }
 
-func (s *Server) listVisits(r *Req) (any, error) {
-	p, err := s.visibleProject(r)
+func (s *API) listVisits(r *httpapi.Req) (any, error) {
+	p, err := s.VisibleProject(r)
 	if err != nil {
 		return nil, err
 	}
-	week, err := s.weekQuery(r)
+	week, err := s.WeekQuery(r)
 	if err != nil {
 		return nil, err
 	}
@@ -121,12 +122,12 @@ func (s *Server) listVisits(r *Req) (any, error) {
 	return out, err
 }
 
-func (s *Server) visitCompliance(r *Req) (any, error) {
-	week, err := s.weekQuery(r)
+func (s *API) visitCompliance(r *httpapi.Req) (any, error) {
+	week, err := s.WeekQuery(r)
 	if err != nil {
 		return nil, err
 	}
-	sc, err := s.scope(r)
+	sc, err := s.Scope(r)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package httpapi
+package bulletinapi
 
 import (
 	"encoding/hex"
@@ -11,6 +11,7 @@ import (
 	"github.com/tuijin/tuijin/internal/bulletin"
 	"github.com/tuijin/tuijin/internal/bulletin/bulletindb"
 	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/httpapi"
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/reporting"
 	"github.com/tuijin/tuijin/internal/supervision"
@@ -39,17 +40,17 @@ func toBulletinAPI(b bulletindb.Bulletin) BulletinVersion {
 		IssuedAt: b.IssuedAt, SHA256: hex.EncodeToString(b.OutputHash)}
 }
 
-func (s *Server) bulletinQuery(r *Req) (string, time.Time, error) {
+func (s *API) bulletinQuery(r *httpapi.Req) (string, time.Time, error) {
 	kind := r.C.QueryParam("kind")
 	if kind == "" {
 		kind = "weekly"
 	}
-	week, err := s.weekQuery(r)
+	week, err := s.WeekQuery(r)
 	return kind, week, err
 }
 
 // previewBulletin computes a week's bulletin from the current data.
-func (s *Server) previewBulletin(r *Req) (any, error) {
+func (s *API) previewBulletin(r *httpapi.Req) (any, error) {
 	kind, week, err := s.bulletinQuery(r)
 	if err != nil {
 		return nil, err
@@ -72,7 +73,7 @@ func bulletinJSON(f bulletin.Figures) map[string]any {
 }
 
 // previewBulletinPage is the draft as the printable page.
-func (s *Server) previewBulletinPage(r *Req) (any, error) {
+func (s *API) previewBulletinPage(r *httpapi.Req) (any, error) {
 	kind, week, err := s.bulletinQuery(r)
 	if err != nil {
 		return nil, err
@@ -82,12 +83,12 @@ func (s *Server) previewBulletinPage(r *Req) (any, error) {
 		return nil, err
 	}
 	html, err := bulletin.HTML(bulletin.Compute(in), bulletindb.VersionLabel(0))
-	return File{Name: "bulletin-draft.html", ContentType: "text/html; charset=utf-8", Data: html, Inline: true}, err
+	return httpapi.File{Name: "bulletin-draft.html", ContentType: "text/html; charset=utf-8", Data: html, Inline: true}, err
 }
 
-func (s *Server) issueBulletin(r *Req) (any, error) {
+func (s *API) issueBulletin(r *httpapi.Req) (any, error) {
 	var in BulletinIssue
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := httpapi.BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	week, err := reporting.ParseWeek(in.Week)
@@ -99,15 +100,15 @@ func (s *Server) issueBulletin(r *Req) (any, error) {
 	return toBulletinAPI(b), err
 }
 
-func (s *Server) listBulletins(r *Req) (any, error) {
+func (s *API) listBulletins(r *httpapi.Req) (any, error) {
 	list, err := bulletindb.ListBulletins(r.Ctx, r.Tx, r.C.QueryParam("kind"))
-	return apiList(list, toBulletinAPI), err
+	return httpapi.APIList(list, toBulletinAPI), err
 }
 
 // bulletinFile renders an issued version from its frozen inputs (after
 // checking it still hashes to what was issued) as html, xlsx or pdf.
-func (s *Server) bulletinFile(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+func (s *API) bulletinFile(r *httpapi.Req) (any, error) {
+	id, err := httpapi.PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
@@ -123,25 +124,25 @@ func (s *Server) bulletinFile(r *Req) (any, error) {
 	label := bulletindb.VersionLabel(b.Version)
 	switch r.C.Param("format") {
 	case "html":
-		return File{Name: name + ".html", ContentType: "text/html; charset=utf-8", Data: html, Inline: true}, nil
+		return httpapi.File{Name: name + ".html", ContentType: "text/html; charset=utf-8", Data: html, Inline: true}, nil
 	case "xlsx":
 		data, err := bulletin.XLSX(f, label)
-		return File{Name: name + ".xlsx", ContentType: xlsxType, Data: data}, err
+		return httpapi.File{Name: name + ".xlsx", ContentType: httpapi.XLSXType, Data: data}, err
 	case "pdf":
 		data, err := bulletin.PDF(f, label, s.Config.PDFFont)
-		return File{Name: name + ".pdf", ContentType: "application/pdf", Data: data}, err
+		return httpapi.File{Name: name + ".pdf", ContentType: "application/pdf", Data: data}, err
 	}
 	return nil, errs.ErrNotFound
 }
 
 // bulletinRoutes are the bulletin area's routes.
-func (s *Server) bulletinRoutes() []*Route {
+func (s *API) routes() []*httpapi.Route {
 	const v1 = "/api/v1"
-	return []*Route{
-		{Method: http.MethodGet, Path: v1 + "/bulletins", Summary: "Issued bulletin versions", Tag: "supervision", Roles: countyUsers, County: true, Query: []Param{{"kind", "weekly | group6", "string"}}, Resp: []BulletinVersion{}, Handler: s.listBulletins},
-		{Method: http.MethodGet, Path: v1 + "/bulletins/preview", Summary: "A week's bulletin computed from the current data (not issued)", Tag: "supervision", Roles: deskRead, County: true, Query: []Param{{"kind", "weekly | group6", "string"}, {"week", "周（星期一）", "date"}}, Resp: map[string]any{}, Handler: s.previewBulletin},
-		{Method: http.MethodGet, Path: v1 + "/bulletins/preview/page", Summary: "The draft bulletin as a printable page", Tag: "supervision", Roles: deskRead, County: true, Query: []Param{{"kind", "weekly | group6", "string"}, {"week", "周（星期一）", "date"}}, Download: "text/html", Handler: s.previewBulletinPage},
-		{Method: http.MethodPost, Path: v1 + "/bulletins", Summary: "Issue (freeze) a week's bulletin; a further version is a correction with a reason", Tag: "supervision", Roles: officeOnly, County: true, Status: http.StatusCreated, Body: BulletinIssue{}, Resp: BulletinVersion{}, Handler: s.issueBulletin},
-		{Method: http.MethodGet, Path: v1 + "/bulletins/:id/:format", Summary: "An issued bulletin rendered from its frozen inputs: html, xlsx or pdf", Tag: "supervision", Roles: countyUsers, County: true, Download: "text/html,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/pdf", Handler: s.bulletinFile},
+	return []*httpapi.Route{
+		{Method: http.MethodGet, Path: v1 + "/bulletins", Summary: "Issued bulletin versions", Tag: "supervision", Roles: httpapi.CountyUsers, County: true, Query: []httpapi.Param{{Name: "kind", Description: "weekly | group6", Type: "string"}}, Resp: []BulletinVersion{}, Handler: s.listBulletins},
+		{Method: http.MethodGet, Path: v1 + "/bulletins/preview", Summary: "A week's bulletin computed from the current data (not issued)", Tag: "supervision", Roles: httpapi.DeskRead, County: true, Query: []httpapi.Param{{Name: "kind", Description: "weekly | group6", Type: "string"}, {Name: "week", Description: "周（星期一）", Type: "date"}}, Resp: map[string]any{}, Handler: s.previewBulletin},
+		{Method: http.MethodGet, Path: v1 + "/bulletins/preview/page", Summary: "The draft bulletin as a printable page", Tag: "supervision", Roles: httpapi.DeskRead, County: true, Query: []httpapi.Param{{Name: "kind", Description: "weekly | group6", Type: "string"}, {Name: "week", Description: "周（星期一）", Type: "date"}}, Download: "text/html", Handler: s.previewBulletinPage},
+		{Method: http.MethodPost, Path: v1 + "/bulletins", Summary: "Issue (freeze) a week's bulletin; a further version is a correction with a reason", Tag: "supervision", Roles: httpapi.OfficeOnly, County: true, Status: http.StatusCreated, Body: BulletinIssue{}, Resp: BulletinVersion{}, Handler: s.issueBulletin},
+		{Method: http.MethodGet, Path: v1 + "/bulletins/:id/:format", Summary: "An issued bulletin rendered from its frozen inputs: html, xlsx or pdf", Tag: "supervision", Roles: httpapi.CountyUsers, County: true, Download: "text/html,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/pdf", Handler: s.bulletinFile},
 	}
 }

@@ -1,9 +1,10 @@
-package httpapi
+package reportingapi
 
 import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/tuijin/tuijin/internal/httpapi"
 	"github.com/tuijin/tuijin/internal/reporting/reportingdb"
 )
 
@@ -44,72 +45,72 @@ type ProblemUpdate struct {
 	Version        int        `json:"version"`
 }
 
-func toProblemAPI(p reportingdb.Problem, today time.Time) Problem {
+func ToProblemAPI(p reportingdb.Problem, today time.Time) Problem {
 	return Problem{ID: p.ID, ProjectID: p.ProjectID, ProjectName: p.ProjectName, Source: p.Source, Category: p.Category,
 		Description: p.Description, RaisedBy: p.RaisedBy, RaisedAt: p.RaisedAt, Level: p.Level, AssignedUnitID: p.AssignedUnitID,
-		Deadline: dateString(p.Deadline), Overdue: p.Deadline != nil && p.Deadline.Before(today) && (p.Status == "open" || p.Status == "in_progress"),
+		Deadline: httpapi.DateString(p.Deadline), Overdue: p.Deadline != nil && p.Deadline.Before(today) && (p.Status == "open" || p.Status == "in_progress"),
 		Status: p.Status, Resolution: p.Resolution, ResolvedAt: p.ResolvedAt, Version: p.Version}
 }
 
-func (s *Server) listProblems(r *Req) (any, error) {
-	sc, err := s.scope(r)
+func (s *API) listProblems(r *httpapi.Req) (any, error) {
+	sc, err := s.Scope(r)
 	if err != nil {
 		return nil, err
 	}
-	f := reportingdb.ProblemFilter{Status: r.C.QueryParam("status"), Overdue: r.C.QueryParam("overdue") == "true", Today: s.today(), Scope: sc}
-	if f.ProjectID, err = queryUUID(r.C, "project_id"); err != nil {
+	f := reportingdb.ProblemFilter{Status: r.C.QueryParam("status"), Overdue: r.C.QueryParam("overdue") == "true", Today: s.Today(), Scope: sc}
+	if f.ProjectID, err = httpapi.QueryUUID(r.C, "project_id"); err != nil {
 		return nil, err
 	}
 	ps, err := reportingdb.ListProblems(r.Ctx, r.Tx, f)
-	return apiList(ps, func(p reportingdb.Problem) Problem { return toProblemAPI(p, s.today()) }), err
+	return httpapi.APIList(ps, func(p reportingdb.Problem) Problem { return ToProblemAPI(p, s.Today()) }), err
 }
 
-func (s *Server) getProblem(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+func (s *API) getProblem(r *httpapi.Req) (any, error) {
+	id, err := httpapi.PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
-	sc, err := s.scope(r)
+	sc, err := s.Scope(r)
 	if err != nil {
 		return nil, err
 	}
-	p, err := reportingdb.GetProblem(r.Ctx, r.Tx, id, sc, s.today())
-	return toProblemAPI(p, s.today()), err
+	p, err := reportingdb.GetProblem(r.Ctx, r.Tx, id, sc, s.Today())
+	return ToProblemAPI(p, s.Today()), err
 }
 
-func (s *Server) raiseProblem(r *Req) (any, error) {
-	p, err := s.visibleProject(r)
+func (s *API) raiseProblem(r *httpapi.Req) (any, error) {
+	p, err := s.VisibleProject(r)
 	if err != nil {
 		return nil, err
 	}
 	var in ProblemInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := httpapi.BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	raised, err := reportingdb.RaiseProblem(r.Ctx, r.Tx, reportingdb.Problem{ProjectID: p.ID, Source: in.Source, Category: in.Category,
 		Description: in.Description, RaisedBy: r.Session.PersonID})
 	raised.ProjectName = p.Name
-	return toProblemAPI(raised, s.today()), err
+	return ToProblemAPI(raised, s.Today()), err
 }
 
-func (s *Server) handleProblem(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+func (s *API) handleProblem(r *httpapi.Req) (any, error) {
+	id, err := httpapi.PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
 	var in ProblemUpdate
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := httpapi.BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	if in.Version == 0 {
-		return nil, errVersionRequired
+		return nil, httpapi.ErrVersionRequired
 	}
-	var d dates
-	deadline := d.opt("deadline", in.Deadline)
-	if err := d.err(); err != nil {
+	var d httpapi.Dates
+	deadline := d.Opt("deadline", in.Deadline)
+	if err := d.Err(); err != nil {
 		return nil, err
 	}
 	p, err := reportingdb.HandleProblem(r.Ctx, r.Tx, reportingdb.Problem{ID: id, Level: in.Level, AssignedUnitID: in.AssignedUnitID,
 		Deadline: deadline, Status: in.Status, Resolution: in.Resolution, Version: in.Version}, s.Now())
-	return toProblemAPI(p, s.today()), err
+	return ToProblemAPI(p, s.Today()), err
 }

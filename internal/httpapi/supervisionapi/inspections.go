@@ -1,4 +1,4 @@
-package httpapi
+package supervisionapi
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/httpapi"
+	"github.com/tuijin/tuijin/internal/httpapi/reportingapi"
 	"github.com/tuijin/tuijin/internal/reporting"
 	"github.com/tuijin/tuijin/internal/supervision/supervisiondb"
 )
@@ -41,16 +43,16 @@ type InspectionRow struct {
 
 // InspectionRecord is a joint inspection of a project in a week.
 type InspectionRecord struct {
-	ID                     uuid.UUID  `json:"id"`
-	ProjectID              uuid.UUID  `json:"project_id"`
-	GroupID                uuid.UUID  `json:"group_id"`
-	Week                   string     `json:"week" format:"date"`
-	VisitedOn              string     `json:"visited_on" format:"date"`
-	Nodes                  []NodeSeen `json:"nodes"`
-	VerifiedInvestmentYuan int64      `json:"verified_investment_yuan"`
-	Findings               string     `json:"findings"`
-	CreatedAt              time.Time  `json:"created_at"`
-	Problems               []Problem  `json:"problems"`
+	ID                     uuid.UUID              `json:"id"`
+	ProjectID              uuid.UUID              `json:"project_id"`
+	GroupID                uuid.UUID              `json:"group_id"`
+	Week                   string                 `json:"week" format:"date"`
+	VisitedOn              string                 `json:"visited_on" format:"date"`
+	Nodes                  []NodeSeen             `json:"nodes"`
+	VerifiedInvestmentYuan int64                  `json:"verified_investment_yuan"`
+	Findings               string                 `json:"findings"`
+	CreatedAt              time.Time              `json:"created_at"`
+	Problems               []reportingapi.Problem `json:"problems"`
 }
 
 // NodeSeen is a node's state as found against its plan.
@@ -96,36 +98,36 @@ func toInspectionAPI(in supervisiondb.Inspection) *InspectionRecord {
 	}
 	return &InspectionRecord{ID: in.ID, ProjectID: in.ProjectID, GroupID: in.GroupID, Week: in.WeekStart.Format(time.DateOnly),
 		VisitedOn: in.VisitedOn.Format(time.DateOnly), Nodes: nodes, VerifiedInvestmentYuan: in.VerifiedInvestmentYuan,
-		Findings: in.Findings, CreatedAt: in.CreatedAt, Problems: []Problem{}}
+		Findings: in.Findings, CreatedAt: in.CreatedAt, Problems: []reportingapi.Problem{}}
 }
 
-func (s *Server) inspectionPlan(r *Req) (any, error) {
-	year, err := s.yearQuery(r)
+func (s *API) inspectionPlan(r *httpapi.Req) (any, error) {
+	year, err := s.YearQuery(r)
 	if err != nil {
 		return nil, err
 	}
 	plan, err := supervisiondb.InspectionPlan(r.Ctx, r.Tx, year)
-	return apiList(plan, toGroupingAPI), err
+	return httpapi.APIList(plan, toGroupingAPI), err
 }
 
-func (s *Server) assignInspection(r *Req) (any, error) {
-	year, err := pathYear(r.C)
+func (s *API) assignInspection(r *httpapi.Req) (any, error) {
+	year, err := httpapi.PathYear(r.C)
 	if err != nil {
 		return nil, err
 	}
-	projectID, err := pathID(r.C, "projectId")
+	projectID, err := httpapi.PathID(r.C, "projectId")
 	if err != nil {
 		return nil, err
 	}
 	var in PlanAssign
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := httpapi.BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	return nil, supervisiondb.AssignInspection(r.Ctx, r.Tx, year, projectID, in.GroupID)
 }
 
-func (s *Server) autoPlan(r *Req) (any, error) {
-	year, err := pathYear(r.C)
+func (s *API) autoPlan(r *httpapi.Req) (any, error) {
+	year, err := httpapi.PathYear(r.C)
 	if err != nil {
 		return nil, err
 	}
@@ -133,12 +135,12 @@ func (s *Server) autoPlan(r *Req) (any, error) {
 	return AutoPlanResult{Assigned: n}, err
 }
 
-func (s *Server) weekInspections(r *Req) (any, error) {
-	week, err := s.weekQuery(r)
+func (s *API) weekInspections(r *httpapi.Req) (any, error) {
+	week, err := s.WeekQuery(r)
 	if err != nil {
 		return nil, err
 	}
-	group, err := queryUUID(r.C, "group_id")
+	group, err := httpapi.QueryUUID(r.C, "group_id")
 	if err != nil {
 		return nil, err
 	}
@@ -157,27 +159,27 @@ var errNotYourGroup = errs.E(errs.Forbidden, "not_inspection_member", "您不是
 
 // recordInspection stores a group's inspection of a project; an inspector
 // must belong to the project's group, the office may record for any.
-func (s *Server) recordInspection(r *Req) (any, error) {
-	p, err := s.visibleProject(r)
+func (s *API) recordInspection(r *httpapi.Req) (any, error) {
+	p, err := s.VisibleProject(r)
 	if err != nil {
 		return nil, err
 	}
 	var in InspectionInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := httpapi.BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	week, err := reporting.ParseWeek(in.Week)
 	if err != nil {
 		return nil, err
 	}
-	var d dates
-	visited := d.req("visited_on", in.VisitedOn)
+	var d httpapi.Dates
+	visited := d.Req("visited_on", in.VisitedOn)
 	var findings []supervisiondb.FindingInput
 	for _, f := range in.Problems {
 		findings = append(findings, supervisiondb.FindingInput{Category: f.Category, Description: f.Description,
-			Deadline: d.req("problems.deadline", f.Deadline), AssignedUnitID: f.AssignedUnitID})
+			Deadline: d.Req("problems.deadline", f.Deadline), AssignedUnitID: f.AssignedUnitID})
 	}
-	if err := d.err(); err != nil {
+	if err := d.Err(); err != nil {
 		return nil, err
 	}
 	group, err := supervisiondb.InspectionGroupOf(r.Ctx, r.Tx, week.Year(), p.ID)
@@ -187,7 +189,7 @@ func (s *Server) recordInspection(r *Req) (any, error) {
 	if group == nil {
 		return nil, errs.E(errs.Conflict, "not_in_plan", "该项目尚未编入督导分组方案", "the project is not in the inspection plan")
 	}
-	if !s.isOffice(r) {
+	if !s.IsOffice(r) {
 		member := false
 		if r.Session.PersonID != nil {
 			member, err = r.Tx.NewSelect().Table("org_group_members").Where("group_id = ? AND person_id = ?", *group, *r.Session.PersonID).Exists(r.Ctx)
@@ -211,7 +213,7 @@ func (s *Server) recordInspection(r *Req) (any, error) {
 	out := toInspectionAPI(rec)
 	for _, pr := range problems {
 		pr.ProjectName = p.Name
-		out.Problems = append(out.Problems, toProblemAPI(pr, s.today()))
+		out.Problems = append(out.Problems, reportingapi.ToProblemAPI(pr, s.Today()))
 	}
 	return out, nil
 }

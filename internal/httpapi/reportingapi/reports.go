@@ -1,4 +1,4 @@
-package httpapi
+package reportingapi
 
 import (
 	"net/http"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/tuijin/tuijin/internal/authz"
 	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/httpapi"
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/project"
 	"github.com/tuijin/tuijin/internal/reporting"
@@ -92,7 +93,7 @@ type ReportGrid struct {
 	Rows  []GridRow `json:"rows"`
 }
 
-func (s *Server) toReportAPI(r *Req, x reportingdb.Report) (WeeklyReport, error) {
+func (s *API) toReportAPI(r *httpapi.Req, x reportingdb.Report) (WeeklyReport, error) {
 	rules, err := postgres.SettingsOn(r.Ctx, r.Tx, x.WeekStart)
 	if err != nil {
 		return WeeklyReport{}, err
@@ -113,7 +114,7 @@ func (s *Server) toReportAPI(r *Req, x reportingdb.Report) (WeeklyReport, error)
 		VerifiedAt: x.VerifiedAt, ReturnComment: x.ReturnComment, Version: x.Version}, nil
 }
 
-func pathWeek(r *Req) (time.Time, error) {
+func pathWeek(r *httpapi.Req) (time.Time, error) {
 	w, err := reporting.ParseWeek(r.C.Param("week"))
 	if err != nil {
 		return time.Time{}, errs.ErrNotFound
@@ -123,9 +124,9 @@ func pathWeek(r *Req) (time.Time, error) {
 
 // holdsSeat requires the caller to hold a task-force seat of the project in
 // the report's week (on the week's last day, or today if earlier).
-func (s *Server) holdsSeat(r *Req, p project.Project, role project.Role, week time.Time) error {
+func (s *API) holdsSeat(r *httpapi.Req, p project.Project, role project.Role, week time.Time) error {
 	day := week.AddDate(0, 0, 6)
-	if t := s.today(); t.Before(day) {
+	if t := s.Today(); t.Before(day) {
 		day = t
 	}
 	if r.Session.PersonID != nil {
@@ -143,8 +144,8 @@ func (s *Server) holdsSeat(r *Req, p project.Project, role project.Role, week ti
 		"only this project's "+string(role)+" may do this")
 }
 
-func (s *Server) reportTarget(r *Req) (project.Project, time.Time, error) {
-	p, err := s.visibleProject(r)
+func (s *API) reportTarget(r *httpapi.Req) (project.Project, time.Time, error) {
+	p, err := s.VisibleProject(r)
 	if err != nil {
 		return p, time.Time{}, err
 	}
@@ -155,8 +156,8 @@ func (s *Server) reportTarget(r *Req) (project.Project, time.Time, error) {
 	return p, w, err
 }
 
-func (s *Server) listReports(r *Req) (any, error) {
-	p, err := s.visibleProject(r)
+func (s *API) listReports(r *httpapi.Req) (any, error) {
+	p, err := s.VisibleProject(r)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +176,7 @@ func (s *Server) listReports(r *Req) (any, error) {
 	return out, nil
 }
 
-func (s *Server) getReport(r *Req) (any, error) {
+func (s *API) getReport(r *httpapi.Req) (any, error) {
 	p, w, err := s.reportTarget(r)
 	if err != nil {
 		return nil, err
@@ -189,8 +190,8 @@ func (s *Server) getReport(r *Req) (any, error) {
 
 // seatStep runs one step of the flow that only a seat of the project may
 // take (the helper drafts and submits, the responsible person confirms).
-func (s *Server) seatStep(role project.Role, step func(r *Req, p project.Project, week time.Time) (reportingdb.Report, error)) func(*Req) (any, error) {
-	return func(r *Req) (any, error) {
+func (s *API) seatStep(role project.Role, step func(r *httpapi.Req, p project.Project, week time.Time) (reportingdb.Report, error)) func(*httpapi.Req) (any, error) {
+	return func(r *httpapi.Req) (any, error) {
 		p, w, err := s.reportTarget(r)
 		if err != nil {
 			return nil, err
@@ -206,9 +207,9 @@ func (s *Server) seatStep(role project.Role, step func(r *Req, p project.Project
 	}
 }
 
-func (s *Server) draftReport(r *Req, p project.Project, w time.Time) (reportingdb.Report, error) {
+func (s *API) draftReport(r *httpapi.Req, p project.Project, w time.Time) (reportingdb.Report, error) {
 	var in ReportInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := httpapi.BindJSON(r.C, &in); err != nil {
 		return reportingdb.Report{}, err
 	}
 	c := reporting.Content{ImageProgress: in.ImageProgress, ImagePercent: in.ImagePercent, InvestmentYuan: in.InvestmentYuan,
@@ -219,23 +220,23 @@ func (s *Server) draftReport(r *Req, p project.Project, w time.Time) (reportingd
 	return reportingdb.SaveDraft(r.Ctx, r.Tx, p.ID, w, c, r.Session.AccountID)
 }
 
-func (s *Server) submitReport(r *Req, p project.Project, w time.Time) (reportingdb.Report, error) {
+func (s *API) submitReport(r *httpapi.Req, p project.Project, w time.Time) (reportingdb.Report, error) {
 	return reportingdb.Submit(r.Ctx, r.Tx, p.ID, w, r.Session.AccountID, s.Now())
 }
 
-func (s *Server) confirmReport(r *Req, p project.Project, w time.Time) (reportingdb.Report, error) {
+func (s *API) confirmReport(r *httpapi.Req, p project.Project, w time.Time) (reportingdb.Report, error) {
 	return reportingdb.Transition(r.Ctx, r.Tx, p.ID, w, "confirm", r.Session.AccountID, "", s.Now())
 }
 
-func (s *Server) reviewReport(action string) func(*Req) (any, error) {
-	return func(r *Req) (any, error) {
+func (s *API) reviewReport(action string) func(*httpapi.Req) (any, error) {
+	return func(r *httpapi.Req) (any, error) {
 		p, w, err := s.reportTarget(r)
 		if err != nil {
 			return nil, err
 		}
 		var in ReviewInput
 		if action == "return" {
-			if err := bindJSON(r.C, &in); err != nil {
+			if err := httpapi.BindJSON(r.C, &in); err != nil {
 				return nil, err
 			}
 		}
@@ -247,13 +248,13 @@ func (s *Server) reviewReport(action string) func(*Req) (any, error) {
 	}
 }
 
-func (s *Server) overrideReport(r *Req) (any, error) {
+func (s *API) overrideReport(r *httpapi.Req) (any, error) {
 	p, w, err := s.reportTarget(r)
 	if err != nil {
 		return nil, err
 	}
 	var in OverrideInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := httpapi.BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	x, err := reportingdb.Override(r.Ctx, r.Tx, p.ID, w, in.Progress, in.Reason, r.Session.AccountID)
@@ -263,7 +264,7 @@ func (s *Server) overrideReport(r *Req) (any, error) {
 	return s.toReportAPI(r, x)
 }
 
-func (s *Server) reportRevisions(r *Req) (any, error) {
+func (s *API) reportRevisions(r *httpapi.Req) (any, error) {
 	p, w, err := s.reportTarget(r)
 	if err != nil {
 		return nil, err
@@ -275,15 +276,15 @@ func (s *Server) reportRevisions(r *Req) (any, error) {
 	rvs, err := reportingdb.Revisions(r.Ctx, r.Tx, x.ID)
 	out := make([]ReportRevision, len(rvs))
 	for i, rv := range rvs {
-		out[i] = ReportRevision{Revision: rv.Revision, CreatedAt: rv.CreatedAt, Snapshot: rawJSON(rv.Snapshot)}
+		out[i] = ReportRevision{Revision: rv.Revision, CreatedAt: rv.CreatedAt, Snapshot: httpapi.RawJSON(rv.Snapshot)}
 	}
 	return out, err
 }
 
 // reportGrid answers projects × weeks (?from=<Monday>&weeks=N, default the
 // last 8 weeks up to this one).
-func (s *Server) reportGrid(r *Req) (any, error) {
-	n, err := weeksQuery(r.C, 8, 26)
+func (s *API) reportGrid(r *httpapi.Req) (any, error) {
+	n, err := httpapi.WeeksQuery(r.C, 8, 26)
 	if err != nil {
 		return nil, err
 	}
@@ -301,7 +302,7 @@ func (s *Server) reportGrid(r *Req) (any, error) {
 		weeks[i] = from.AddDate(0, 0, 7*i)
 		out.Weeks[i] = weeks[i].Format(time.DateOnly)
 	}
-	sc, err := s.scope(r)
+	sc, err := s.Scope(r)
 	if err != nil {
 		return nil, err
 	}
@@ -329,7 +330,7 @@ type QueuedReport struct {
 	ProjectName string       `json:"project_name"`
 }
 
-func (s *Server) reportQueue(r *Req) (any, error) {
+func (s *API) reportQueue(r *httpapi.Req) (any, error) {
 	status := r.C.QueryParam("status")
 	if status == "" {
 		status = string(reporting.Confirmed)
@@ -341,11 +342,11 @@ func (s *Server) reportQueue(r *Req) (any, error) {
 		v.Add("status", "invalid_status", "状态筛选无效", "unknown status filter")
 		return nil, v.Err()
 	}
-	sc, err := s.scope(r)
+	sc, err := s.Scope(r)
 	if err != nil {
 		return nil, err
 	}
-	items, err := reportingdb.ReportsByStatus(r.Ctx, r.Tx, status, sc, s.today())
+	items, err := reportingdb.ReportsByStatus(r.Ctx, r.Tx, status, sc, s.Today())
 	if err != nil {
 		return nil, err
 	}
@@ -361,33 +362,33 @@ func (s *Server) reportQueue(r *Req) (any, error) {
 }
 
 // reportingRoutes are the reporting area's routes.
-func (s *Server) reportingRoutes() []*Route {
+func (s *API) routes() []*httpapi.Route {
 	const v1 = "/api/v1"
-	return []*Route{
-		{Method: http.MethodGet, Path: v1 + "/projects/:id/reports", Summary: "A project's weekly reports, newest week first", Tag: "reports", Roles: countyRead, County: true, Resp: []WeeklyReport{}, Handler: s.listReports},
-		{Method: http.MethodGet, Path: v1 + "/projects/:id/reports/:week", Summary: "A project's report of a week (given by its Monday)", Tag: "reports", Roles: countyRead, County: true, Resp: WeeklyReport{}, Handler: s.getReport},
-		{Method: http.MethodPut, Path: v1 + "/projects/:id/reports/:week", Summary: "Save the week's draft (the project's helper)", Tag: "reports", Roles: fieldWrite, County: true, Body: ReportInput{}, Resp: WeeklyReport{}, Handler: s.seatStep(project.RoleHelper, s.draftReport)},
-		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/submit", Summary: "Submit the draft; the rules decide substantive progress; late after the deadline (the helper)", Tag: "reports", Roles: fieldWrite, County: true, Resp: WeeklyReport{}, Handler: s.seatStep(project.RoleHelper, s.submitReport)},
-		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/confirm", Summary: "Confirm the submitted report (the responsible person)", Tag: "reports", Roles: fieldWrite, County: true, Resp: WeeklyReport{}, Handler: s.seatStep(project.RoleResponsible, s.confirmReport)},
-		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/verify", Summary: "Verify a confirmed report (office); keeps a revision", Tag: "reports", Roles: officeOnly, County: true, Resp: WeeklyReport{}, Handler: s.reviewReport("verify")},
-		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/return", Summary: "Return a report with a comment (office)", Tag: "reports", Roles: officeOnly, County: true, Body: ReviewInput{}, Resp: WeeklyReport{}, Handler: s.reviewReport("return")},
-		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/override", Summary: "Decide substantive progress with a reason (office, audited)", Tag: "reports", Roles: officeOnly, County: true, Body: OverrideInput{}, Resp: WeeklyReport{}, Handler: s.overrideReport},
-		{Method: http.MethodGet, Path: v1 + "/projects/:id/reports/:week/revisions", Summary: "The verified revisions of a report", Tag: "reports", Roles: countyRead, County: true, Resp: []ReportRevision{}, Handler: s.reportRevisions},
-		{Method: http.MethodPost, Path: v1 + "/projects/:id/visits", Summary: "Check in at the site with the phone's location (a task-force member of the project)", Tag: "reports", Roles: fieldWrite, County: true, Status: http.StatusCreated, Body: VisitInput{}, Resp: Visit{}, Handler: s.recordVisit},
-		{Method: http.MethodGet, Path: v1 + "/projects/:id/visits", Summary: "A project's site visits of a week (default this week)", Tag: "reports", Roles: countyRead, County: true, Query: []Param{{"week", "周（星期一）", "date"}}, Resp: []Visit{}, Handler: s.listVisits},
-		{Method: http.MethodGet, Path: v1 + "/visits/compliance", Summary: "Each seat of each listed project: verified visits against the minimum (M2.2)", Tag: "reports", Roles: countyRead, County: true, Query: []Param{{"week", "周（星期一）", "date"}}, Resp: []ComplianceRow{}, Handler: s.visitCompliance},
-		{Method: http.MethodGet, Path: v1 + "/problems", Summary: "Problems (field roles: their projects'), most urgent first", Tag: "reports", Roles: countyRead, County: true, Query: []Param{{"project_id", "项目", "uuid"}, {"status", "open | in_progress | resolved | closed", "string"}, {"overdue", "true: 只看逾期", "string"}}, Resp: []Problem{}, Handler: s.listProblems},
-		{Method: http.MethodGet, Path: v1 + "/problems/:id", Summary: "Get a problem", Tag: "reports", Roles: countyRead, County: true, Resp: Problem{}, Handler: s.getProblem},
-		{Method: http.MethodPost, Path: v1 + "/projects/:id/problems", Summary: "Raise a problem of a project", Tag: "reports", Roles: problemRaise, County: true, Status: http.StatusCreated, Body: ProblemInput{}, Resp: Problem{}, Handler: s.raiseProblem},
-		{Method: http.MethodPut, Path: v1 + "/problems/:id", Summary: "Take a problem to a level, assign it with a deadline, resolve it (office)", Tag: "reports", Roles: officeOnly, County: true, Body: ProblemUpdate{}, Resp: Problem{}, Handler: s.handleProblem},
-		{Method: http.MethodGet, Path: v1 + "/reports", Summary: "Reports of a status across projects (default confirmed: the office's review queue)", Tag: "reports", Roles: deskRead, County: true, Query: []Param{{"status", "draft | submitted | confirmed | verified | returned", "string"}}, Resp: []QueuedReport{}, Handler: s.reportQueue},
-		{Method: http.MethodPost, Path: v1 + "/projects/:id/photos", Summary: "Add a site photo to a week (JPEG/PNG by content; pixel limit before decoding; EXIF kept restricted)", Tag: "reports", Roles: problemRaise, County: true, Status: http.StatusCreated, Upload: "image/jpeg,image/png", Query: []Param{{"week", "周（星期一），默认本周", "date"}}, Resp: Photo{}, Handler: s.uploadPhoto},
-		{Method: http.MethodGet, Path: v1 + "/projects/:id/photos", Summary: "A project's photos of a week, with short-lived URLs", Tag: "reports", Roles: countyRead, County: true, Query: []Param{{"week", "周（星期一）", "date"}}, Resp: []Photo{}, Handler: s.listPhotos},
-		{Method: http.MethodGet, Path: v1 + "/photos/duplicates", Summary: "Photos whose bytes were uploaded before (office)", Tag: "reports", Roles: officeOnly, County: true, Resp: []Photo{}, Handler: s.duplicatePhotos},
-		{Method: http.MethodGet, Path: v1 + "/photos/:id/:variant", Summary: "A photo by its signed, short-lived URL (display, thumb; original for the office)", Tag: "reports", Roles: countyRead, County: true, Query: []Param{{"exp", "过期时间", "integer"}, {"sig", "签名", "string"}}, Download: "image/jpeg,image/png", Handler: s.servePhoto},
-		{Method: http.MethodGet, Path: v1 + "/projects/:id/monthly/:year", Summary: "A year's monthly figures against the monthly targets (M4.4)", Tag: "reports", Roles: countyRead, County: true, Resp: MonthlyView{}, Handler: s.monthlyView},
-		{Method: http.MethodPut, Path: v1 + "/projects/:id/monthly/:year/:month", Summary: "Report or correct a month's figures (the project's helper or responsible person, or the office); a correction clears verification", Tag: "reports", Roles: monthlyWrite, County: true, Body: MonthlyInput{}, Resp: MonthlyView{}, Handler: s.putMonthly},
+	return []*httpapi.Route{
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/reports", Summary: "A project's weekly reports, newest week first", Tag: "reports", Roles: httpapi.CountyRead, County: true, Resp: []WeeklyReport{}, Handler: s.listReports},
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/reports/:week", Summary: "A project's report of a week (given by its Monday)", Tag: "reports", Roles: httpapi.CountyRead, County: true, Resp: WeeklyReport{}, Handler: s.getReport},
+		{Method: http.MethodPut, Path: v1 + "/projects/:id/reports/:week", Summary: "Save the week's draft (the project's helper)", Tag: "reports", Roles: httpapi.FieldWrite, County: true, Body: ReportInput{}, Resp: WeeklyReport{}, Handler: s.seatStep(project.RoleHelper, s.draftReport)},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/submit", Summary: "Submit the draft; the rules decide substantive progress; late after the deadline (the helper)", Tag: "reports", Roles: httpapi.FieldWrite, County: true, Resp: WeeklyReport{}, Handler: s.seatStep(project.RoleHelper, s.submitReport)},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/confirm", Summary: "Confirm the submitted report (the responsible person)", Tag: "reports", Roles: httpapi.FieldWrite, County: true, Resp: WeeklyReport{}, Handler: s.seatStep(project.RoleResponsible, s.confirmReport)},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/verify", Summary: "Verify a confirmed report (office); keeps a revision", Tag: "reports", Roles: httpapi.OfficeOnly, County: true, Resp: WeeklyReport{}, Handler: s.reviewReport("verify")},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/return", Summary: "Return a report with a comment (office)", Tag: "reports", Roles: httpapi.OfficeOnly, County: true, Body: ReviewInput{}, Resp: WeeklyReport{}, Handler: s.reviewReport("return")},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/override", Summary: "Decide substantive progress with a reason (office, audited)", Tag: "reports", Roles: httpapi.OfficeOnly, County: true, Body: OverrideInput{}, Resp: WeeklyReport{}, Handler: s.overrideReport},
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/reports/:week/revisions", Summary: "The verified revisions of a report", Tag: "reports", Roles: httpapi.CountyRead, County: true, Resp: []ReportRevision{}, Handler: s.reportRevisions},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/visits", Summary: "Check in at the site with the phone's location (a task-force member of the project)", Tag: "reports", Roles: httpapi.FieldWrite, County: true, Status: http.StatusCreated, Body: VisitInput{}, Resp: Visit{}, Handler: s.recordVisit},
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/visits", Summary: "A project's site visits of a week (default this week)", Tag: "reports", Roles: httpapi.CountyRead, County: true, Query: []httpapi.Param{{Name: "week", Description: "周（星期一）", Type: "date"}}, Resp: []Visit{}, Handler: s.listVisits},
+		{Method: http.MethodGet, Path: v1 + "/visits/compliance", Summary: "Each seat of each listed project: verified visits against the minimum (M2.2)", Tag: "reports", Roles: httpapi.CountyRead, County: true, Query: []httpapi.Param{{Name: "week", Description: "周（星期一）", Type: "date"}}, Resp: []ComplianceRow{}, Handler: s.visitCompliance},
+		{Method: http.MethodGet, Path: v1 + "/problems", Summary: "Problems (field roles: their projects'), most urgent first", Tag: "reports", Roles: httpapi.CountyRead, County: true, Query: []httpapi.Param{{Name: "project_id", Description: "项目", Type: "uuid"}, {Name: "status", Description: "open | in_progress | resolved | closed", Type: "string"}, {Name: "overdue", Description: "true: 只看逾期", Type: "string"}}, Resp: []Problem{}, Handler: s.listProblems},
+		{Method: http.MethodGet, Path: v1 + "/problems/:id", Summary: "Get a problem", Tag: "reports", Roles: httpapi.CountyRead, County: true, Resp: Problem{}, Handler: s.getProblem},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/problems", Summary: "Raise a problem of a project", Tag: "reports", Roles: httpapi.ProblemRaise, County: true, Status: http.StatusCreated, Body: ProblemInput{}, Resp: Problem{}, Handler: s.raiseProblem},
+		{Method: http.MethodPut, Path: v1 + "/problems/:id", Summary: "Take a problem to a level, assign it with a deadline, resolve it (office)", Tag: "reports", Roles: httpapi.OfficeOnly, County: true, Body: ProblemUpdate{}, Resp: Problem{}, Handler: s.handleProblem},
+		{Method: http.MethodGet, Path: v1 + "/reports", Summary: "Reports of a status across projects (default confirmed: the office's review queue)", Tag: "reports", Roles: httpapi.DeskRead, County: true, Query: []httpapi.Param{{Name: "status", Description: "draft | submitted | confirmed | verified | returned", Type: "string"}}, Resp: []QueuedReport{}, Handler: s.reportQueue},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/photos", Summary: "Add a site photo to a week (JPEG/PNG by content; pixel limit before decoding; EXIF kept restricted)", Tag: "reports", Roles: httpapi.ProblemRaise, County: true, Status: http.StatusCreated, Upload: "image/jpeg,image/png", Query: []httpapi.Param{{Name: "week", Description: "周（星期一），默认本周", Type: "date"}}, Resp: Photo{}, Handler: s.uploadPhoto},
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/photos", Summary: "A project's photos of a week, with short-lived URLs", Tag: "reports", Roles: httpapi.CountyRead, County: true, Query: []httpapi.Param{{Name: "week", Description: "周（星期一）", Type: "date"}}, Resp: []Photo{}, Handler: s.listPhotos},
+		{Method: http.MethodGet, Path: v1 + "/photos/duplicates", Summary: "Photos whose bytes were uploaded before (office)", Tag: "reports", Roles: httpapi.OfficeOnly, County: true, Resp: []Photo{}, Handler: s.duplicatePhotos},
+		{Method: http.MethodGet, Path: v1 + "/photos/:id/:variant", Summary: "A photo by its signed, short-lived URL (display, thumb; original for the office)", Tag: "reports", Roles: httpapi.CountyRead, County: true, Query: []httpapi.Param{{Name: "exp", Description: "过期时间", Type: "integer"}, {Name: "sig", Description: "签名", Type: "string"}}, Download: "image/jpeg,image/png", Handler: s.servePhoto},
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/monthly/:year", Summary: "A year's monthly figures against the monthly targets (M4.4)", Tag: "reports", Roles: httpapi.CountyRead, County: true, Resp: MonthlyView{}, Handler: s.monthlyView},
+		{Method: http.MethodPut, Path: v1 + "/projects/:id/monthly/:year/:month", Summary: "Report or correct a month's figures (the project's helper or responsible person, or the office); a correction clears verification", Tag: "reports", Roles: httpapi.MonthlyWrite, County: true, Body: MonthlyInput{}, Resp: MonthlyView{}, Handler: s.putMonthly},
 		{Method: http.MethodPost, Path: v1 + "/projects/:id/monthly/:year/:month/verify", Summary: "Mark a month's figures verified (the Statistics Bureau)", Tag: "reports", Roles: []authz.Role{authz.Statistics}, County: true, Resp: MonthlyView{}, Handler: s.verifyMonthly},
-		{Method: http.MethodGet, Path: v1 + "/reports/grid", Summary: "Projects × weeks: on time, late, missing, substantive progress", Tag: "reports", Roles: deskRead, County: true, Query: []Param{{"from", "起始周（星期一）", "date"}, {"weeks", "周数 1-26", "integer"}}, Resp: ReportGrid{}, Handler: s.reportGrid},
+		{Method: http.MethodGet, Path: v1 + "/reports/grid", Summary: "Projects × weeks: on time, late, missing, substantive progress", Tag: "reports", Roles: httpapi.DeskRead, County: true, Query: []httpapi.Param{{Name: "from", Description: "起始周（星期一）", Type: "date"}, {Name: "weeks", Description: "周数 1-26", Type: "integer"}}, Resp: ReportGrid{}, Handler: s.reportGrid},
 	}
 }

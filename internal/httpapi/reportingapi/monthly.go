@@ -1,10 +1,11 @@
-package httpapi
+package reportingapi
 
 import (
 	"strconv"
 	"time"
 
 	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/httpapi"
 	"github.com/tuijin/tuijin/internal/project"
 	"github.com/tuijin/tuijin/internal/reporting/reportingdb"
 )
@@ -37,7 +38,7 @@ type MonthlyInput struct {
 	ImageProgress  string `json:"image_progress,omitempty"`
 }
 
-func pathMonth(r *Req) (int, error) {
+func pathMonth(r *httpapi.Req) (int, error) {
 	m, err := strconv.Atoi(r.C.Param("month"))
 	if err != nil || m < 1 || m > 12 {
 		return 0, errs.ErrNotFound
@@ -45,8 +46,8 @@ func pathMonth(r *Req) (int, error) {
 	return m, nil
 }
 
-func (s *Server) monthlyOf(r *Req, p project.Project, year int) (MonthlyView, error) {
-	plan, yp, err := planOf(r, p, year)
+func (s *API) monthlyOf(r *httpapi.Req, p project.Project, year int) (MonthlyView, error) {
+	plan, yp, err := httpapi.PlanOf(r, p, year)
 	if err != nil {
 		return MonthlyView{}, err
 	}
@@ -72,8 +73,8 @@ func (s *Server) monthlyOf(r *Req, p project.Project, year int) (MonthlyView, er
 	return out, nil
 }
 
-func (s *Server) monthlyView(r *Req) (any, error) {
-	p, year, err := s.projectYear(r)
+func (s *API) monthlyView(r *httpapi.Req) (any, error) {
+	p, year, err := s.ProjectYear(r)
 	if err != nil {
 		return nil, err
 	}
@@ -81,8 +82,8 @@ func (s *Server) monthlyView(r *Req) (any, error) {
 }
 
 // putMonthly: the office, or the project's helper or responsible person.
-func (s *Server) putMonthly(r *Req) (any, error) {
-	p, year, err := s.projectYear(r)
+func (s *API) putMonthly(r *httpapi.Req) (any, error) {
+	p, year, err := s.ProjectYear(r)
 	if err != nil {
 		return nil, err
 	}
@@ -90,14 +91,14 @@ func (s *Server) putMonthly(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !s.isOffice(r) {
+	if !s.IsOffice(r) {
 		first := time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC)
 		if err := s.holdsSeat(r, p, project.RoleHelper, first); err != nil && s.holdsSeat(r, p, project.RoleResponsible, first) != nil {
 			return nil, err
 		}
 	}
 	var in MonthlyInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := httpapi.BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	if _, err := reportingdb.PutMonthlyFigure(r.Ctx, r.Tx, reportingdb.MonthlyFigure{ProjectID: p.ID, Year: year, Month: month,
@@ -107,8 +108,8 @@ func (s *Server) putMonthly(r *Req) (any, error) {
 	return s.monthlyOf(r, p, year)
 }
 
-func (s *Server) verifyMonthly(r *Req) (any, error) {
-	p, year, err := s.projectYear(r)
+func (s *API) verifyMonthly(r *httpapi.Req) (any, error) {
+	p, year, err := s.ProjectYear(r)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package httpapi
+package supervisionapi
 
 import (
 	"net/http"
@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/httpapi"
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/reporting"
 	"github.com/tuijin/tuijin/internal/supervision"
@@ -122,24 +123,24 @@ func toEscalationAPI(e supervisiondb.Escalation) Escalation {
 	return Escalation{ID: e.ID, ProjectID: e.ProjectID, ProjectCode: e.ProjectCode, ProjectName: e.ProjectName, UnitName: e.UnitName,
 		Level: e.Level, Role: e.Role, PersonID: e.PersonID, PersonName: e.PersonName, PersonPost: e.PersonPost,
 		StreakStart: e.StreakStart.Format(time.DateOnly), RaisedWeek: e.RaisedWeek.Format(time.DateOnly), Weeks: e.Weeks,
-		Status: e.Status, ScheduledOn: dateString(e.ScheduledOn), Note: e.Note, Version: e.Version}
+		Status: e.Status, ScheduledOn: httpapi.DateString(e.ScheduledOn), Note: e.Note, Version: e.Version}
 }
 
-func (s *Server) listEscalations(r *Req) (any, error) {
+func (s *API) listEscalations(r *httpapi.Req) (any, error) {
 	f := supervisiondb.EscalationFilter{Status: r.C.QueryParam("status")}
 	if l := r.C.QueryParam("level"); l != "" {
 		f.Level, _ = strconv.Atoi(l)
 	}
 	var err error
-	if f.ProjectID, err = queryUUID(r.C, "project_id"); err != nil {
+	if f.ProjectID, err = httpapi.QueryUUID(r.C, "project_id"); err != nil {
 		return nil, err
 	}
-	list, err := supervisiondb.ListEscalations(r.Ctx, r.Tx, f, s.today())
-	return apiList(list, toEscalationAPI), err
+	list, err := supervisiondb.ListEscalations(r.Ctx, r.Tx, f, s.Today())
+	return httpapi.APIList(list, toEscalationAPI), err
 }
 
-func (s *Server) getEscalation(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+func (s *API) getEscalation(r *httpapi.Req) (any, error) {
+	id, err := httpapi.PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
@@ -159,21 +160,21 @@ func (s *Server) getEscalation(r *Req) (any, error) {
 	return out, err
 }
 
-func (s *Server) updateEscalation(r *Req) (any, error) {
-	id, err := pathID(r.C, "id")
+func (s *API) updateEscalation(r *httpapi.Req) (any, error) {
+	id, err := httpapi.PathID(r.C, "id")
 	if err != nil {
 		return nil, err
 	}
 	var in EscalationUpdate
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := httpapi.BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	if in.Version == 0 {
-		return nil, errVersionRequired
+		return nil, httpapi.ErrVersionRequired
 	}
-	var d dates
-	on := d.opt("scheduled_on", in.ScheduledOn)
-	if err := d.err(); err != nil {
+	var d httpapi.Dates
+	on := d.Opt("scheduled_on", in.ScheduledOn)
+	if err := d.Err(); err != nil {
 		return nil, err
 	}
 	e, err := supervisiondb.UpdateEscalation(r.Ctx, r.Tx, id, supervisiondb.EscalationChange{Status: in.Status, ScheduledOn: on, Note: in.Note, Version: in.Version}, s.Now())
@@ -183,9 +184,9 @@ func (s *Server) updateEscalation(r *Req) (any, error) {
 var errWeekNotOver = errs.E(errs.Conflict, "week_not_closed_yet", "该周尚未到结算时间，不能提前结算", "the week's close time has not come yet")
 
 // closeWeek runs a week close now (the office, e.g. after the worker was down).
-func (s *Server) closeWeek(r *Req) (any, error) {
+func (s *API) closeWeek(r *httpapi.Req) (any, error) {
 	var in WeekCloseInput
-	if err := bindJSON(r.C, &in); err != nil {
+	if err := httpapi.BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
 	week, err := reporting.ParseWeek(in.Week)
@@ -203,8 +204,8 @@ func (s *Server) closeWeek(r *Req) (any, error) {
 	return WeekCloseResult(res), err
 }
 
-func (s *Server) dashboard(r *Req) (any, error) {
-	weeks, err := weeksQuery(r.C, 12, 52)
+func (s *API) dashboard(r *httpapi.Req) (any, error) {
+	weeks, err := httpapi.WeeksQuery(r.C, 12, 52)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +213,7 @@ func (s *Server) dashboard(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := Dashboard{LatestWeek: dateString(d.LatestWeek), Trend: []TrendWeek{}, Stalled: []StalledProject{}, Compliance: []RoleCompliance{}, Open: d.Open}
+	out := Dashboard{LatestWeek: httpapi.DateString(d.LatestWeek), Trend: []TrendWeek{}, Stalled: []StalledProject{}, Compliance: []RoleCompliance{}, Open: d.Open}
 	for _, t := range d.Trend {
 		out.Trend = append(out.Trend, TrendWeek{Week: t.Week.Format(time.DateOnly), Projects: t.Projects, NoProgress: t.NoProgress, Missing: t.Missing, Stalled: t.Stalled, Escalations: t.Escalations})
 	}
@@ -226,18 +227,18 @@ func (s *Server) dashboard(r *Req) (any, error) {
 }
 
 // supervisionRoutes are the supervision area's routes.
-func (s *Server) supervisionRoutes() []*Route {
+func (s *API) routes() []*httpapi.Route {
 	const v1 = "/api/v1"
-	return []*Route{
-		{Method: http.MethodGet, Path: v1 + "/escalations", Summary: "The TV-questioning register (M1.3), newest week first", Tag: "supervision", Roles: registerRead, County: true, Query: []Param{{"status", "pending | scheduled | done | waived", "string"}, {"level", "1 | 2", "integer"}, {"project_id", "项目", "uuid"}}, Resp: []Escalation{}, Handler: s.listEscalations},
-		{Method: http.MethodGet, Path: v1 + "/escalations/:id", Summary: "An escalation with the evidence of its streak (reports, photos, visits)", Tag: "supervision", Roles: registerRead, County: true, Resp: EscalationDetail{}, Handler: s.getEscalation},
-		{Method: http.MethodPut, Path: v1 + "/escalations/:id", Summary: "Schedule, record or waive (with a reason) a TV questioning", Tag: "supervision", Roles: officeOnly, County: true, Body: EscalationUpdate{}, Resp: Escalation{}, Handler: s.updateEscalation},
-		{Method: http.MethodPost, Path: v1 + "/supervision/week-close", Summary: "Close a week now (normally the worker does at the county's close time); idempotent", Tag: "supervision", Roles: officeOnly, County: true, Body: WeekCloseInput{}, Resp: WeekCloseResult{}, Handler: s.closeWeek},
-		{Method: http.MethodGet, Path: v1 + "/supervision/dashboard", Summary: "Stalled projects, the trend of weeks without progress, seat compliance", Tag: "supervision", Roles: deskRead, County: true, Query: []Param{{"weeks", "最近周数 1-52，默认12", "integer"}}, Resp: Dashboard{}, Handler: s.dashboard},
-		{Method: http.MethodGet, Path: v1 + "/inspections/plan", Summary: "The joint inspection grouping plan of a year (M3.5)", Tag: "supervision", Roles: deskRead, County: true, Query: []Param{{"year", "年度", "integer"}}, Resp: []PlanEntry{}, Handler: s.inspectionPlan},
-		{Method: http.MethodPut, Path: v1 + "/inspections/plan/:year/:projectId", Summary: "Put a project into an inspection group (百城提质 projects: group 6)", Tag: "supervision", Roles: officeOnly, County: true, Status: http.StatusNoContent, Body: PlanAssign{}, Handler: s.assignInspection},
-		{Method: http.MethodPost, Path: v1 + "/inspections/plan/:year/auto", Summary: "Assign every unassigned project (百城提质 to group 6, the rest by unit to groups 1-5)", Tag: "supervision", Roles: officeOnly, County: true, Resp: AutoPlanResult{}, Handler: s.autoPlan},
-		{Method: http.MethodGet, Path: v1 + "/inspections", Summary: "Each group's list for a week with its records; a null record is a missing inspection", Tag: "supervision", Roles: deskRead, County: true, Query: []Param{{"week", "周（星期一）", "date"}, {"group_id", "督导组", "uuid"}}, Resp: []InspectionRow{}, Handler: s.weekInspections},
-		{Method: http.MethodPost, Path: v1 + "/projects/:id/inspections", Summary: "Record a joint inspection: nodes as found, verified investment, findings (each becomes a problem with a deadline)", Tag: "supervision", Roles: inspectW, County: true, Status: http.StatusCreated, Body: InspectionInput{}, Resp: InspectionRecord{}, Handler: s.recordInspection},
+	return []*httpapi.Route{
+		{Method: http.MethodGet, Path: v1 + "/escalations", Summary: "The TV-questioning register (M1.3), newest week first", Tag: "supervision", Roles: httpapi.RegisterRead, County: true, Query: []httpapi.Param{{Name: "status", Description: "pending | scheduled | done | waived", Type: "string"}, {Name: "level", Description: "1 | 2", Type: "integer"}, {Name: "project_id", Description: "项目", Type: "uuid"}}, Resp: []Escalation{}, Handler: s.listEscalations},
+		{Method: http.MethodGet, Path: v1 + "/escalations/:id", Summary: "An escalation with the evidence of its streak (reports, photos, visits)", Tag: "supervision", Roles: httpapi.RegisterRead, County: true, Resp: EscalationDetail{}, Handler: s.getEscalation},
+		{Method: http.MethodPut, Path: v1 + "/escalations/:id", Summary: "Schedule, record or waive (with a reason) a TV questioning", Tag: "supervision", Roles: httpapi.OfficeOnly, County: true, Body: EscalationUpdate{}, Resp: Escalation{}, Handler: s.updateEscalation},
+		{Method: http.MethodPost, Path: v1 + "/supervision/week-close", Summary: "Close a week now (normally the worker does at the county's close time); idempotent", Tag: "supervision", Roles: httpapi.OfficeOnly, County: true, Body: WeekCloseInput{}, Resp: WeekCloseResult{}, Handler: s.closeWeek},
+		{Method: http.MethodGet, Path: v1 + "/supervision/dashboard", Summary: "Stalled projects, the trend of weeks without progress, seat compliance", Tag: "supervision", Roles: httpapi.DeskRead, County: true, Query: []httpapi.Param{{Name: "weeks", Description: "最近周数 1-52，默认12", Type: "integer"}}, Resp: Dashboard{}, Handler: s.dashboard},
+		{Method: http.MethodGet, Path: v1 + "/inspections/plan", Summary: "The joint inspection grouping plan of a year (M3.5)", Tag: "supervision", Roles: httpapi.DeskRead, County: true, Query: []httpapi.Param{{Name: "year", Description: "年度", Type: "integer"}}, Resp: []PlanEntry{}, Handler: s.inspectionPlan},
+		{Method: http.MethodPut, Path: v1 + "/inspections/plan/:year/:projectId", Summary: "Put a project into an inspection group (百城提质 projects: group 6)", Tag: "supervision", Roles: httpapi.OfficeOnly, County: true, Status: http.StatusNoContent, Body: PlanAssign{}, Handler: s.assignInspection},
+		{Method: http.MethodPost, Path: v1 + "/inspections/plan/:year/auto", Summary: "Assign every unassigned project (百城提质 to group 6, the rest by unit to groups 1-5)", Tag: "supervision", Roles: httpapi.OfficeOnly, County: true, Resp: AutoPlanResult{}, Handler: s.autoPlan},
+		{Method: http.MethodGet, Path: v1 + "/inspections", Summary: "Each group's list for a week with its records; a null record is a missing inspection", Tag: "supervision", Roles: httpapi.DeskRead, County: true, Query: []httpapi.Param{{Name: "week", Description: "周（星期一）", Type: "date"}, {Name: "group_id", Description: "督导组", Type: "uuid"}}, Resp: []InspectionRow{}, Handler: s.weekInspections},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/inspections", Summary: "Record a joint inspection: nodes as found, verified investment, findings (each becomes a problem with a deadline)", Tag: "supervision", Roles: httpapi.InspectW, County: true, Status: http.StatusCreated, Body: InspectionInput{}, Resp: InspectionRecord{}, Handler: s.recordInspection},
 	}
 }

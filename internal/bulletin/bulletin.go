@@ -36,6 +36,10 @@ type Project struct {
 	Completed  bool   `json:"completed"`
 	DueToStart bool   `json:"due_to_start"` // planned start on or before the week's end
 	Streak     int    `json:"streak"`       // weeks without substantive progress
+	// Stalled is the week close's decision (streak at the county's
+	// threshold); DoneSource says where DoneYuan comes from (Rules ≥ 1).
+	Stalled    bool   `json:"stalled,omitempty"`
+	DoneSource string `json:"done_source,omitempty"`
 }
 
 // Escalation is a TV-questioning entry raised in the week.
@@ -66,9 +70,16 @@ type Finding struct {
 	Findings     string `json:"findings"`
 }
 
+// RulesVersion is the version of the rules BulletinInputs gathers under.
+const RulesVersion = 1
+
 // Inputs are everything a bulletin is computed from; an issued bulletin
 // stores them, so it can always be rendered again, identically.
 type Inputs struct {
+	// Rules is the version of the rules the inputs were gathered under: 0
+	// before "stalled" had one meaning (any streak counted), 1 since (the
+	// week close's Stalled). An issued bulletin renders under its own.
+	Rules              int          `json:"rules,omitempty"`
 	Kind               string       `json:"kind"` // weekly or group6
 	County             string       `json:"county"`
 	Year               int          `json:"year"`
@@ -188,7 +199,7 @@ func Compute(in Inputs) Figures {
 		}
 	}
 	for _, p := range in.Projects {
-		if p.Streak > 0 {
+		if (in.Rules == 0 && p.Streak > 0) || (in.Rules >= 1 && p.Stalled) {
 			f.Stalled = append(f.Stalled, p)
 		}
 	}

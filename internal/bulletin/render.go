@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tuijin/tuijin/internal/supervision"
 )
 
 // Title is the bulletin's heading.
@@ -59,7 +61,6 @@ func dash(s string) string {
 	return s
 }
 
-var levelNames = map[int]string{1: "责任单位主要负责人", 2: "分包县级领导"}
 var escStatus = map[string]string{"pending": "待安排", "scheduled": "已安排", "done": "已问政", "waived": "免于问政"}
 
 // Table is a titled grid of text, the shape all three renderings share.
@@ -112,7 +113,7 @@ func (f Figures) Tables() []Table {
 		if person == "" {
 			person = "（岗位空缺）"
 		}
-		t.Rows = append(t.Rows, []string{e.Project, person, e.Post, levelNames[e.Level], strconv.Itoa(e.Weeks), escStatus[e.Status]})
+		t.Rows = append(t.Rows, []string{e.Project, person, e.Post, supervision.LevelName(e.Level), strconv.Itoa(e.Weeks), escStatus[e.Status]})
 	}
 	ts = append(ts, t)
 	t = Table{Title: "七、逾期未办结审批事项", Header: []string{"项目", "审批事项", "服务单位", "计划办结", "逾期（天）"}, Widths: []float64{3, 2, 1.8, 1.2, 0.8}, Empty: "无逾期审批事项。"}

@@ -41,6 +41,7 @@ type countySpec struct {
 	leading          map[string]org.Position // person → position
 	office           map[string]org.Position
 	inspectors       [6]string // head of inspection groups 1..6
+	heads            map[string]string // unit → its main head (主要负责人)
 	accounts         []accountSpec
 }
 
@@ -112,7 +113,13 @@ func guangshan() countySpec {
 			{"唐明", "紫水街道办事处副主任", org.RankSection, "紫水街道"},
 			{"韩冰", "县住建局局长", org.RankSection, "县住建局"},
 			{"许晨", "县政府办副主任", org.RankSection, "县政府办"},
+			{"张建华", "十里镇党委书记", org.RankSection, "十里镇"},
+			{"李明远", "县水利局局长", org.RankSection, "县水利局"},
+			{"周向东", "光山县产业集聚区管委会主任", org.RankSection, "光山县产业集聚区"},
 		},
+		heads: map[string]string{"紫水街道": "罗军", "县百城提质办": "马超", "县住建局": "韩冰", "县发改委": "孙海涛",
+			"县委督查室": "冯雪", "县政府督查室": "黄鹏", "县统计局": "何静", "十里镇": "张建华", "县水利局": "李明远",
+			"光山县产业集聚区": "周向东"},
 		leading: map[string]org.Position{"王立新": "leader", "刘志强": "deputy", "陈国庆": "deputy", "赵文斌": "deputy",
 			"孙海涛": "member", "罗军": "member", "韩冰": "member"},
 		office:     map[string]org.Position{"孙海涛": "director", "周婷": "staff", "吴磊": "staff"},
@@ -139,6 +146,7 @@ func luoshan() countySpec {
 			{"邓亮", "龙山街道党工委书记", org.RankSection, "龙山街道"},
 			{"彭丽", "县政府办副主任", org.RankSection, "县政府办"},
 		},
+		heads: map[string]string{"龙山街道": "邓亮"},
 		leading:    map[string]org.Position{"李振东": "leader", "杨帆": "deputy"},
 		office:     map[string]org.Position{"曹毅": "staff"},
 		inspectors: [6]string{"高远", "", "", "曹毅", "", ""},
@@ -264,6 +272,20 @@ func loadCounty(ctx context.Context, app *db.DB, pref postgres.Prefecture, spec 
 				return fmt.Errorf("person %s: %w", p.name, err)
 			}
 			people[p.name] = created.ID
+		}
+		for unitName, head := range spec.heads {
+			u, err := postgres.GetUnit(ctx, tx, units[unitName])
+			if err != nil {
+				return err
+			}
+			if u.HeadPersonID != nil {
+				continue
+			}
+			id := people[head]
+			u.HeadPersonID = &id
+			if _, err := postgres.UpdateUnit(ctx, tx, u); err != nil {
+				return fmt.Errorf("head of %s: %w", unitName, err)
+			}
 		}
 		groups, err := postgres.ListGroups(ctx, tx, "")
 		if err != nil {

@@ -52,7 +52,7 @@ func (s *Server) reloadAuthz(ctx context.Context) {
 }
 
 func (s *Server) listAccounts(r *Req) (any, error) {
-	p, err := page(r.C)
+	p, err := PageQuery(r.C)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func (s *Server) listAccounts(r *Req) (any, error) {
 	for i, a := range as {
 		out[i] = s.accountAPI(a, r.Session.Domain())
 	}
-	return list(out, next), nil
+	return NewList(out, next), nil
 }
 
 func (s *Server) getAccount(r *Req) (any, error) {
@@ -226,7 +226,7 @@ func renameField(err error, from, to string) error {
 }
 
 func (s *Server) listAudit(r *Req) (any, error) {
-	p, err := page(r.C)
+	p, err := PageQuery(r.C)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +244,7 @@ func auditPage(r *Req, entityType, entityID string, p postgres.Page) (any, error
 		out[i] = AuditEntry{Seq: a.Seq, At: a.At, ActorID: a.ActorID, ActorName: a.ActorName, RequestID: a.RequestID,
 			Action: a.Action, EntityType: a.EntityType, EntityID: a.EntityID, Before: raw(a.Before), After: raw(a.After)}
 	}
-	return list(out, next), nil
+	return NewList(out, next), nil
 }
 
 func raw(b []byte) any {

@@ -101,8 +101,8 @@ func replacedID(c *echo.Context, name string, version int) (uuid.UUID, error) {
 	return id, nil
 }
 
-// page reads ?limit=&after=.
-func page(c *echo.Context) (postgres.Page, error) {
+// PageQuery reads ?limit=&after= (a page of a keyset-paginated list).
+func PageQuery(c *echo.Context) (postgres.Page, error) {
 	p := postgres.Page{After: c.QueryParam("after")}
 	if l := c.QueryParam("limit"); l != "" {
 		n, err := strconv.Atoi(l)

@@ -20,10 +20,11 @@ type Notification struct {
 	ReadAt    *time.Time `json:"read_at"`
 }
 
-// Inbox is the caller's newest messages.
+// Inbox is a page of the caller's messages, newest first.
 type Inbox struct {
-	Items  []Notification `json:"items"`
-	Unread int            `json:"unread"`
+	Items      []Notification `json:"items"`
+	NextCursor string         `json:"next_cursor"`
+	Unread     int            `json:"unread"`
 }
 
 // ReadInput marks one message read, or all when id is absent.
@@ -49,8 +50,12 @@ type ChannelInput struct {
 }
 
 func (s *Server) inbox(r *Req) (any, error) {
-	list, unread, err := postgres.Inbox(r.Ctx, r.Tx, r.Session.AccountID, 100)
-	out := Inbox{Items: make([]Notification, len(list)), Unread: unread}
+	page, err := PageQuery(r.C)
+	if err != nil {
+		return nil, err
+	}
+	list, next, unread, err := postgres.Inbox(r.Ctx, r.Tx, r.Session.AccountID, page)
+	out := Inbox{Items: make([]Notification, len(list)), NextCursor: next, Unread: unread}
 	for i, n := range list {
 		out.Items[i] = Notification{ID: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, Link: n.Link, CreatedAt: n.CreatedAt, ReadAt: n.ReadAt}
 	}
@@ -120,8 +125,12 @@ func toDeadLetterAPI(d postgres.DeadLetter) DeadLetter {
 }
 
 func (s *Server) listDeadLetters(r *Req) (any, error) {
-	list, err := postgres.ListDeadLetters(r.Ctx, r.Tx)
-	return APIList(list, toDeadLetterAPI), err
+	page, err := PageQuery(r.C)
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := postgres.ListDeadLetters(r.Ctx, r.Tx, page)
+	return NewList(APIList(list, toDeadLetterAPI), next), err
 }
 
 func (s *Server) retryDeadLetter(r *Req) (any, error) {

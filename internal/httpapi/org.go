@@ -13,7 +13,7 @@ var ErrVersionRequired = func() error {
 }()
 
 func (s *Server) listUnits(r *Req) (any, error) {
-	p, err := page(r.C)
+	p, err := PageQuery(r.C)
 	if err != nil {
 		return nil, err
 	}
@@ -25,7 +25,7 @@ func (s *Server) listUnits(r *Req) (any, error) {
 	for i, u := range us {
 		out[i] = toUnitAPI(u)
 	}
-	return list(out, next), nil
+	return NewList(out, next), nil
 }
 
 func (s *Server) getUnit(r *Req) (any, error) {
@@ -71,7 +71,7 @@ func (s *Server) deleteUnit(r *Req) (any, error) {
 }
 
 func (s *Server) listPeople(r *Req) (any, error) {
-	p, err := page(r.C)
+	p, err := PageQuery(r.C)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +87,7 @@ func (s *Server) listPeople(r *Req) (any, error) {
 	for i, x := range ps {
 		out[i] = toPersonAPI(x)
 	}
-	return list(out, next), nil
+	return NewList(out, next), nil
 }
 
 func (s *Server) getPerson(r *Req) (any, error) {

@@ -89,7 +89,7 @@ func (s *Server) createProcedureType(r *Req) (any, error) {
 }
 
 func (s *Server) listProjects(r *Req) (any, error) {
-	p, err := page(r.C)
+	p, err := PageQuery(r.C)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func (s *Server) listProjects(r *Req) (any, error) {
 	for i, x := range ps {
 		out[i] = toProjectAPI(x)
 	}
-	return list(out, next), nil
+	return NewList(out, next), nil
 }
 
 func (s *Server) getProject(r *Req) (any, error) {
@@ -173,7 +173,7 @@ func (s *Server) projectHistory(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	pg, err := page(r.C)
+	pg, err := PageQuery(r.C)
 	if err != nil {
 		return nil, err
 	}

@@ -54,13 +54,13 @@ var (
 	InspectW     = []authz.Role{authz.Inspector, authz.Office}
 	CountyUsers  = []authz.Role{authz.Municipal, authz.LeadingGroup, authz.Office, authz.Inspector, authz.UnitUser, authz.TaskForce, authz.Statistics}
 	anonymous    = []authz.Role{authz.Anonymous}
-	pageParams   = []Param{{"limit", "每页条数 page size (1-200, default 50)", "integer"}, {"after", "上一页返回的 next_cursor", "string"}}
-	unitParams   = append([]Param{{"group", "township | department | service", "string"}, {"q", "名称包含 name contains", "string"}}, pageParams...)
+	PageParams   = []Param{{"limit", "每页条数 page size (1-200, default 50)", "integer"}, {"after", "上一页返回的 next_cursor", "string"}}
+	unitParams   = append([]Param{{"group", "township | department | service", "string"}, {"q", "名称包含 name contains", "string"}}, PageParams...)
 	projectQuery = append([]Param{{"unit_id", "责任单位", "uuid"}, {"township_id", "所在乡镇", "uuid"}, {"category_id", "类别", "uuid"},
 		{"chief_id", "现任项目长", "uuid"}, {"level", "provincial | municipal | county", "string"}, {"type", "new | continuing | completing", "string"},
 		{"status", "preparing | under_construction | completed | suspended", "string"}, {"tag", "标签", "string"},
-		{"year", "在该年度清单上", "integer"}, {"q", "名称或编码包含", "string"}}, pageParams...)
-	peopleQuery = append([]Param{{"unit_id", "所属单位 unit", "uuid"}, {"rank", "county_leader | section_level | other", "string"}, {"q", "姓名包含 name contains", "string"}}, pageParams...)
+		{"year", "在该年度清单上", "integer"}, {"q", "名称或编码包含", "string"}}, PageParams...)
+	peopleQuery = append([]Param{{"unit_id", "所属单位 unit", "uuid"}, {"rank", "county_leader | section_level | other", "string"}, {"q", "姓名包含 name contains", "string"}}, PageParams...)
 )
 
 func (s *Server) routeTable() []*Route {
@@ -101,7 +101,7 @@ func (s *Server) routeTable() []*Route {
 		{Method: http.MethodGet, Path: v1 + "/settings/versions", Summary: "Every settings version, newest first", Tag: "settings", Roles: CountyRead, County: true, Resp: []SettingsVersion{}, Handler: s.listSettingsVersions},
 		{Method: http.MethodPost, Path: v1 + "/settings/versions", Summary: "Add a settings version effective from today or later", Tag: "settings", Roles: settingsW, County: true, Status: http.StatusCreated, Body: SettingsInput{}, Resp: SettingsVersion{}, Handler: s.putSettings},
 
-		{Method: http.MethodGet, Path: v1 + "/accounts", Summary: "Accounts of the county", Tag: "accounts", Roles: accountsRW, County: true, Query: pageParams, Resp: List[Account]{}, Handler: s.listAccounts},
+		{Method: http.MethodGet, Path: v1 + "/accounts", Summary: "Accounts of the county", Tag: "accounts", Roles: accountsRW, County: true, Query: PageParams, Resp: List[Account]{}, Handler: s.listAccounts},
 		{Method: http.MethodPost, Path: v1 + "/accounts", Summary: "Create a county account", Tag: "accounts", Roles: accountsRW, County: true, Status: http.StatusCreated, Body: AccountInput{}, Resp: Account{}, Handler: s.createAccount},
 		{Method: http.MethodGet, Path: v1 + "/accounts/:id", Summary: "Get an account", Tag: "accounts", Roles: accountsRW, County: true, Resp: Account{}, Handler: s.getAccount},
 		{Method: http.MethodPut, Path: v1 + "/accounts/:id", Summary: "Replace an account's name, person, roles and disabled flag", Tag: "accounts", Roles: accountsRW, County: true, Body: AccountUpdate{}, Resp: Account{}, Handler: s.updateAccount},
@@ -117,7 +117,7 @@ func (s *Server) routeTable() []*Route {
 		{Method: http.MethodGet, Path: v1 + "/projects/:id", Summary: "Get a project", Tag: "registry", Roles: CountyRead, County: true, Resp: Project{}, Handler: s.getProject},
 		{Method: http.MethodPut, Path: v1 + "/projects/:id", Summary: "Replace a project (version required)", Tag: "registry", Roles: orgWrite, County: true, Body: ProjectInput{}, Resp: Project{}, Handler: s.updateProject},
 		{Method: http.MethodDelete, Path: v1 + "/projects/:id", Summary: "Delete a project that is on no key list", Tag: "registry", Roles: orgWrite, County: true, Status: http.StatusNoContent, Handler: s.deleteProject},
-		{Method: http.MethodGet, Path: v1 + "/projects/:id/history", Summary: "A project's audited changes, newest first", Tag: "registry", Roles: CountyRead, County: true, Query: pageParams, Resp: List[AuditEntry]{}, Handler: s.projectHistory},
+		{Method: http.MethodGet, Path: v1 + "/projects/:id/history", Summary: "A project's audited changes, newest first", Tag: "registry", Roles: CountyRead, County: true, Query: PageParams, Resp: List[AuditEntry]{}, Handler: s.projectHistory},
 		{Method: http.MethodGet, Path: v1 + "/projects/:id/task-force", Summary: "Who held each 1+3 role on a date (default today)", Tag: "registry", Roles: CountyRead, County: true, Query: []Param{{"on", "日期 date", "date"}}, Resp: []Assignment{}, Handler: s.taskForce},
 		{Method: http.MethodGet, Path: v1 + "/projects/:id/task-force/history", Summary: "Every task-force assignment of a project", Tag: "registry", Roles: CountyRead, County: true, Resp: []Assignment{}, Handler: s.taskForceHistory},
 		{Method: http.MethodPost, Path: v1 + "/projects/:id/task-force", Summary: "Put a person into a task-force role from a date", Tag: "registry", Roles: orgWrite, County: true, Status: http.StatusCreated, Body: AssignmentInput{}, Resp: Assignment{}, Handler: s.assign},
@@ -153,15 +153,15 @@ func (s *Server) routeTable() []*Route {
 		{Method: http.MethodPost, Path: v1 + "/letters/:id/scans", Summary: "Store a new version of the signed scan (PDF, JPEG, PNG; locked, hashed)", Tag: "letters", Roles: orgWrite, County: true, Status: http.StatusCreated, Upload: scanTypes, Resp: ScanInfo{}, Handler: s.uploadScan},
 		{Method: http.MethodGet, Path: v1 + "/letters/:id/scans/:scanId", Summary: "Download a scan version after checking its hash", Tag: "letters", Roles: letterRead, County: true, Download: scanTypes, Handler: s.downloadScan},
 
-		{Method: http.MethodGet, Path: v1 + "/notifications", Summary: "The caller's inbox", Tag: "notifications", Roles: CountyUsers, County: true, Resp: Inbox{}, Handler: s.inbox},
+		{Method: http.MethodGet, Path: v1 + "/notifications", Summary: "The caller's inbox", Tag: "notifications", Roles: CountyUsers, County: true, Query: PageParams, Resp: Inbox{}, Handler: s.inbox},
 		{Method: http.MethodPost, Path: v1 + "/notifications/read", Summary: "Mark a message (or all) read", Tag: "notifications", Roles: CountyUsers, County: true, Status: http.StatusNoContent, Body: ReadInput{}, Handler: s.markRead},
 		{Method: http.MethodGet, Path: v1 + "/notifications/channels", Summary: "The caller's outside channels", Tag: "notifications", Roles: CountyUsers, County: true, Resp: []Channel{}, Handler: s.listChannels},
 		{Method: http.MethodPut, Path: v1 + "/notifications/channels/:channel", Summary: "Set a WeCom or DingTalk robot webhook or an e-mail address", Tag: "notifications", Roles: CountyUsers, County: true, Body: ChannelInput{}, Resp: Channel{}, Handler: s.putChannel},
 		{Method: http.MethodDelete, Path: v1 + "/notifications/channels/:channel", Summary: "Remove a channel", Tag: "notifications", Roles: CountyUsers, County: true, Status: http.StatusNoContent, Handler: s.deleteChannel},
-		{Method: http.MethodGet, Path: v1 + "/jobs/dead", Summary: "Jobs and deliveries that failed their last retry", Tag: "supervision", Roles: OfficeOnly, County: true, Resp: []DeadLetter{}, Handler: s.listDeadLetters},
+		{Method: http.MethodGet, Path: v1 + "/jobs/dead", Summary: "Jobs and deliveries that failed their last retry", Tag: "supervision", Roles: OfficeOnly, County: true, Query: PageParams, Resp: List[DeadLetter]{}, Handler: s.listDeadLetters},
 		{Method: http.MethodPost, Path: v1 + "/jobs/dead/:id/retry", Summary: "Run a dead job or delivery again", Tag: "supervision", Roles: OfficeOnly, County: true, Resp: DeadLetter{}, Handler: s.retryDeadLetter},
 
-		{Method: http.MethodGet, Path: v1 + "/audit", Summary: "The county's audit trail, newest first", Tag: "audit", Roles: auditRead, County: true, Query: append([]Param{{"entity_type", "对象类型", "string"}, {"entity_id", "对象编号", "string"}}, pageParams...), Resp: List[AuditEntry]{}, Handler: s.listAudit},
+		{Method: http.MethodGet, Path: v1 + "/audit", Summary: "The county's audit trail, newest first", Tag: "audit", Roles: auditRead, County: true, Query: append([]Param{{"entity_type", "对象类型", "string"}, {"entity_id", "对象编号", "string"}}, PageParams...), Resp: List[AuditEntry]{}, Handler: s.listAudit},
 	}
 	return table
 }

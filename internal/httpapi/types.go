@@ -16,7 +16,8 @@ type List[T any] struct {
 	NextCursor string `json:"next_cursor"`
 }
 
-func list[T any](items []T, next string) List[T] {
+// NewList is a page of items (never null in JSON) and the next page's cursor.
+func NewList[T any](items []T, next string) List[T] {
 	if items == nil {
 		items = []T{}
 	}
@@ -31,6 +32,7 @@ type Unit struct {
 	Kind          string     `json:"kind" enum:"street,town,township,zone,department,enterprise"`
 	IsServiceUnit bool       `json:"is_service_unit"`
 	ParentID      *uuid.UUID `json:"parent_id"`
+	HeadPersonID  *uuid.UUID `json:"head_person_id" description:"主要负责人: the one eligible for the responsible seat of the unit's projects"`
 	SortOrder     int        `json:"sort_order"`
 	Active        bool       `json:"active"`
 	Version       int        `json:"version"`
@@ -44,6 +46,7 @@ type UnitInput struct {
 	Kind          string     `json:"kind" enum:"street,town,township,zone,department,enterprise"`
 	IsServiceUnit bool       `json:"is_service_unit"`
 	ParentID      *uuid.UUID `json:"parent_id,omitempty"`
+	HeadPersonID  *uuid.UUID `json:"head_person_id,omitempty" description:"主要负责人 (a person of this unit); set once the unit has people"`
 	SortOrder     int        `json:"sort_order,omitempty"`
 	Active        *bool      `json:"active,omitempty"`
 	Version       int        `json:"version,omitempty"`
@@ -51,7 +54,7 @@ type UnitInput struct {
 
 func toUnitAPI(u org.Unit) Unit {
 	return Unit{ID: u.ID, Code: u.Code, Name: u.Name, Kind: string(u.Kind), IsServiceUnit: u.IsServiceUnit,
-		ParentID: u.ParentID, SortOrder: u.SortOrder, Active: u.Active, Version: u.Version, UpdatedAt: u.UpdatedAt}
+		ParentID: u.ParentID, HeadPersonID: u.HeadPersonID, SortOrder: u.SortOrder, Active: u.Active, Version: u.Version, UpdatedAt: u.UpdatedAt}
 }
 
 func (in UnitInput) toDomain(id uuid.UUID) org.Unit {
@@ -60,7 +63,7 @@ func (in UnitInput) toDomain(id uuid.UUID) org.Unit {
 		active = *in.Active
 	}
 	return org.Unit{ID: id, Code: in.Code, Name: in.Name, Kind: org.UnitKind(in.Kind), IsServiceUnit: in.IsServiceUnit,
-		ParentID: in.ParentID, SortOrder: in.SortOrder, Active: active, Version: in.Version}
+		ParentID: in.ParentID, HeadPersonID: in.HeadPersonID, SortOrder: in.SortOrder, Active: active, Version: in.Version}
 }
 
 // Person is the API view of a person.

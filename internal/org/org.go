@@ -46,11 +46,15 @@ type Unit struct {
 	Kind          UnitKind
 	IsServiceUnit bool
 	ParentID      *uuid.UUID
-	SortOrder     int
-	Active        bool
-	Version       int
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// HeadPersonID is the unit's main head (主要负责人, M2.1): the one
+	// eligible for the responsible seat of its projects, and the one named
+	// for TV questioning when that seat is empty.
+	HeadPersonID *uuid.UUID
+	SortOrder    int
+	Active       bool
+	Version      int
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 var codeRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$`)

@@ -85,7 +85,7 @@ func ListAccounts(ctx context.Context, tx bun.IDB, p Page) ([]Account, string, e
 	var rows []accountRow
 	q := tx.NewSelect().Model(&rows).Order("username").Limit(int64(p.Limit + 1))
 	var cur struct{ U string }
-	if ok, err := decodeCursor(p.After, &cur); err != nil {
+	if ok, err := DecodeCursor(p.After, &cur); err != nil {
 		return nil, "", err
 	} else if ok {
 		q.Where("username > ?", cur.U)
@@ -96,7 +96,7 @@ func ListAccounts(ctx context.Context, tx bun.IDB, p Page) ([]Account, string, e
 	next := ""
 	if len(rows) > p.Limit {
 		rows = rows[:p.Limit]
-		next = encodeCursor(struct{ U string }{rows[len(rows)-1].Username})
+		next = EncodeCursor(struct{ U string }{rows[len(rows)-1].Username})
 	}
 	out := make([]Account, len(rows))
 	for i, r := range rows {

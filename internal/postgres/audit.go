@@ -67,7 +67,7 @@ func ListAudit(ctx context.Context, tx bun.IDB, entityType, entityID string, p P
 		Column("seq", "at", "actor_id", "actor_name", "request_id", "action", "entity_type", "entity_id", "before", "after").
 		OrderExpr("seq DESC").Limit(int64(p.Limit + 1))
 	var cur struct{ Seq int64 }
-	if ok, err := decodeCursor(p.After, &cur); err != nil {
+	if ok, err := DecodeCursor(p.After, &cur); err != nil {
 		return nil, "", err
 	} else if ok {
 		q.Where("seq < ?", cur.Seq)
@@ -85,7 +85,7 @@ func ListAudit(ctx context.Context, tx bun.IDB, entityType, entityID string, p P
 	next := ""
 	if len(out) > p.Limit {
 		out = out[:p.Limit]
-		next = encodeCursor(struct{ Seq int64 }{out[len(out)-1].Seq})
+		next = EncodeCursor(struct{ Seq int64 }{out[len(out)-1].Seq})
 	}
 	return out, next, nil
 }

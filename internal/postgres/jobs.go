@@ -97,11 +97,13 @@ func AddDeadLetter(ctx context.Context, tx bun.IDB, taskType string, payload []b
 	return err
 }
 
-// ListDeadLetters lists the county's dead tasks, open ones first.
-func ListDeadLetters(ctx context.Context, tx bun.IDB) ([]DeadLetter, error) {
-	var list []DeadLetter
-	err := tx.NewSelect().Model(&list).OrderExpr("dl.retried_at IS NOT NULL, dl.failed_at DESC").Limit(500).Scan(ctx)
-	return list, err
+// ListDeadLetters lists a page of the county's dead tasks, newest first
+// (a retried one says so); next is the cursor of the following page.
+func ListDeadLetters(ctx context.Context, tx bun.IDB, page Page) ([]DeadLetter, string, error) {
+	list := []DeadLetter{}
+	next, err := NewestFirst(ctx, tx.NewSelect().Model((*DeadLetter)(nil)), page, "dl.failed_at", "dl.id",
+		func(d DeadLetter) (time.Time, uuid.UUID) { return d.FailedAt, d.ID }, &list)
+	return list, next, err
 }
 
 // RetryDeadLetter puts a dead task back through the outbox (audited): a job

@@ -111,15 +111,17 @@ func OfficeAccounts(ctx context.Context, tx bun.IDB) ([]uuid.UUID, error) {
 	return ids, err
 }
 
-// Inbox lists an account's newest messages and how many are unread.
-func Inbox(ctx context.Context, tx bun.IDB, account uuid.UUID, limit int) ([]Notification, int, error) {
-	var list []Notification
-	if err := tx.NewSelect().Model(&list).Where("n.account_id = ?", account).
-		OrderExpr("n.created_at DESC, n.id").Limit(int64(limit)).Scan(ctx); err != nil {
-		return nil, 0, err
+// Inbox lists a page of an account's messages, newest first, the cursor of
+// the following page and how many are unread.
+func Inbox(ctx context.Context, tx bun.IDB, account uuid.UUID, page Page) ([]Notification, string, int, error) {
+	list := []Notification{}
+	next, err := NewestFirst(ctx, tx.NewSelect().Model((*Notification)(nil)).Where("n.account_id = ?", account), page,
+		"n.created_at", "n.id", func(n Notification) (time.Time, uuid.UUID) { return n.CreatedAt, n.ID }, &list)
+	if err != nil {
+		return nil, "", 0, err
 	}
 	unread, err := tx.NewSelect().Model((*Notification)(nil)).Where("n.account_id = ? AND n.read_at IS NULL", account).Count(ctx)
-	return list, int(unread), err
+	return list, next, int(unread), err
 }
 
 // MarkRead marks one message (or, with id nil, all) of an account read.
@@ -226,4 +228,24 @@ func FinishDelivery(ctx context.Context, tx bun.IDB, id uuid.UUID, sendErr error
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?`, status, msg, id)
 	return err
+}
+
+// AccountsOfUnits are the active accounts of the people of each unit: the
+// inboxes through which a unit is told what one of its people must hear
+// when that person has no account.
+func AccountsOfUnits(ctx context.Context, tx bun.IDB, units []uuid.UUID) (map[uuid.UUID][]uuid.UUID, error) {
+	out := map[uuid.UUID][]uuid.UUID{}
+	if len(units) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		UnitID    uuid.UUID `bun:"unit_id"`
+		AccountID uuid.UUID `bun:"account_id"`
+	}
+	err := tx.NewRaw(`SELECT pe.unit_id, a.id AS account_id FROM accounts a JOIN people pe ON pe.id = a.person_id
+		WHERE pe.unit_id = ANY(?::uuid[]) AND NOT a.disabled ORDER BY a.id`, pgdialect.Array(units)).Scan(ctx, &rows)
+	for _, r := range rows {
+		out[r.UnitID] = append(out[r.UnitID], r.AccountID)
+	}
+	return out, err
 }

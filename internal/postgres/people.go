@@ -56,7 +56,7 @@ func ListPeople(ctx context.Context, tx bun.IDB, f PersonFilter, p Page) ([]org.
 		N  string
 		ID uuid.UUID
 	}
-	if ok, err := decodeCursor(p.After, &cur); err != nil {
+	if ok, err := DecodeCursor(p.After, &cur); err != nil {
 		return nil, "", err
 	} else if ok {
 		q.Where("(name, id) > (?, ?)", cur.N, cur.ID)
@@ -80,7 +80,7 @@ func ListPeople(ctx context.Context, tx bun.IDB, f PersonFilter, p Page) ([]org.
 	if len(rows) > p.Limit {
 		rows = rows[:p.Limit]
 		last := rows[len(rows)-1]
-		next = encodeCursor(struct {
+		next = EncodeCursor(struct {
 			N  string
 			ID uuid.UUID
 		}{last.Name, last.ID})

@@ -5,12 +5,16 @@
 package postgres
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/tuijin/tuijin/internal/db"
 	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/uptrace/bun"
 )
 
 // Page asks for one page of a keyset-paginated list.
@@ -37,7 +41,8 @@ func (p Page) Normalize() (Page, error) {
 	return p, nil
 }
 
-func decodeCursor(s string, into any) (bool, error) {
+// DecodeCursor reads a cursor made by EncodeCursor into into; false when s is empty.
+func DecodeCursor(s string, into any) (bool, error) {
 	if s == "" {
 		return false, nil
 	}
@@ -48,7 +53,8 @@ func decodeCursor(s string, into any) (bool, error) {
 	return true, nil
 }
 
-func encodeCursor(v any) string {
+// EncodeCursor makes the opaque cursor of a keyset page.
+func EncodeCursor(v any) string {
 	b, _ := json.Marshal(v)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
@@ -77,4 +83,33 @@ func MapErr(err error) error {
 // IsNotFound says whether err means no such row.
 func IsNotFound(err error) bool {
 	return db.NoRows(err) || errs.KindOf(err) == errs.NotFound
+}
+
+// NewestFirst reads one page of q (a select into out) ordered newest first
+// by the timestamp column col and then the id column idCol; key gives a
+// row's values of both. It returns the cursor of the next page ("" on the
+// last), so that no list is ever cut silently.
+func NewestFirst[T any](ctx context.Context, q *bun.SelectQuery, page Page, col, idCol string, key func(T) (time.Time, uuid.UUID), out *[]T) (string, error) {
+	page, err := page.Normalize()
+	if err != nil {
+		return "", err
+	}
+	var cur struct {
+		T  time.Time
+		ID uuid.UUID
+	}
+	if ok, err := DecodeCursor(page.After, &cur); err != nil {
+		return "", err
+	} else if ok {
+		q.Where("(?, ?) < (?, ?)", bun.Ident(col), bun.Ident(idCol), cur.T, cur.ID)
+	}
+	if err := q.OrderExpr("? DESC, ? DESC", bun.Ident(col), bun.Ident(idCol)).Limit(int64(page.Limit+1)).Scan(ctx, out); err != nil {
+		return "", err
+	}
+	if len(*out) <= page.Limit {
+		return "", nil
+	}
+	*out = (*out)[:page.Limit]
+	cur.T, cur.ID = key((*out)[page.Limit-1])
+	return EncodeCursor(cur), nil
 }

@@ -177,7 +177,7 @@ func ListProjects(ctx context.Context, tx bun.IDB, f ProjectFilter, p Page) ([]p
 		N  string
 		ID uuid.UUID
 	}
-	if ok, err := decodeCursor(p.After, &cur); err != nil {
+	if ok, err := DecodeCursor(p.After, &cur); err != nil {
 		return nil, "", err
 	} else if ok {
 		q.Where("(p.name, p.id) > (?, ?)", cur.N, cur.ID)
@@ -218,7 +218,7 @@ func ListProjects(ctx context.Context, tx bun.IDB, f ProjectFilter, p Page) ([]p
 	if len(rows) > p.Limit {
 		rows = rows[:p.Limit]
 		last := rows[len(rows)-1]
-		next = encodeCursor(struct {
+		next = EncodeCursor(struct {
 			N  string
 			ID uuid.UUID
 		}{last.Name, last.ID})

@@ -233,7 +233,11 @@ func Assign(ctx context.Context, tx bun.IDB, p project.Project, role project.Rol
 		}
 		return project.Assignment{}, err
 	}
-	if err := project.CheckHolder(role, project.Candidate{Rank: string(person.Rank), UnitID: person.UnitID}, p.ResponsibleUnitID); err != nil {
+	unit, err := HolderUnitOf(ctx, tx, p.ResponsibleUnitID)
+	if err != nil {
+		return project.Assignment{}, err
+	}
+	if err := project.CheckHolder(role, project.Candidate{ID: person.ID, Rank: string(person.Rank), UnitID: person.UnitID}, unit); err != nil {
 		return project.Assignment{}, err
 	}
 	var later int

@@ -10,6 +10,7 @@ import (
 	"github.com/tuijin/tuijin/internal/audit"
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/org"
+	"github.com/tuijin/tuijin/internal/project"
 )
 
 type unitRow struct {
@@ -21,6 +22,7 @@ type unitRow struct {
 	Kind          string     `bun:"kind"`
 	IsServiceUnit bool       `bun:"is_service_unit"`
 	ParentID      *uuid.UUID `bun:"parent_id,type:uuid"`
+	HeadPersonID  *uuid.UUID `bun:"head_person_id,type:uuid"`
 	SortOrder     int        `bun:"sort_order"`
 	Active        bool       `bun:"active"`
 	Version       int        `bun:"version"`
@@ -30,13 +32,13 @@ type unitRow struct {
 
 func toUnit(r unitRow) org.Unit {
 	return org.Unit{ID: r.ID, CountyID: r.CountyID, Code: r.Code, Name: r.Name, Kind: org.UnitKind(r.Kind),
-		IsServiceUnit: r.IsServiceUnit, ParentID: r.ParentID, SortOrder: r.SortOrder, Active: r.Active,
+		IsServiceUnit: r.IsServiceUnit, ParentID: r.ParentID, HeadPersonID: r.HeadPersonID, SortOrder: r.SortOrder, Active: r.Active,
 		Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 func toUnitRow(u org.Unit) unitRow {
 	return unitRow{ID: u.ID, Code: u.Code, Name: u.Name, Kind: string(u.Kind), IsServiceUnit: u.IsServiceUnit,
-		ParentID: u.ParentID, SortOrder: u.SortOrder, Active: u.Active, Version: u.Version}
+		ParentID: u.ParentID, HeadPersonID: u.HeadPersonID, SortOrder: u.SortOrder, Active: u.Active, Version: u.Version}
 }
 
 // UnitFilter narrows a unit list.
@@ -57,7 +59,7 @@ func ListUnits(ctx context.Context, tx bun.IDB, f UnitFilter, p Page) ([]org.Uni
 		S int
 		C string
 	}
-	if ok, err := decodeCursor(p.After, &cur); err != nil {
+	if ok, err := DecodeCursor(p.After, &cur); err != nil {
 		return nil, "", err
 	} else if ok {
 		q.Where("(sort_order, code) > (?, ?)", cur.S, cur.C)
@@ -83,7 +85,7 @@ func ListUnits(ctx context.Context, tx bun.IDB, f UnitFilter, p Page) ([]org.Uni
 	if len(rows) > p.Limit {
 		rows = rows[:p.Limit]
 		last := rows[len(rows)-1]
-		next = encodeCursor(struct {
+		next = EncodeCursor(struct {
 			S int
 			C string
 		}{last.SortOrder, last.Code})
@@ -104,10 +106,33 @@ func GetUnit(ctx context.Context, tx bun.IDB, id uuid.UUID) (org.Unit, error) {
 	return toUnit(r), nil
 }
 
-// CreateUnit validates and stores a new unit, audited.
+// checkHead: a unit's main head is one of its own people.
+func checkHead(ctx context.Context, tx bun.IDB, u org.Unit) error {
+	if u.HeadPersonID == nil {
+		return nil
+	}
+	p, err := GetPerson(ctx, tx, *u.HeadPersonID)
+	if err != nil && errs.KindOf(err) != errs.NotFound {
+		return err
+	}
+	if err != nil || p.UnitID == nil || *p.UnitID != u.ID {
+		var v errs.Validation
+		v.Add("head_person_id", "head_not_in_unit", "主要负责人须为本单位人员（请先在人员中登记其所属单位）", "the main head must be a person of this unit (register them in the unit first)")
+		return v.Err()
+	}
+	return nil
+}
+
+// CreateUnit validates and stores a new unit, audited. A new unit has no
+// people yet, so no main head: it is set by UpdateUnit.
 func CreateUnit(ctx context.Context, tx bun.IDB, u org.Unit) (org.Unit, error) {
 	if err := u.Validate(); err != nil {
 		return org.Unit{}, err
+	}
+	if u.HeadPersonID != nil {
+		var v errs.Validation
+		v.Add("head_person_id", "head_not_in_unit", "新建单位尚无人员；请先登记人员，再指定主要负责人", "a new unit has no people yet: register them, then set the main head")
+		return org.Unit{}, v.Err()
 	}
 	u.ID, u.Version, u.Active = uuid.New(), 1, true
 	r := toUnitRow(u)
@@ -132,9 +157,12 @@ func UpdateUnit(ctx context.Context, tx bun.IDB, u org.Unit) (org.Unit, error) {
 		v.Add("parent_id", "cycle", "上级单位不能是本单位", "a unit cannot be its own parent")
 		return org.Unit{}, v.Err()
 	}
+	if err := checkHead(ctx, tx, u); err != nil {
+		return org.Unit{}, err
+	}
 	r := toUnitRow(u)
 	res, err := tx.NewUpdate().Model(&r).
-		Column("code", "name", "kind", "is_service_unit", "parent_id", "sort_order", "active").
+		Column("code", "name", "kind", "is_service_unit", "parent_id", "head_person_id", "sort_order", "active").
 		Set("version = version + 1").Set("updated_at = now()").
 		Where("id = ? AND version = ?", u.ID, u.Version).Returning("*").Exec(ctx)
 	if err != nil {
@@ -160,4 +188,19 @@ func DeleteUnit(ctx context.Context, tx bun.IDB, id uuid.UUID) error {
 		return err
 	}
 	return Audit(ctx, tx, audit.Entry{Action: "unit.delete", EntityType: "unit", EntityID: id.String(), Before: before})
+}
+
+// HolderUnitOf is a responsible unit with its main head, for the seat rules.
+func HolderUnitOf(ctx context.Context, tx bun.IDB, unitID uuid.UUID) (project.HolderUnit, error) {
+	out := project.HolderUnit{ID: unitID}
+	var rows []struct {
+		HeadID   *uuid.UUID `bun:"head_person_id"`
+		HeadName string     `bun:"head_name"`
+	}
+	err := tx.NewRaw(`SELECT u.head_person_id, coalesce(p.name, '') AS head_name FROM units u
+		LEFT JOIN people p ON p.id = u.head_person_id WHERE u.id = ?`, unitID).Scan(ctx, &rows)
+	if err == nil && len(rows) == 1 {
+		out.HeadID, out.HeadName = rows[0].HeadID, rows[0].HeadName
+	}
+	return out, err
 }

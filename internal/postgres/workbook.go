@@ -25,6 +25,19 @@ func LoadCatalogue(ctx context.Context, tx bun.IDB) (workbook.Catalogue, error) 
 	for _, u := range units {
 		cat.Units[u.Name] = u.ID
 	}
+	var heads []struct {
+		UnitID   uuid.UUID `bun:"id"`
+		HeadID   uuid.UUID `bun:"head_person_id"`
+		HeadName string    `bun:"name"`
+	}
+	if err := tx.NewRaw(`SELECT u.id, u.head_person_id, p.name FROM units u JOIN people p ON p.id = u.head_person_id`).Scan(ctx, &heads); err != nil {
+		return cat, err
+	}
+	cat.Heads = map[uuid.UUID]project.HolderUnit{}
+	for _, h := range heads {
+		id := h.HeadID
+		cat.Heads[h.UnitID] = project.HolderUnit{ID: h.UnitID, HeadID: &id, HeadName: h.HeadName}
+	}
 	var people []personRow
 	if err := tx.NewSelect().Model(&people).Where("active").Scan(ctx); err != nil {
 		return cat, err

@@ -131,16 +131,25 @@ var RoleNames = map[Role]string{RoleChief: "项目长", RoleAssistant: "项目�
 
 // Candidate is who may hold a role: their rank and unit.
 type Candidate struct {
+	ID     uuid.UUID
 	Rank   string
 	UnitID *uuid.UUID
 }
 
+// HolderUnit is the project's responsible unit as the seat rules see it.
+type HolderUnit struct {
+	ID       uuid.UUID
+	HeadID   *uuid.UUID // its main head, nil when none is recorded
+	HeadName string
+}
+
 // CheckHolder enforces M2.1: the chief is a county-level leader; the
-// assistant a section-level cadre; the responsible person belongs to the
-// responsible unit; the helper is a section-level cadre of that unit.
-func CheckHolder(role Role, who Candidate, responsibleUnit uuid.UUID) error {
+// assistant a section-level cadre; the responsible person is the
+// responsible unit's main head (any person of the unit while none is
+// recorded); the helper is a section-level cadre of that unit.
+func CheckHolder(role Role, who Candidate, unit HolderUnit) error {
 	var v errs.Validation
-	inUnit := who.UnitID != nil && *who.UnitID == responsibleUnit
+	inUnit := who.UnitID != nil && *who.UnitID == unit.ID
 	switch role {
 	case RoleChief:
 		if who.Rank != "county_leader" {
@@ -151,7 +160,11 @@ func CheckHolder(role Role, who Candidate, responsibleUnit uuid.UUID) error {
 			v.Add("person_id", "assistant_not_section_level", "项目长助理须为科级干部", "the assistant must be a section-level cadre")
 		}
 	case RoleResponsible:
-		if !inUnit {
+		switch {
+		case unit.HeadID != nil && *unit.HeadID != who.ID:
+			v.Add("person_id", "responsible_not_unit_head", "项目责任人须为责任单位的主要负责人（"+unit.HeadName+"）",
+				"the responsible person must be the responsible unit's main head ("+unit.HeadName+")")
+		case !inUnit:
 			v.Add("person_id", "responsible_not_in_unit", "项目责任人须为责任单位的主要负责人", "the responsible person must head the responsible unit")
 		}
 	case RoleHelper:

@@ -109,8 +109,10 @@ type Determination struct {
 
 // Determine applies the county's rules (M1.3 input): progress when the
 // week's investment reaches the threshold, a node was reached, or image
-// progress rose by at least the threshold of points since previousPercent.
-func Determine(c Content, previousPercent *int, s settings.Settings) Determination {
+// progress rose by at least the threshold of points since baseline (see
+// Baseline). Without a baseline the image rule does not apply: a first
+// report's image progress is where the project stands, not this week's gain.
+func Determine(c Content, baseline *int, s settings.Settings) Determination {
 	var d Determination
 	if c.InvestmentYuan > 0 && c.InvestmentYuan >= s.ProgressMinInvestmentYuan {
 		d.Reasons = append(d.Reasons, fmt.Sprintf("本周完成投资%s万元，达到%s万元的门槛", project.FormatWan(c.InvestmentYuan), project.FormatWan(s.ProgressMinInvestmentYuan)))
@@ -122,12 +124,10 @@ func Determine(c Content, previousPercent *int, s settings.Settings) Determinati
 		}
 		d.Reasons = append(d.Reasons, "本周达到节点："+strings.Join(names, "、"))
 	}
-	prev := 0
-	if previousPercent != nil {
-		prev = *previousPercent
-	}
-	if rise := c.ImagePercent - prev; rise > 0 && rise >= s.ProgressMinImagePoints {
-		d.Reasons = append(d.Reasons, fmt.Sprintf("形象进度提高%d个百分点（门槛%d）", rise, s.ProgressMinImagePoints))
+	if baseline != nil {
+		if rise := c.ImagePercent - *baseline; rise > 0 && rise >= s.ProgressMinImagePoints {
+			d.Reasons = append(d.Reasons, fmt.Sprintf("形象进度提高%d个百分点（门槛%d）", rise, s.ProgressMinImagePoints))
+		}
 	}
 	d.Progress = len(d.Reasons) > 0
 	return d

@@ -64,9 +64,9 @@ func Schedule(s settings.Settings) map[string]string {
 	}
 }
 
-// NextStreak is a project's stall streak after a closed week: progress ends
-// it, a week without substantive progress (a missing report included)
-// lengthens it.
+// NextStreak is a project's stall streak after a closed week (M1.3):
+// substantive progress ends it, a week without (a missing report included)
+// lengthens it. This is the streak the week close stores.
 func NextStreak(previous int, progress bool) int {
 	if progress {
 		return 0
@@ -74,24 +74,68 @@ func NextStreak(previous int, progress bool) int {
 	return previous + 1
 }
 
+// Stalled is the one meaning of "stalled" (停滞): a streak at or over the
+// county's level-1 threshold. A single week without progress is "no
+// progress this week", not a stall.
+func Stalled(streak int, s settings.Settings) bool {
+	return streak > 0 && streak >= s.StallUnitHeadWeeks
+}
+
 // Level is an escalation level of M1.3.
 type Level struct {
 	Level     int
 	Role      string // the task-force seat whose holder is named
 	Threshold int    // weeks without progress
+	Name      string // who is put up for TV questioning, in Chinese
 }
 
+// Level names: the one wording of each level, in messages, the register and
+// the bulletins.
+const (
+	LevelUnitHeadName     = "责任单位主要负责人"
+	LevelCountyLeaderName = "分包县级领导"
+)
+
 // Levels are the escalation levels under a county's settings: level 1 names
-// the responsible unit's main head (项目责任人), level 2 the subcontracting
-// county leader (项目长).
+// the responsible unit's main head (the responsible seat, 项目责任人), level 2
+// the county leader who subcontracts the project (the chief, 项目长).
 func Levels(s settings.Settings) []Level {
 	return []Level{
-		{Level: 1, Role: "responsible", Threshold: s.StallUnitHeadWeeks},
-		{Level: 2, Role: "chief", Threshold: s.StallCountyLeaderWeeks},
+		{Level: 1, Role: "responsible", Threshold: s.StallUnitHeadWeeks, Name: LevelUnitHeadName},
+		{Level: 2, Role: "chief", Threshold: s.StallCountyLeaderWeeks, Name: LevelCountyLeaderName},
 	}
+}
+
+// LevelName is the wording of a level (1 or 2).
+func LevelName(level int) string {
+	if level == 2 {
+		return LevelCountyLeaderName
+	}
+	return LevelUnitHeadName
+}
+
+// DueLevels are the levels a streak has reached. A streak past a threshold
+// (weeks closed late, after downtime) still raises it, once per streak.
+func DueLevels(streak int, s settings.Settings) []Level {
+	var out []Level
+	for _, l := range Levels(s) {
+		if streak > 0 && streak >= l.Threshold {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // StreakStart is the Monday of a streak's first week.
 func StreakStart(week time.Time, streak int) time.Time {
 	return week.AddDate(0, 0, -7*(streak-1))
 }
+
+// Named says why an escalation names its person.
+type Named string
+
+const (
+	NamedSeat        Named = "seat"         // held the seat during the streak
+	NamedUnitHead    Named = "unit_head"    // the seat was empty: the responsible unit's main head (level 1)
+	NamedGroupLeader Named = "group_leader" // no county leader subcontracted it: the leading group's leader (level 2)
+)

@@ -371,7 +371,11 @@ func (p *parser) holder(line, col int, header, name string, role project.Role, u
 	var fit []Person
 	var firstErr error
 	for _, c := range candidates {
-		if err := project.CheckHolder(role, project.Candidate{Rank: c.Rank, UnitID: c.UnitID}, unit); err == nil {
+		hu, ok := p.cat.Heads[unit]
+		if !ok {
+			hu = project.HolderUnit{ID: unit}
+		}
+		if err := project.CheckHolder(role, project.Candidate{ID: c.ID, Rank: c.Rank, UnitID: c.UnitID}, hu); err == nil {
 			fit = append(fit, c)
 		} else if firstErr == nil {
 			firstErr = err

@@ -102,6 +102,7 @@ type Person struct {
 // Catalogue resolves the names used in a workbook.
 type Catalogue struct {
 	Units          map[string]uuid.UUID
+	Heads          map[uuid.UUID]project.HolderUnit // units with a main head, by id
 	Categories     map[string]uuid.UUID
 	People         map[string][]Person
 	ProcedureTypes map[string]uuid.UUID

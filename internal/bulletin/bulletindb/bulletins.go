@@ -15,6 +15,7 @@ import (
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/project"
+	"github.com/tuijin/tuijin/internal/reporting/reportingdb"
 	"github.com/tuijin/tuijin/internal/supervision"
 )
 
@@ -33,35 +34,50 @@ func BulletinInputs(ctx context.Context, tx bun.IDB, kind string, week time.Time
 	}
 	end := week.AddDate(0, 0, 6)
 	jan1 := time.Date(week.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
-	// The projects of the bulletin: on the list during the week (group6: of group 6).
-	scope := `SELECT e.project_id, e.planned_investment_yuan FROM key_list_entries e
-		JOIN key_lists k ON k.id = e.key_list_id AND k.year = ?2
-		WHERE e.added_on <= ?1::date AND (e.removed_on IS NULL OR e.removed_on > ?0::date)`
+	in.Rules = bulletin.RulesVersion
+	// The projects of the bulletin: listed in the week (group6: of group 6).
+	scope := `SELECT l.project_id, l.planned_investment_yuan FROM ` + reportingdb.ListedSQL + ` l`
 	if kind == "group6" {
-		scope += ` AND (e.project_id IN (SELECT a.project_id FROM inspection_assignments a JOIN org_groups g ON g.id = a.group_id
-			WHERE a.year = ?2 AND g.number = 6) OR e.project_id IN (SELECT id FROM projects WHERE ?4 = ANY(tags)))`
+		scope += ` WHERE l.project_id IN (SELECT a.project_id FROM inspection_assignments a JOIN org_groups g ON g.id = a.group_id
+			WHERE a.year = ?2 AND g.number = 6) OR l.project_id IN (SELECT id FROM projects WHERE ?4 = ANY(tags))`
 	}
 	// Every query reads the bulletin's projects as "listed".
 	listed := func(query string, into any) error {
 		return tx.NewRaw("WITH listed AS ("+scope+") "+query, week, end, week.Year(), jan1, project.TagHundredCities).Scan(ctx, into)
 	}
+	var rows []struct {
+		bulletin.Project
+		ID uuid.UUID `bun:"id"`
+	}
 	err := listed(`
-		SELECT p.code, p.name, u.name AS unit, c.name AS category, p.construction_type AS type,
+		SELECT p.id, p.code, p.name, u.name AS unit, c.name AS category, p.construction_type AS type,
 		  p.total_investment_yuan AS total_yuan, l.planned_investment_yuan AS plan_yuan,
-		  coalesce((SELECT sum(r.investment_yuan) FROM weekly_reports r WHERE r.project_id = p.id
-		    AND r.week_start BETWEEN ?3::date AND ?0::date AND r.status <> 'draft'), 0)::bigint AS done_yuan,
 		  (p.status IN ('under_construction','completed') OR EXISTS (SELECT 1 FROM project_nodes n WHERE n.project_id = p.id
 		    AND n.node IN ('main_start','construction','acceptance','in_use') AND n.actual_date <= ?1::date)) AS started,
 		  (p.status = 'completed' OR EXISTS (SELECT 1 FROM project_nodes n WHERE n.project_id = p.id
 		    AND n.node IN ('acceptance','in_use') AND n.actual_date <= ?1::date)) AS completed,
 		  coalesce((SELECT n.planned_date FROM project_nodes n WHERE n.project_id = p.id AND n.node = 'main_start'), p.planned_start, ?3::date) <= ?1::date AS due_to_start,
-		  coalesce(ws.streak, 0) AS streak
+		  coalesce(ws.streak, 0) AS streak, coalesce(ws.stalled, false) AS stalled
 		FROM listed l JOIN projects p ON p.id = l.project_id
 		JOIN units u ON u.id = p.responsible_unit_id JOIN project_categories c ON c.id = p.category_id
 		LEFT JOIN week_status ws ON ws.project_id = p.id AND ws.week_start = ?0::date
-		ORDER BY p.code`, &in.Projects)
+		ORDER BY p.code`, &rows)
 	if err != nil {
 		return in, fmt.Errorf("bulletin projects: %w", err)
+	}
+	ids := make([]uuid.UUID, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	// Completed investment up to the week's Sunday, with its source (M4.4).
+	done, err := reportingdb.CompletedInvestment(ctx, tx, ids, week.Year(), end)
+	if err != nil {
+		return in, fmt.Errorf("bulletin investment: %w", err)
+	}
+	for _, r := range rows {
+		p := r.Project
+		p.DoneYuan, p.DoneSource = done[r.ID].TotalYuan, done[r.ID].SourceText()
+		in.Projects = append(in.Projects, p)
 	}
 	if err := listed(`
 		SELECT p.name AS project, es.level, coalesce(pp.name, '') AS person, coalesce(pp.post, '') AS post, es.weeks, es.status
@@ -202,15 +218,16 @@ func IssueBulletin(ctx context.Context, tx bun.IDB, kind string, week time.Time,
 	return b, err
 }
 
-// ListBulletins lists issued versions, newest week and version first.
-func ListBulletins(ctx context.Context, tx bun.IDB, kind string) ([]Bulletin, error) {
-	var list []Bulletin
-	q := tx.NewSelect().Model(&list).ExcludeColumn("inputs")
+// ListBulletins lists a page of the issued versions, newest issue first;
+// next is the cursor of the following page.
+func ListBulletins(ctx context.Context, tx bun.IDB, kind string, page postgres.Page) ([]Bulletin, string, error) {
+	list := []Bulletin{}
+	q := tx.NewSelect().Model((*Bulletin)(nil)).ExcludeColumn("inputs")
 	if kind != "" {
 		q.Where("bl.kind = ?", kind)
 	}
-	err := q.OrderExpr("bl.week_start DESC, bl.kind, bl.version DESC").Limit(500).Scan(ctx)
-	return list, err
+	next, err := postgres.NewestFirst(ctx, q, page, "bl.issued_at", "bl.id", func(b Bulletin) (time.Time, uuid.UUID) { return b.IssuedAt, b.ID }, &list)
+	return list, next, err
 }
 
 // GetBulletin reads one issued version with its inputs.

@@ -101,8 +101,12 @@ func (s *API) issueBulletin(r *httpapi.Req) (any, error) {
 }
 
 func (s *API) listBulletins(r *httpapi.Req) (any, error) {
-	list, err := bulletindb.ListBulletins(r.Ctx, r.Tx, r.C.QueryParam("kind"))
-	return httpapi.APIList(list, toBulletinAPI), err
+	page, err := httpapi.PageQuery(r.C)
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := bulletindb.ListBulletins(r.Ctx, r.Tx, r.C.QueryParam("kind"), page)
+	return httpapi.NewList(httpapi.APIList(list, toBulletinAPI), next), err
 }
 
 // bulletinFile renders an issued version from its frozen inputs (after
@@ -139,7 +143,7 @@ func (s *API) bulletinFile(r *httpapi.Req) (any, error) {
 func (s *API) routes() []*httpapi.Route {
 	const v1 = "/api/v1"
 	return []*httpapi.Route{
-		{Method: http.MethodGet, Path: v1 + "/bulletins", Summary: "Issued bulletin versions", Tag: "supervision", Roles: httpapi.CountyUsers, County: true, Query: []httpapi.Param{{Name: "kind", Description: "weekly | group6", Type: "string"}}, Resp: []BulletinVersion{}, Handler: s.listBulletins},
+		{Method: http.MethodGet, Path: v1 + "/bulletins", Summary: "Issued bulletin versions", Tag: "supervision", Roles: httpapi.CountyUsers, County: true, Query: append([]httpapi.Param{{Name: "kind", Description: "weekly | group6", Type: "string"}}, httpapi.PageParams...), Resp: httpapi.List[BulletinVersion]{}, Handler: s.listBulletins},
 		{Method: http.MethodGet, Path: v1 + "/bulletins/preview", Summary: "A week's bulletin computed from the current data (not issued)", Tag: "supervision", Roles: httpapi.DeskRead, County: true, Query: []httpapi.Param{{Name: "kind", Description: "weekly | group6", Type: "string"}, {Name: "week", Description: "周（星期一）", Type: "date"}}, Resp: map[string]any{}, Handler: s.previewBulletin},
 		{Method: http.MethodGet, Path: v1 + "/bulletins/preview/page", Summary: "The draft bulletin as a printable page", Tag: "supervision", Roles: httpapi.DeskRead, County: true, Query: []httpapi.Param{{Name: "kind", Description: "weekly | group6", Type: "string"}, {Name: "week", Description: "周（星期一）", Type: "date"}}, Download: "text/html", Handler: s.previewBulletinPage},
 		{Method: http.MethodPost, Path: v1 + "/bulletins", Summary: "Issue (freeze) a week's bulletin; a further version is a correction with a reason", Tag: "supervision", Roles: httpapi.OfficeOnly, County: true, Status: http.StatusCreated, Body: BulletinIssue{}, Resp: BulletinVersion{}, Handler: s.issueBulletin},

@@ -152,12 +152,16 @@ func (s *API) listPhotos(r *httpapi.Req) (any, error) {
 }
 
 func (s *API) duplicatePhotos(r *httpapi.Req) (any, error) {
-	ps, err := reportingdb.DuplicatePhotos(r.Ctx, r.Tx)
+	page, err := httpapi.PageQuery(r.C)
+	if err != nil {
+		return nil, err
+	}
+	ps, next, err := reportingdb.DuplicatePhotos(r.Ctx, r.Tx, page)
 	out := make([]Photo, len(ps))
 	for i, x := range ps {
 		out[i] = s.toPhotoAPI(r, x)
 	}
-	return out, err
+	return httpapi.NewList(out, next), err
 }
 
 var errPhotoURL = errs.E(errs.Invalid, "photo_url_invalid", "照片链接已过期或无效，请刷新页面", "the photo link has expired or is not valid; reload the page")

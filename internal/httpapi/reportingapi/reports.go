@@ -76,21 +76,24 @@ type GridRow struct {
 	ProjectID   uuid.UUID  `json:"project_id"`
 	ProjectCode string     `json:"project_code"`
 	ProjectName string     `json:"project_name"`
+	UnitName    string     `json:"unit_name"`
 	Cells       []GridCell `json:"cells"`
 }
 
-// GridCell is one week of a project: on_time, late, missing, draft or pending.
+// GridCell is one week of a project: on_time, late, missing, draft,
+// pending, or unlisted (not on the key list that week).
 type GridCell struct {
 	Week     string `json:"week" format:"date"`
-	State    string `json:"state" enum:"on_time,late,missing,draft,pending"`
+	State    string `json:"state" enum:"on_time,late,missing,draft,pending,unlisted"`
 	Status   string `json:"status"`
-	Progress *bool  `json:"progress"`
+	Progress *bool  `json:"progress" description:"the week's substantive progress; null while the week is open or unlisted"`
 }
 
-// ReportGrid is projects × weeks.
+// ReportGrid is a page of projects × weeks; NextCursor is empty on the last page.
 type ReportGrid struct {
-	Weeks []string  `json:"weeks"`
-	Rows  []GridRow `json:"rows"`
+	Weeks      []string  `json:"weeks"`
+	Rows       []GridRow `json:"rows"`
+	NextCursor string    `json:"next_cursor"`
 }
 
 func (s *API) toReportAPI(r *httpapi.Req, x reportingdb.Report) (WeeklyReport, error) {
@@ -306,20 +309,25 @@ func (s *API) reportGrid(r *httpapi.Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	projects, cells, err := reportingdb.Grid(r.Ctx, r.Tx, weeks, s.Now(), sc)
+	page, err := httpapi.PageQuery(r.C)
 	if err != nil {
 		return nil, err
 	}
+	projects, cells, next, err := reportingdb.Grid(r.Ctx, r.Tx, weeks, s.Now(), sc, page)
+	if err != nil {
+		return nil, err
+	}
+	out.NextCursor = next
 	rows := map[uuid.UUID]*GridRow{}
 	for _, p := range projects {
-		out.Rows = append(out.Rows, GridRow{ProjectID: p.ID, ProjectCode: p.Code, ProjectName: p.Name, Cells: []GridCell{}})
+		out.Rows = append(out.Rows, GridRow{ProjectID: p.ProjectID, ProjectCode: p.Code, ProjectName: p.Name, UnitName: p.UnitName, Cells: []GridCell{}})
 	}
 	for i := range out.Rows {
 		rows[out.Rows[i].ProjectID] = &out.Rows[i]
 	}
 	for _, c := range cells {
 		row := rows[c.ProjectID]
-		row.Cells = append(row.Cells, GridCell{Week: c.Week.Format(time.DateOnly), State: c.State, Status: c.Status, Progress: c.Progress})
+		row.Cells = append(row.Cells, GridCell{Week: c.Week.Format(time.DateOnly), State: string(c.State), Status: c.Status, Progress: c.Progress})
 	}
 	return out, nil
 }
@@ -346,7 +354,11 @@ func (s *API) reportQueue(r *httpapi.Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	items, err := reportingdb.ReportsByStatus(r.Ctx, r.Tx, status, sc, s.Today())
+	page, err := httpapi.PageQuery(r.C)
+	if err != nil {
+		return nil, err
+	}
+	items, next, err := reportingdb.ReportsByStatus(r.Ctx, r.Tx, status, sc, s.Today(), page)
 	if err != nil {
 		return nil, err
 	}
@@ -358,7 +370,7 @@ func (s *API) reportQueue(r *httpapi.Req) (any, error) {
 		}
 		out = append(out, QueuedReport{Report: w, ProjectName: it.ProjectName})
 	}
-	return out, nil
+	return httpapi.NewList(out, next), nil
 }
 
 // reportingRoutes are the reporting area's routes.
@@ -376,19 +388,19 @@ func (s *API) routes() []*httpapi.Route {
 		{Method: http.MethodGet, Path: v1 + "/projects/:id/reports/:week/revisions", Summary: "The verified revisions of a report", Tag: "reports", Roles: httpapi.CountyRead, County: true, Resp: []ReportRevision{}, Handler: s.reportRevisions},
 		{Method: http.MethodPost, Path: v1 + "/projects/:id/visits", Summary: "Check in at the site with the phone's location (a task-force member of the project)", Tag: "reports", Roles: httpapi.FieldWrite, County: true, Status: http.StatusCreated, Body: VisitInput{}, Resp: Visit{}, Handler: s.recordVisit},
 		{Method: http.MethodGet, Path: v1 + "/projects/:id/visits", Summary: "A project's site visits of a week (default this week)", Tag: "reports", Roles: httpapi.CountyRead, County: true, Query: []httpapi.Param{{Name: "week", Description: "周（星期一）", Type: "date"}}, Resp: []Visit{}, Handler: s.listVisits},
-		{Method: http.MethodGet, Path: v1 + "/visits/compliance", Summary: "Each seat of each listed project: verified visits against the minimum (M2.2)", Tag: "reports", Roles: httpapi.CountyRead, County: true, Query: []httpapi.Param{{Name: "week", Description: "周（星期一）", Type: "date"}}, Resp: []ComplianceRow{}, Handler: s.visitCompliance},
+		{Method: http.MethodGet, Path: v1 + "/visits/compliance", Summary: "Each seat of a page of the projects listed in the week: verified visits against the minimum (M2.2)", Tag: "reports", Roles: httpapi.CountyRead, County: true, Query: append([]httpapi.Param{{Name: "week", Description: "周（星期一）", Type: "date"}}, httpapi.PageParams...), Resp: httpapi.List[ComplianceRow]{}, Handler: s.visitCompliance},
 		{Method: http.MethodGet, Path: v1 + "/problems", Summary: "Problems (field roles: their projects'), most urgent first", Tag: "reports", Roles: httpapi.CountyRead, County: true, Query: []httpapi.Param{{Name: "project_id", Description: "项目", Type: "uuid"}, {Name: "status", Description: "open | in_progress | resolved | closed", Type: "string"}, {Name: "overdue", Description: "true: 只看逾期", Type: "string"}}, Resp: []Problem{}, Handler: s.listProblems},
 		{Method: http.MethodGet, Path: v1 + "/problems/:id", Summary: "Get a problem", Tag: "reports", Roles: httpapi.CountyRead, County: true, Resp: Problem{}, Handler: s.getProblem},
 		{Method: http.MethodPost, Path: v1 + "/projects/:id/problems", Summary: "Raise a problem of a project", Tag: "reports", Roles: httpapi.ProblemRaise, County: true, Status: http.StatusCreated, Body: ProblemInput{}, Resp: Problem{}, Handler: s.raiseProblem},
 		{Method: http.MethodPut, Path: v1 + "/problems/:id", Summary: "Take a problem to a level, assign it with a deadline, resolve it (office)", Tag: "reports", Roles: httpapi.OfficeOnly, County: true, Body: ProblemUpdate{}, Resp: Problem{}, Handler: s.handleProblem},
-		{Method: http.MethodGet, Path: v1 + "/reports", Summary: "Reports of a status across projects (default confirmed: the office's review queue)", Tag: "reports", Roles: httpapi.DeskRead, County: true, Query: []httpapi.Param{{Name: "status", Description: "draft | submitted | confirmed | verified | returned", Type: "string"}}, Resp: []QueuedReport{}, Handler: s.reportQueue},
+		{Method: http.MethodGet, Path: v1 + "/reports", Summary: "Reports of a status across projects (default confirmed: the office's review queue)", Tag: "reports", Roles: httpapi.DeskRead, County: true, Query: append([]httpapi.Param{{Name: "status", Description: "draft | submitted | confirmed | verified | returned", Type: "string"}}, httpapi.PageParams...), Resp: httpapi.List[QueuedReport]{}, Handler: s.reportQueue},
 		{Method: http.MethodPost, Path: v1 + "/projects/:id/photos", Summary: "Add a site photo to a week (JPEG/PNG by content; pixel limit before decoding; EXIF kept restricted)", Tag: "reports", Roles: httpapi.ProblemRaise, County: true, Status: http.StatusCreated, Upload: "image/jpeg,image/png", Query: []httpapi.Param{{Name: "week", Description: "周（星期一），默认本周", Type: "date"}}, Resp: Photo{}, Handler: s.uploadPhoto},
 		{Method: http.MethodGet, Path: v1 + "/projects/:id/photos", Summary: "A project's photos of a week, with short-lived URLs", Tag: "reports", Roles: httpapi.CountyRead, County: true, Query: []httpapi.Param{{Name: "week", Description: "周（星期一）", Type: "date"}}, Resp: []Photo{}, Handler: s.listPhotos},
-		{Method: http.MethodGet, Path: v1 + "/photos/duplicates", Summary: "Photos whose bytes were uploaded before (office)", Tag: "reports", Roles: httpapi.OfficeOnly, County: true, Resp: []Photo{}, Handler: s.duplicatePhotos},
+		{Method: http.MethodGet, Path: v1 + "/photos/duplicates", Summary: "Photos whose bytes were uploaded before (office)", Tag: "reports", Roles: httpapi.OfficeOnly, County: true, Query: httpapi.PageParams, Resp: httpapi.List[Photo]{}, Handler: s.duplicatePhotos},
 		{Method: http.MethodGet, Path: v1 + "/photos/:id/:variant", Summary: "A photo by its signed, short-lived URL (display, thumb; original for the office)", Tag: "reports", Roles: httpapi.CountyRead, County: true, Query: []httpapi.Param{{Name: "exp", Description: "过期时间", Type: "integer"}, {Name: "sig", Description: "签名", Type: "string"}}, Download: "image/jpeg,image/png", Handler: s.servePhoto},
 		{Method: http.MethodGet, Path: v1 + "/projects/:id/monthly/:year", Summary: "A year's monthly figures against the monthly targets (M4.4)", Tag: "reports", Roles: httpapi.CountyRead, County: true, Resp: MonthlyView{}, Handler: s.monthlyView},
 		{Method: http.MethodPut, Path: v1 + "/projects/:id/monthly/:year/:month", Summary: "Report or correct a month's figures (the project's helper or responsible person, or the office); a correction clears verification", Tag: "reports", Roles: httpapi.MonthlyWrite, County: true, Body: MonthlyInput{}, Resp: MonthlyView{}, Handler: s.putMonthly},
 		{Method: http.MethodPost, Path: v1 + "/projects/:id/monthly/:year/:month/verify", Summary: "Mark a month's figures verified (the Statistics Bureau)", Tag: "reports", Roles: []authz.Role{authz.Statistics}, County: true, Resp: MonthlyView{}, Handler: s.verifyMonthly},
-		{Method: http.MethodGet, Path: v1 + "/reports/grid", Summary: "Projects × weeks: on time, late, missing, substantive progress", Tag: "reports", Roles: httpapi.DeskRead, County: true, Query: []httpapi.Param{{Name: "from", Description: "起始周（星期一）", Type: "date"}, {Name: "weeks", Description: "周数 1-26", Type: "integer"}}, Resp: ReportGrid{}, Handler: s.reportGrid},
+		{Method: http.MethodGet, Path: v1 + "/reports/grid", Summary: "A page of the projects listed in the weeks × weeks: on time, late, missing, unlisted, substantive progress", Tag: "reports", Roles: httpapi.DeskRead, County: true, Query: append([]httpapi.Param{{Name: "from", Description: "起始周（星期一）", Type: "date"}, {Name: "weeks", Description: "周数 1-26", Type: "integer"}}, httpapi.PageParams...), Resp: ReportGrid{}, Handler: s.reportGrid},
 	}
 }

@@ -35,9 +35,10 @@ type Visit struct {
 	Note       string    `json:"note"`
 }
 
-// ComplianceRow is one seat of one project in a week.
+// ComplianceRow is one seat of one listed project in a week.
 type ComplianceRow struct {
 	ProjectID   uuid.UUID  `json:"project_id"`
+	ProjectCode string     `json:"project_code"`
 	ProjectName string     `json:"project_name"`
 	Role        string     `json:"role" enum:"chief,assistant,responsible,helper"`
 	PersonID    *uuid.UUID `json:"person_id"`
@@ -131,11 +132,15 @@ func (s *API) visitCompliance(r *httpapi.Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := reportingdb.Compliance(r.Ctx, r.Tx, week, sc)
+	page, err := httpapi.PageQuery(r.C)
+	if err != nil {
+		return nil, err
+	}
+	rows, next, err := reportingdb.Compliance(r.Ctx, r.Tx, week, sc, page)
 	out := make([]ComplianceRow, len(rows))
 	for i, x := range rows {
-		out[i] = ComplianceRow{ProjectID: x.ProjectID, ProjectName: x.ProjectName, Role: string(x.Role), PersonID: x.PersonID,
-			PersonName: x.PersonName, Required: x.Required, Done: x.Done, Met: x.PersonID != nil && x.Done >= x.Required}
+		out[i] = ComplianceRow{ProjectID: x.ProjectID, ProjectCode: x.ProjectCode, ProjectName: x.ProjectName, Role: string(x.Role),
+			PersonID: x.PersonID, PersonName: x.PersonName, Required: x.Required, Done: x.Done, Met: x.Met()}
 	}
-	return out, err
+	return httpapi.NewList(out, next), err
 }

@@ -23,8 +23,11 @@ type Escalation struct {
 	ProjectName string     `json:"project_name"`
 	UnitName    string     `json:"unit_name"`
 	Level       int        `json:"level" description:"1: 责任单位主要负责人; 2: 分包县级领导"`
+	LevelName   string     `json:"level_name" description:"the level's one wording: 责任单位主要负责人 or 分包县级领导"`
 	Role        string     `json:"role" enum:"responsible,chief"`
-	PersonID    *uuid.UUID `json:"person_id" description:"null: the seat was empty during the streak"`
+	PersonID    *uuid.UUID `json:"person_id" description:"null: nobody to name (the seat was empty and so was the substitute)"`
+	NamedAs     string     `json:"named_as" enum:"seat,unit_head,group_leader" description:"seat: held the seat during the streak; unit_head: the responsible seat was empty, the unit's main head; group_leader: no county leader subcontracted the project, the leading group's leader"`
+	HasAccount  bool       `json:"has_account" description:"false: the person has no account and must be told offline (无账号，请线下通知)"`
 	PersonName  string     `json:"person_name"`
 	PersonPost  string     `json:"person_post"`
 	StreakStart string     `json:"streak_start" format:"date"`
@@ -121,7 +124,7 @@ type RoleCompliance struct {
 
 func toEscalationAPI(e supervisiondb.Escalation) Escalation {
 	return Escalation{ID: e.ID, ProjectID: e.ProjectID, ProjectCode: e.ProjectCode, ProjectName: e.ProjectName, UnitName: e.UnitName,
-		Level: e.Level, Role: e.Role, PersonID: e.PersonID, PersonName: e.PersonName, PersonPost: e.PersonPost,
+		Level: e.Level, LevelName: supervision.LevelName(e.Level), Role: e.Role, PersonID: e.PersonID, NamedAs: e.NamedAs, HasAccount: e.HasAccount, PersonName: e.PersonName, PersonPost: e.PersonPost,
 		StreakStart: e.StreakStart.Format(time.DateOnly), RaisedWeek: e.RaisedWeek.Format(time.DateOnly), Weeks: e.Weeks,
 		Status: e.Status, ScheduledOn: httpapi.DateString(e.ScheduledOn), Note: e.Note, Version: e.Version}
 }
@@ -135,8 +138,12 @@ func (s *API) listEscalations(r *httpapi.Req) (any, error) {
 	if f.ProjectID, err = httpapi.QueryUUID(r.C, "project_id"); err != nil {
 		return nil, err
 	}
-	list, err := supervisiondb.ListEscalations(r.Ctx, r.Tx, f, s.Today())
-	return httpapi.APIList(list, toEscalationAPI), err
+	page, err := httpapi.PageQuery(r.C)
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := supervisiondb.ListEscalations(r.Ctx, r.Tx, f, s.Today(), page)
+	return httpapi.NewList(httpapi.APIList(list, toEscalationAPI), next), err
 }
 
 func (s *API) getEscalation(r *httpapi.Req) (any, error) {
@@ -230,7 +237,7 @@ func (s *API) dashboard(r *httpapi.Req) (any, error) {
 func (s *API) routes() []*httpapi.Route {
 	const v1 = "/api/v1"
 	return []*httpapi.Route{
-		{Method: http.MethodGet, Path: v1 + "/escalations", Summary: "The TV-questioning register (M1.3), newest week first", Tag: "supervision", Roles: httpapi.RegisterRead, County: true, Query: []httpapi.Param{{Name: "status", Description: "pending | scheduled | done | waived", Type: "string"}, {Name: "level", Description: "1 | 2", Type: "integer"}, {Name: "project_id", Description: "项目", Type: "uuid"}}, Resp: []Escalation{}, Handler: s.listEscalations},
+		{Method: http.MethodGet, Path: v1 + "/escalations", Summary: "The TV-questioning register (M1.3), newest week first", Tag: "supervision", Roles: httpapi.RegisterRead, County: true, Query: append([]httpapi.Param{{Name: "status", Description: "pending | scheduled | done | waived", Type: "string"}, {Name: "level", Description: "1 | 2", Type: "integer"}, {Name: "project_id", Description: "项目", Type: "uuid"}}, httpapi.PageParams...), Resp: httpapi.List[Escalation]{}, Handler: s.listEscalations},
 		{Method: http.MethodGet, Path: v1 + "/escalations/:id", Summary: "An escalation with the evidence of its streak (reports, photos, visits)", Tag: "supervision", Roles: httpapi.RegisterRead, County: true, Resp: EscalationDetail{}, Handler: s.getEscalation},
 		{Method: http.MethodPut, Path: v1 + "/escalations/:id", Summary: "Schedule, record or waive (with a reason) a TV questioning", Tag: "supervision", Roles: httpapi.OfficeOnly, County: true, Body: EscalationUpdate{}, Resp: Escalation{}, Handler: s.updateEscalation},
 		{Method: http.MethodPost, Path: v1 + "/supervision/week-close", Summary: "Close a week now (normally the worker does at the county's close time); idempotent", Tag: "supervision", Roles: httpapi.OfficeOnly, County: true, Body: WeekCloseInput{}, Resp: WeekCloseResult{}, Handler: s.closeWeek},

@@ -66,8 +66,11 @@ func GetPhoto(ctx context.Context, tx bun.IDB, id uuid.UUID) (Photo, error) {
 	return p, postgres.MapErr(tx.NewSelect().Model(&p).Where("ph.id = ?", id).Scan(ctx))
 }
 
-// DuplicatePhotos lists photos whose bytes were uploaded before, newest first.
-func DuplicatePhotos(ctx context.Context, tx bun.IDB) ([]Photo, error) {
+// DuplicatePhotos lists a page of the photos whose bytes were uploaded
+// before, newest first; next is the cursor of the following page.
+func DuplicatePhotos(ctx context.Context, tx bun.IDB, page postgres.Page) ([]Photo, string, error) {
 	out := []Photo{}
-	return out, tx.NewSelect().Model(&out).Where("ph.duplicate_of IS NOT NULL").OrderExpr("ph.uploaded_at DESC").Limit(500).Scan(ctx)
+	next, err := postgres.NewestFirst(ctx, tx.NewSelect().Model((*Photo)(nil)).Where("ph.duplicate_of IS NOT NULL"), page,
+		"ph.uploaded_at", "ph.id", func(p Photo) (time.Time, uuid.UUID) { return p.UploadedAt, p.ID }, &out)
+	return out, next, err
 }

@@ -191,13 +191,11 @@ func Submit(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Time
 		return Report{}, errs.E(errs.Invalid, "too_few_photos",
 			fmt.Sprintf("本周已上传%d张现场照片，至少需要%d张", photos, need), fmt.Sprintf("%d site photos this week; at least %d are needed", photos, need))
 	}
-	var prev *int
-	var last Report
-	if err := tx.NewSelect().Model(&last).Where("wr.project_id = ? AND wr.week_start < ? AND wr.status <> 'draft'", projectID, week).
-		OrderExpr("wr.week_start DESC").Limit(1).Scan(ctx); err == nil {
-		prev = &last.ImagePercent
+	baseline, err := imageBaseline(ctx, tx, projectID, week)
+	if err != nil {
+		return Report{}, err
 	}
-	d := reporting.Determine(c, prev, rules.Values)
+	d := reporting.Determine(c, baseline, rules.Values)
 	before := cur
 	t := now
 	cur.Status, cur.SubmittedAt, cur.SubmittedBy = string(reporting.Submitted), &t, &by
@@ -209,6 +207,34 @@ func Submit(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Time
 	}
 	cur.ReturnComment = ""
 	return cur, saveReport(ctx, tx, &cur, &before, "submit")
+}
+
+// imageBaseline finds what a week's report is measured against (see
+// reporting.Baseline): the latest earlier submitted report, within the
+// project's listing covering the week or of any year, and the image
+// progress recorded when it was listed.
+func imageBaseline(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Time) (*int, error) {
+	listing, err := ListingOf(ctx, tx, projectID, week, week.AddDate(0, 0, 6))
+	if err != nil {
+		return nil, err
+	}
+	var inListing, atListing, anyYear *int
+	var last Report
+	err = tx.NewSelect().Model(&last).Where("wr.project_id = ? AND wr.week_start < ? AND wr.status <> 'draft'", projectID, week).
+		OrderExpr("wr.week_start DESC").Limit(1).Scan(ctx)
+	switch {
+	case err == nil:
+		anyYear = &last.ImagePercent
+		if listing != nil && !last.WeekStart.Before(reporting.WeekStart(listing.AddedOn)) {
+			inListing = &last.ImagePercent
+		}
+	case !postgres.IsNotFound(err):
+		return nil, err
+	}
+	if listing != nil {
+		atListing = listing.BaselineImagePercent
+	}
+	return reporting.Baseline(inListing, atListing, anyYear), nil
 }
 
 // Transition moves a report along the flow: confirm (by the responsible
@@ -273,70 +299,77 @@ func Revisions(ctx context.Context, tx bun.IDB, reportID uuid.UUID) ([]Revision,
 	return out, tx.NewSelect().Model(&out).Where("rv.report_id = ?", reportID).OrderExpr("rv.revision DESC").Scan(ctx)
 }
 
+// Facts is what the rules need of the report (see reporting.WeekState and
+// reporting.Progress).
+func (r Report) Facts() *reporting.Facts {
+	return &reporting.Facts{Status: reporting.Status(r.Status), Late: r.Late, RuleProgress: r.RuleProgress, OverrideProgress: r.OverrideProgress}
+}
+
 // GridCell is one project's week in the reporting grid.
 type GridCell struct {
 	ProjectID uuid.UUID
 	Week      time.Time
-	State     string // on_time, late, missing, pending (not yet due), draft
-	Status    string
-	Progress  *bool
+	State     reporting.State
+	Status    string // the report's status, "" without one
+	Progress  *bool  // the week's substantive progress; nil while it is open or unlisted
 }
 
-// Grid is the reporting grid of the projects on the key list of weeks'
-// year: for each project and week, on time / late / missing / pending, and
-// the substantive progress. A week past its deadline without a submitted
-// report is missing, which counts as no progress.
-func Grid(ctx context.Context, tx bun.IDB, weeks []time.Time, now time.Time, scope *postgres.Scope) ([]project.Project, []GridCell, error) {
+// Grid is the reporting grid: a page of the projects listed in any of weeks
+// (within scope, by code) and, for each project and week, the state and the
+// substantive progress decided by the rules at now. A week a project was
+// not listed in is unlisted; a removed project keeps its listed weeks.
+func Grid(ctx context.Context, tx bun.IDB, weeks []time.Time, now time.Time, scope *postgres.Scope, page postgres.Page) ([]ListedProject, []GridCell, string, error) {
 	if len(weeks) == 0 {
-		return nil, nil, nil
+		return []ListedProject{}, nil, "", nil
 	}
-	projects, _, err := postgres.ListProjects(ctx, tx, postgres.ProjectFilter{Year: weeks[0].Year(), Scope: scope, Today: settings.Today(now)}, postgres.Page{Limit: postgres.MaxPageSize})
+	projects, next, err := ListedPage(ctx, tx, weeks[0], weeks[len(weeks)-1].AddDate(0, 0, 6), scope, settings.Today(now), page)
+	if err != nil || len(projects) == 0 {
+		return projects, nil, next, err
+	}
+	ids := make([]uuid.UUID, len(projects))
+	for i, p := range projects {
+		ids[i] = p.ProjectID
+	}
+	listed, err := ListedWeeks(ctx, tx, weeks, ids)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	var reports []Report
-	if err := tx.NewSelect().Model(&reports).Where("wr.week_start >= ? AND wr.week_start <= ?", weeks[0], weeks[len(weeks)-1]).Scan(ctx); err != nil {
-		return nil, nil, err
+	if err := tx.NewSelect().Model(&reports).Where("wr.week_start >= ? AND wr.week_start <= ? AND wr.project_id IN (?)",
+		weeks[0], weeks[len(weeks)-1], bun.List(ids)).Scan(ctx); err != nil {
+		return nil, nil, "", err
 	}
-	byKey := map[string]Report{}
+	type key struct {
+		p uuid.UUID
+		w time.Time
+	}
+	byKey := map[key]Report{}
 	for _, r := range reports {
-		byKey[r.ProjectID.String()+r.WeekStart.Format(time.DateOnly)] = r
+		byKey[key{r.ProjectID, r.WeekStart}] = r
 	}
 	var cells []GridCell
 	for _, w := range weeks {
 		rules, err := postgres.SettingsOn(ctx, tx, w)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, "", err
 		}
 		due := reporting.Deadline(w, rules.Values)
 		for _, p := range projects {
-			c := GridCell{ProjectID: p.ID, Week: w}
-			r, ok := byKey[p.ID.String()+w.Format(time.DateOnly)]
-			submitted := ok && r.Status != string(reporting.Draft)
-			switch {
-			case submitted && r.Late:
-				c.State = "late"
-			case submitted:
-				c.State = "on_time"
-			case now.After(due):
-				c.State = "missing"
-				f := false
-				c.Progress = &f
-			case ok:
-				c.State = "draft"
-			default:
-				c.State = "pending"
+			c := GridCell{ProjectID: p.ProjectID, Week: w}
+			var f *reporting.Facts
+			if r, ok := byKey[key{p.ProjectID, w}]; ok {
+				f, c.Status = r.Facts(), r.Status
 			}
-			if ok {
-				c.Status = r.Status
-				if submitted {
-					c.Progress = r.Progress()
-				}
+			c.State = reporting.WeekState(listed[p.ProjectID][w], f, due, now)
+			switch c.State {
+			case reporting.StateOnTime, reporting.StateLate, reporting.StateMissing:
+				progress := reporting.Progress(f)
+				c.Progress = &progress
 			}
 			cells = append(cells, c)
 		}
 	}
-	return projects, cells, nil
+	return projects, cells, next, nil
 }
 
 // QueueItem is a report waiting for someone, with its project's name.
@@ -345,37 +378,46 @@ type QueueItem struct {
 	ProjectName string
 }
 
-// ReportsByStatus lists reports of a status (e.g. confirmed: the office's
-// review queue), oldest week first.
-func ReportsByStatus(ctx context.Context, tx bun.IDB, status string, scope *postgres.Scope, today time.Time) ([]QueueItem, error) {
-	var reports []Report
-	q := tx.NewSelect().Model(&reports).Join("JOIN projects p ON p.id = wr.project_id").
-		Where("wr.status = ?", status).OrderExpr("wr.week_start, p.name").Limit(500)
+// ReportsByStatus lists a page of the reports of a status (e.g. confirmed:
+// the office's review queue), oldest week first; next is the cursor of the
+// following page ("" on the last).
+func ReportsByStatus(ctx context.Context, tx bun.IDB, status string, scope *postgres.Scope, today time.Time, page postgres.Page) ([]QueueItem, string, error) {
+	page, err := page.Normalize()
+	if err != nil {
+		return nil, "", err
+	}
+	var rows []struct {
+		Report
+		ProjectCode string `bun:"project_code"`
+		ProjectName string `bun:"project_name"`
+	}
+	q := tx.NewSelect().Model((*Report)(nil)).ColumnExpr("wr.*, p.code AS project_code, p.name AS project_name").
+		Join("JOIN projects p ON p.id = wr.project_id").
+		Where("wr.status = ?", status).OrderExpr("wr.week_start, p.code, wr.id").Limit(int64(page.Limit + 1))
+	var cur struct {
+		W    string
+		Code string
+		ID   uuid.UUID
+	}
+	if ok, err := postgres.DecodeCursor(page.After, &cur); err != nil {
+		return nil, "", err
+	} else if ok {
+		q.Where("(wr.week_start, p.code, wr.id) > (?::date, ?, ?)", cur.W, cur.Code, cur.ID)
+	}
 	scope.Apply(q, today)
-	if err := q.Scan(ctx); err != nil {
-		return nil, err
+	if err := q.Scan(ctx, &rows); err != nil {
+		return nil, "", err
 	}
-	out := make([]QueueItem, len(reports))
-	if len(reports) == 0 {
-		return out, nil
+	next := ""
+	if len(rows) > page.Limit {
+		rows = rows[:page.Limit]
+		last := rows[len(rows)-1]
+		cur.W, cur.Code, cur.ID = last.WeekStart.Format(time.DateOnly), last.ProjectCode, last.ID
+		next = postgres.EncodeCursor(cur)
 	}
-	ids := make([]uuid.UUID, len(reports))
-	for i, r := range reports {
-		ids[i] = r.ProjectID
+	out := make([]QueueItem, len(rows))
+	for i, r := range rows {
+		out[i] = QueueItem{Report: r.Report, ProjectName: r.ProjectName}
 	}
-	var names []struct {
-		ID   uuid.UUID `bun:"id"`
-		Name string    `bun:"name"`
-	}
-	if err := tx.NewSelect().Table("projects").Column("id", "name").Where("id IN (?)", bun.List(ids)).Scan(ctx, &names); err != nil {
-		return nil, err
-	}
-	byID := map[uuid.UUID]string{}
-	for _, n := range names {
-		byID[n.ID] = n.Name
-	}
-	for i, r := range reports {
-		out[i] = QueueItem{Report: r, ProjectName: byID[r.ProjectID]}
-	}
-	return out, nil
+	return out, next, nil
 }

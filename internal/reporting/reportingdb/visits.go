@@ -56,71 +56,41 @@ func ListVisits(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.
 		Where("v.project_id = ? AND v.week_start = ?", projectID, week).OrderExpr("v.visited_at DESC").Scan(ctx)
 }
 
-// ComplianceRow is one seat of one project in a week: the holder, how many
-// verified visits (days present, for the helper) the seat needs and has.
+// ComplianceRow is one seat of one listed project in a week.
 type ComplianceRow struct {
 	ProjectID   uuid.UUID
+	ProjectCode string
 	ProjectName string
-	Role        project.Role
-	PersonID    *uuid.UUID
-	PersonName  string
-	Required    int
-	Done        int
+	Seat
 }
 
-// Compliance answers M2.2 for the projects on the week's key list: each seat
-// of each project, its holder in the week and their verified visits.
-func Compliance(ctx context.Context, tx bun.IDB, week time.Time, scope *postgres.Scope) ([]ComplianceRow, error) {
+// Compliance answers M2.2 for a page of the projects listed in the week
+// (within scope, by code): each seat, its holder on the week's last day and
+// their verified visits against the minimum (SeatCompliance). next is the
+// cursor of the following page.
+func Compliance(ctx context.Context, tx bun.IDB, week time.Time, scope *postgres.Scope, page postgres.Page) ([]ComplianceRow, string, error) {
 	rules, err := postgres.SettingsOn(ctx, tx, week)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	end := week.AddDate(0, 0, 6)
-	projects, _, err := postgres.ListProjects(ctx, tx, postgres.ProjectFilter{Year: week.Year(), Scope: scope, Today: end}, postgres.Page{Limit: postgres.MaxPageSize})
+	projects, next, err := ListedPage(ctx, tx, week, end, scope, end, page)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	type count struct {
-		ProjectID uuid.UUID `bun:"project_id"`
-		PersonID  uuid.UUID `bun:"person_id"`
-		Role      string    `bun:"role"`
-		Visits    int       `bun:"visits"`
-		Days      int       `bun:"days"`
+	ids := make([]uuid.UUID, len(projects))
+	for i, p := range projects {
+		ids[i] = p.ProjectID
 	}
-	var counts []count
-	err = tx.NewSelect().Model((*Visit)(nil)).
-		ColumnExpr("v.project_id, v.person_id, v.role, count(*) AS visits, count(DISTINCT (v.visited_at AT TIME ZONE 'Asia/Shanghai')::date) AS days").
-		Where("v.week_start = ? AND v.verified", week).GroupExpr("v.project_id, v.person_id, v.role").Scan(ctx, &counts)
+	seats, err := SeatCompliance(ctx, tx, week, ids, rules.Values)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	done := map[string]count{}
-	for _, c := range counts {
-		done[c.ProjectID.String()+c.PersonID.String()+c.Role] = c
-	}
-	var out []ComplianceRow
+	out := []ComplianceRow{}
 	for _, p := range projects {
-		holders, err := postgres.TaskForceOn(ctx, tx, p.ID, end)
-		if err != nil {
-			return nil, err
-		}
-		byRole := map[project.Role]project.Assignment{}
-		for _, h := range holders {
-			byRole[h.Role] = h
-		}
-		for _, role := range project.Roles {
-			row := ComplianceRow{ProjectID: p.ID, ProjectName: p.Name, Role: role, Required: reporting.Minimum(role, rules.Values)}
-			if h, ok := byRole[role]; ok {
-				id := h.PersonID
-				row.PersonID, row.PersonName = &id, h.PersonName
-				c := done[p.ID.String()+h.PersonID.String()+string(role)]
-				row.Done = c.Visits
-				if role == project.RoleHelper {
-					row.Done = c.Days
-				}
-			}
-			out = append(out, row)
+		for _, seat := range seats[p.ProjectID] {
+			out = append(out, ComplianceRow{ProjectID: p.ProjectID, ProjectCode: p.Code, ProjectName: p.Name, Seat: seat})
 		}
 	}
-	return out, nil
+	return out, next, nil
 }

@@ -23,6 +23,7 @@ type Escalation struct {
 	Level         int        `bun:"level" json:"level"`
 	Role          string     `bun:"role" json:"role"`
 	PersonID      *uuid.UUID `bun:"person_id,type:uuid" json:"person_id"`
+	NamedAs       string     `bun:"named_as" json:"named_as"`
 	StreakStart   time.Time  `bun:"streak_start,type:date" json:"-"`
 	RaisedWeek    time.Time  `bun:"raised_week,type:date" json:"-"`
 	Weeks         int        `bun:"weeks" json:"weeks"`
@@ -37,6 +38,7 @@ type Escalation struct {
 	PersonName    string     `bun:"person_name,scanonly" json:"person_name"`
 	PersonPost    string     `bun:"person_post,scanonly" json:"person_post"`
 	UnitName      string     `bun:"unit_name,scanonly" json:"unit_name"`
+	HasAccount    bool       `bun:"has_account,scanonly" json:"has_account"`
 }
 
 // EscalationFilter narrows the register.
@@ -50,13 +52,19 @@ type EscalationFilter struct {
 func escalationQuery(tx bun.IDB, list *[]Escalation) *bun.SelectQuery {
 	return tx.NewSelect().Model(list).
 		ColumnExpr("es.*, p.name AS project_name, p.code AS project_code, coalesce(pp.name, '') AS person_name, coalesce(pp.post, '') AS person_post, u.name AS unit_name").
+		ColumnExpr("EXISTS (SELECT 1 FROM accounts a WHERE a.person_id = es.person_id AND NOT a.disabled) AS has_account").
 		Join("JOIN projects AS p ON p.id = es.project_id").
 		Join("JOIN units AS u ON u.id = p.responsible_unit_id").
 		Join("LEFT JOIN people AS pp ON pp.id = es.person_id")
 }
 
-// ListEscalations lists the register, newest week first.
-func ListEscalations(ctx context.Context, tx bun.IDB, f EscalationFilter, today time.Time) ([]Escalation, error) {
+// ListEscalations lists a page of the register, newest week first; next is
+// the cursor of the following page ("" on the last).
+func ListEscalations(ctx context.Context, tx bun.IDB, f EscalationFilter, today time.Time, page postgres.Page) ([]Escalation, string, error) {
+	page, err := page.Normalize()
+	if err != nil {
+		return nil, "", err
+	}
 	var list []Escalation
 	q := escalationQuery(tx, &list)
 	if f.Status != "" {
@@ -71,8 +79,30 @@ func ListEscalations(ctx context.Context, tx bun.IDB, f EscalationFilter, today 
 	if f.Scope != nil {
 		q.Where("es.project_id IN (?)", scopedProjectIDs(tx, f.Scope, today))
 	}
-	err := q.OrderExpr("es.raised_week DESC, es.level DESC, p.name, es.id").Limit(1000).Scan(ctx)
-	return list, err
+	// Newest week first; in a week level 2 first, then by project code.
+	var cur struct {
+		W    string
+		L    int
+		Code string
+		ID   uuid.UUID
+	}
+	if ok, err := postgres.DecodeCursor(page.After, &cur); err != nil {
+		return nil, "", err
+	} else if ok {
+		q.Where(`(es.raised_week < ?0::date OR (es.raised_week = ?0::date AND (es.level < ?1
+			OR (es.level = ?1 AND (p.code, es.id) > (?2, ?3)))))`, cur.W, cur.L, cur.Code, cur.ID)
+	}
+	if err := q.OrderExpr("es.raised_week DESC, es.level DESC, p.code, es.id").Limit(int64(page.Limit + 1)).Scan(ctx); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(list) > page.Limit {
+		list = list[:page.Limit]
+		last := list[len(list)-1]
+		cur.W, cur.L, cur.Code, cur.ID = last.RaisedWeek.Format(time.DateOnly), last.Level, last.ProjectCode, last.ID
+		next = postgres.EncodeCursor(cur)
+	}
+	return list, next, nil
 }
 
 // scopedProjectIDs are the projects a unit or task-force member sees.

@@ -269,7 +269,14 @@ type InspectionRow struct {
 // WeekInspections is each group's list for a week: the projects assigned to
 // it and whether they were inspected (missing inspections are those without).
 func WeekInspections(ctx context.Context, tx bun.IDB, week time.Time, groupID *uuid.UUID) ([]InspectionRow, error) {
-	plan, err := InspectionPlan(ctx, tx, week.Year())
+	// The projects listed in the week with the group of their listing's year.
+	var plan []PlanEntry
+	err := tx.NewRaw(`SELECT p.id AS project_id, p.code AS project_code, p.name AS project_name, u.name AS unit_name, p.tags,
+		  g.id AS group_id, g.number AS group_number, g.name AS group_name
+		FROM `+reportingdb.ListedSQL+` l JOIN projects p ON p.id = l.project_id JOIN units u ON u.id = p.responsible_unit_id
+		LEFT JOIN inspection_assignments a ON a.project_id = p.id AND a.year = l.year
+		LEFT JOIN org_groups g ON g.id = a.group_id
+		ORDER BY g.number NULLS LAST, p.code`, week, week.AddDate(0, 0, 6)).Scan(ctx, &plan)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/reporting"
+	"github.com/tuijin/tuijin/internal/reporting/reportingdb"
 	"github.com/tuijin/tuijin/internal/settings"
 )
 
@@ -22,14 +23,14 @@ func RemindReports(ctx context.Context, tx bun.IDB, week time.Time) (map[string]
 		PersonID    uuid.UUID `bun:"person_id"`
 	}
 	end := week.AddDate(0, 0, 6)
-	err := tx.NewRaw(`SELECT e.project_id, p.name AS project_name, a.person_id
-		FROM key_list_entries e JOIN key_lists k ON k.id = e.key_list_id AND k.year = ?2
-		JOIN projects p ON p.id = e.project_id
-		JOIN task_force_assignments a ON a.project_id = e.project_id AND a.role = 'helper'
+	// The listed projects whose report is not submitted, or was returned
+	// and waits to be submitted again.
+	err := tx.NewRaw(`SELECT l.project_id, p.name AS project_name, a.person_id
+		FROM `+reportingdb.ListedSQL+` l JOIN projects p ON p.id = l.project_id
+		JOIN task_force_assignments a ON a.project_id = l.project_id AND a.role = 'helper'
 		  AND a.valid_from <= ?1::date AND (a.valid_to IS NULL OR a.valid_to > ?1::date)
-		LEFT JOIN weekly_reports r ON r.project_id = e.project_id AND r.week_start = ?0::date
-		WHERE e.added_on <= ?1::date AND (e.removed_on IS NULL OR e.removed_on > ?0::date)
-		  AND (r.id IS NULL OR r.status IN ('draft','returned'))`, week, end, week.Year()).Scan(ctx, &due)
+		LEFT JOIN weekly_reports r ON r.project_id = l.project_id AND r.week_start = ?0::date
+		WHERE r.id IS NULL OR r.status IN ('draft','returned')`, week, end).Scan(ctx, &due)
 	if err != nil {
 		return nil, err
 	}

@@ -8,10 +8,15 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/tuijin/tuijin/internal/audit"
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/internal/project"
+	"github.com/tuijin/tuijin/internal/reporting"
+	"github.com/tuijin/tuijin/internal/reporting/reportingdb"
+	"github.com/tuijin/tuijin/internal/settings"
 	"github.com/tuijin/tuijin/internal/supervision"
 )
 
@@ -53,8 +58,8 @@ func CloseWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time) (
 			break
 		}
 		if w != week {
-			listed, err := tx.NewSelect().Table("key_list_entries").Join("JOIN key_lists k ON k.id = key_list_entries.key_list_id").
-				Where("k.year = ? AND key_list_entries.added_on <= ?", w.Year(), w.AddDate(0, 0, 6)).Exists(ctx)
+			// Catch up only over weeks that had projects listed.
+			listed, err := tx.NewSelect().TableExpr(reportingdb.ListedSQL, w, w.AddDate(0, 0, 6)).Exists(ctx)
 			if err != nil {
 				return WeekCloseResult{}, err
 			}
@@ -100,100 +105,38 @@ func closeOneWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time
 	}
 	s := rules.Values
 	end := week.AddDate(0, 0, 6)
-	// Each listed project's week: state, progress, the streak from last
-	// week's row, and each seat holder's verified site presence (M2.2).
-	err = tx.QueryRowContext(ctx, `WITH listed AS (
-		  SELECT e.project_id FROM key_list_entries e JOIN key_lists k ON k.id = e.key_list_id AND k.year = ?2
-		  WHERE e.added_on <= ?1::date AND (e.removed_on IS NULL OR e.removed_on > ?0::date)),
-		v AS (
-		  SELECT project_id, person_id, role, count(*) AS visits,
-		    count(DISTINCT (visited_at AT TIME ZONE 'Asia/Shanghai')::date) AS days
-		  FROM site_visits WHERE week_start = ?0::date AND verified GROUP BY project_id, person_id, role),
-		seat(role, required) AS (VALUES ('chief', ?4::int), ('assistant', ?5::int), ('responsible', ?6::int), ('helper', ?7::int)),
-		comp AS (
-		  SELECT l.project_id, jsonb_object_agg(seat.role, jsonb_build_object('person_id', h.person_id, 'required', seat.required,
-		      'done', CASE WHEN seat.role = 'helper' THEN coalesce(v.days, 0) ELSE coalesce(v.visits, 0) END)) AS c
-		  FROM listed l CROSS JOIN seat
-		  LEFT JOIN task_force_assignments h ON h.project_id = l.project_id AND h.role = seat.role
-		    AND h.valid_from <= ?1::date AND (h.valid_to IS NULL OR h.valid_to > ?1::date)
-		  LEFT JOIN v ON v.project_id = l.project_id AND v.person_id = h.person_id AND v.role = seat.role
-		  GROUP BY l.project_id),
-		ins AS (
-		INSERT INTO week_status (project_id, week_start, report_state, progress, overridden, streak, compliance)
-		SELECT l.project_id, ?0::date,
-		  CASE WHEN r.id IS NULL OR r.status = 'draft' THEN 'missing' WHEN r.late THEN 'late' ELSE 'on_time' END,
-		  g.progress, r.override_progress IS NOT NULL AND r.status <> 'draft',
-		  CASE WHEN g.progress THEN 0 ELSE coalesce(prev.streak, 0) + 1 END,
-		  comp.c
-		FROM listed l JOIN comp ON comp.project_id = l.project_id
-		LEFT JOIN weekly_reports r ON r.project_id = l.project_id AND r.week_start = ?0::date
-		LEFT JOIN week_status prev ON prev.project_id = l.project_id AND prev.week_start = ?0::date - 7
-		CROSS JOIN LATERAL (SELECT coalesce(r.status <> 'draft' AND coalesce(r.override_progress, r.rule_progress, false), false) AS progress) g
-		ON CONFLICT (project_id, week_start) DO UPDATE SET report_state = EXCLUDED.report_state,
-		  progress = EXCLUDED.progress, overridden = EXCLUDED.overridden, streak = EXCLUDED.streak, compliance = EXCLUDED.compliance
-		RETURNING report_state, progress, streak, compliance)
-		SELECT count(*), count(*) FILTER (WHERE NOT progress), count(*) FILTER (WHERE report_state = 'missing'),
-		  count(*) FILTER (WHERE report_state = 'late'), count(*) FILTER (WHERE streak >= ?3),
-		  coalesce(sum((SELECT count(*) FROM jsonb_each(compliance) c WHERE c.value->>'person_id' IS NOT NULL
-		    AND (c.value->>'done')::int < (c.value->>'required')::int)), 0) FROM ins`,
-		week, end, week.Year(), s.StallUnitHeadWeeks, s.VisitsChiefPerWeek, s.VisitsAssistantPerWeek, s.VisitsResponsiblePerWeek, s.HelperDaysPerWeek).
-		Scan(&res.Projects, &res.NoProgress, &res.Missing, &res.Late, &res.Stalled, &res.VisitShortfalls)
+	weeks, err := judgeWeek(ctx, tx, week, s)
 	if err != nil {
+		return res, err
+	}
+	if err := storeWeek(ctx, tx, week, weeks); err != nil {
 		return res, fmt.Errorf("week status: %w", err)
 	}
-	// Escalations: the holders of the seat during the streak's weeks up to
-	// the threshold. >= catches up a threshold passed while closes were missed.
-	type raised struct {
-		ID          uuid.UUID  `bun:"id"`
-		ProjectID   uuid.UUID  `bun:"project_id"`
-		ProjectName string     `bun:"project_name"`
-		Level       int        `bun:"level"`
-		PersonID    *uuid.UUID `bun:"person_id"`
-		PersonName  string     `bun:"person_name"`
-		Weeks       int        `bun:"weeks"`
-	}
-	var esc []raised
-	for _, l := range supervision.Levels(s) {
-		var part []raised
-		err = tx.NewRaw(`WITH new AS (
-			INSERT INTO escalations (project_id, level, role, person_id, streak_start, raised_week, weeks)
-			SELECT DISTINCT s.project_id, ?0, ?1, a.person_id, s.week_start - 7 * (s.streak - 1), ?3::date, ?2::int
-			FROM week_status s
-			LEFT JOIN task_force_assignments a ON a.project_id = s.project_id AND a.role = ?1
-			  AND daterange(a.valid_from, a.valid_to) && daterange(s.week_start - 7 * (s.streak - 1), s.week_start - 7 * (s.streak - 1) + 7 * ?2::int)
-			WHERE s.week_start = ?3::date AND s.streak >= ?2::int
-			  AND NOT EXISTS (SELECT 1 FROM escalations x WHERE x.project_id = s.project_id AND x.level = ?0
-			    AND x.streak_start = s.week_start - 7 * (s.streak - 1))
-			ON CONFLICT DO NOTHING
-			RETURNING id, project_id, level, person_id, weeks)
-			SELECT new.*, p.name AS project_name, coalesce(pp.name, '') AS person_name
-			FROM new JOIN projects p ON p.id = new.project_id LEFT JOIN people pp ON pp.id = new.person_id`,
-			l.Level, l.Role, l.Threshold, week).Scan(ctx, &part)
-		if err != nil {
-			return res, fmt.Errorf("escalations level %d: %w", l.Level, err)
+	for _, w := range weeks {
+		res.Projects++
+		if !w.Progress {
+			res.NoProgress++
 		}
-		esc = append(esc, part...)
+		switch w.State {
+		case reporting.StateMissing:
+			res.Missing++
+		case reporting.StateLate:
+			res.Late++
+		}
+		if w.Stalled {
+			res.Stalled++
+		}
+		for _, seat := range w.Seats {
+			if seat.PersonID != nil && !seat.Met() {
+				res.VisitShortfalls++
+			}
+		}
+	}
+	esc, err := raiseEscalations(ctx, tx, week, weeks, s)
+	if err != nil {
+		return res, err
 	}
 	res.Escalations = len(esc)
-	// Seats whose holder fell short of the minimum, for their messages.
-	var shortfalls []struct {
-		ProjectID   uuid.UUID `bun:"project_id"`
-		ProjectName string    `bun:"project_name"`
-		Role        string    `bun:"role"`
-		PersonID    uuid.UUID `bun:"person_id"`
-		Required    int       `bun:"required"`
-		Done        int       `bun:"done"`
-	}
-	if res.VisitShortfalls > 0 {
-		err = tx.NewRaw(`SELECT s.project_id, p.name AS project_name, c.key AS role, (c.value->>'person_id')::uuid AS person_id,
-			  (c.value->>'required')::int AS required, (c.value->>'done')::int AS done
-			FROM week_status s JOIN projects p ON p.id = s.project_id CROSS JOIN jsonb_each(s.compliance) c
-			WHERE s.week_start = ?0::date AND c.value->>'person_id' IS NOT NULL
-			  AND (c.value->>'done')::int < (c.value->>'required')::int`, week).Scan(ctx, &shortfalls)
-		if err != nil {
-			return res, fmt.Errorf("compliance: %w", err)
-		}
-	}
 	err = tx.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM project_procedures pr JOIN week_status s ON s.project_id = pr.project_id AND s.week_start = ?0::date
 		  WHERE pr.status IN ('pending','in_progress') AND pr.planned_date <= ?1::date),
@@ -205,80 +148,7 @@ func closeOneWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time
 	if err != nil {
 		return res, fmt.Errorf("overdue: %w", err)
 	}
-	// Messages: the people named and the office; missing reports to the
-	// helper and the responsible person; shortfalls to the seat's holder.
-	var missing []struct {
-		ProjectID   uuid.UUID `bun:"project_id"`
-		ProjectName string    `bun:"project_name"`
-		PersonID    uuid.UUID `bun:"person_id"`
-	}
-	err = tx.NewRaw(`SELECT s.project_id, p.name AS project_name, a.person_id FROM week_status s
-		JOIN projects p ON p.id = s.project_id
-		JOIN task_force_assignments a ON a.project_id = s.project_id AND a.role IN ('helper','responsible')
-		  AND a.valid_from <= ?1::date AND (a.valid_to IS NULL OR a.valid_to > ?1::date)
-		WHERE s.week_start = ?0::date AND s.report_state = 'missing'`, week, end).Scan(ctx, &missing)
-	if err != nil {
-		return res, err
-	}
-	var people []uuid.UUID
-	for _, e := range esc {
-		if e.PersonID != nil {
-			people = append(people, *e.PersonID)
-		}
-	}
-	for _, m := range missing {
-		people = append(people, m.PersonID)
-	}
-	for _, f := range shortfalls {
-		people = append(people, f.PersonID)
-	}
-	accounts, err := postgres.AccountsOfPeople(ctx, tx, people)
-	if err != nil {
-		return res, err
-	}
-	office, err := postgres.OfficeAccounts(ctx, tx)
-	if err != nil {
-		return res, err
-	}
-	var msgs []postgres.Message
-	weekName := week.Format("2006年1月2日") + "当周"
-	for _, e := range esc {
-		who := e.PersonName
-		if e.PersonID == nil {
-			who = "（岗位空缺）"
-		}
-		target := map[int]string{1: "项目责任人", 2: "项目长"}[e.Level]
-		title := fmt.Sprintf("电视问政：%s连续%d周无实质进度", e.ProjectName, e.Weeks)
-		body := fmt.Sprintf("项目“%s”截至%s已连续%d周无实质进度，按规定对%s%s进行电视问政。", e.ProjectName, weekName, e.Weeks, target, who)
-		link := "/supervision?tab=escalations"
-		if e.PersonID != nil {
-			for _, a := range accounts[*e.PersonID] {
-				msgs = append(msgs, postgres.Message{AccountID: a, Kind: postgres.MsgEscalation, Title: title, Body: body, Link: link, IdemKey: "escalation:" + e.ID.String()})
-			}
-		}
-		for _, a := range office {
-			msgs = append(msgs, postgres.Message{AccountID: a, Kind: postgres.MsgEscalation, Title: title, Body: body, Link: link, IdemKey: "escalation:" + e.ID.String()})
-		}
-	}
-	for _, m := range missing {
-		for _, a := range accounts[m.PersonID] {
-			msgs = append(msgs, postgres.Message{AccountID: a, Kind: postgres.MsgReportMissing, Title: "周报缺报：" + m.ProjectName,
-				Body: fmt.Sprintf("项目“%s”%s周报未按时报送，记为无实质进度。", m.ProjectName, weekName),
-				Link: "/projects/" + m.ProjectID.String(), IdemKey: "missing:" + m.ProjectID.String() + ":" + period})
-		}
-	}
-	for _, f := range shortfalls {
-		for _, a := range accounts[f.PersonID] {
-			unit := "次"
-			if f.Role == "helper" {
-				unit = "天"
-			}
-			msgs = append(msgs, postgres.Message{AccountID: a, Kind: postgres.MsgVisitShortfall, Title: "到场不足：" + f.ProjectName,
-				Body: fmt.Sprintf("%s您在项目“%s”到场%d%s，应不少于%d%s。", weekName, f.ProjectName, f.Done, unit, f.Required, unit),
-				Link: "/projects/" + f.ProjectID.String(), IdemKey: "shortfall:" + f.ProjectID.String() + ":" + f.Role + ":" + period})
-		}
-	}
-	if res.Messages, err = postgres.Notify(ctx, tx, msgs); err != nil {
+	if res.Messages, err = weekMessages(ctx, tx, week, weeks, esc); err != nil {
 		return res, fmt.Errorf("notify: %w", err)
 	}
 	if len(esc) > 0 {
@@ -292,6 +162,262 @@ func closeOneWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time
 		}
 	}
 	return res, postgres.FinishJob(ctx, tx, supervision.JobWeekClose, period, res, now)
+}
+
+// projectWeek is one listed project's closed week as the rules decide it.
+type projectWeek struct {
+	ProjectID   uuid.UUID
+	ProjectName string
+	State       reporting.State
+	Progress    bool
+	Overridden  bool
+	Streak      int
+	Stalled     bool
+	Seats       []reportingdb.Seat
+}
+
+// judgeWeek applies the rules to every project listed in the week: its
+// report's state at the week's close time, the substantive progress, the
+// streak continued from last week's row, "stalled", and each seat's
+// compliance. It reads; storeWeek writes.
+func judgeWeek(ctx context.Context, tx bun.IDB, week time.Time, s settings.Settings) ([]projectWeek, error) {
+	listed, err := reportingdb.ListedIn(ctx, tx, week, week.AddDate(0, 0, 6))
+	if err != nil || len(listed) == 0 {
+		return nil, err
+	}
+	ids := make([]uuid.UUID, len(listed))
+	for i, l := range listed {
+		ids[i] = l.ProjectID
+	}
+	var rows []struct {
+		ProjectID uuid.UUID           `bun:"project_id"`
+		Name      string              `bun:"name"`
+		Report    *reportingdb.Report `bun:"-"`
+		Prev      int                 `bun:"prev_streak"`
+	}
+	if err := tx.NewRaw(`SELECT p.id AS project_id, p.name, coalesce(prev.streak, 0) AS prev_streak
+		FROM projects p LEFT JOIN week_status prev ON prev.project_id = p.id AND prev.week_start = ?::date - 7
+		WHERE p.id IN (?) ORDER BY p.code`, week, bun.List(ids)).Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	var reports []reportingdb.Report
+	if err := tx.NewSelect().Model(&reports).Where("wr.week_start = ? AND wr.project_id IN (?)", week, bun.List(ids)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	byProject := map[uuid.UUID]*reporting.Facts{}
+	for _, r := range reports {
+		byProject[r.ProjectID] = r.Facts()
+	}
+	seats, err := reportingdb.SeatCompliance(ctx, tx, week, ids, s)
+	if err != nil {
+		return nil, err
+	}
+	due, closeAt := reporting.Deadline(week, s), supervision.CloseAt(week, s)
+	out := make([]projectWeek, len(rows))
+	for i, r := range rows {
+		f := byProject[r.ProjectID]
+		w := projectWeek{ProjectID: r.ProjectID, ProjectName: r.Name, Seats: seats[r.ProjectID],
+			State: reporting.WeekState(true, f, due, closeAt), Progress: reporting.Progress(f)}
+		w.Overridden = f.Submitted() && f.OverrideProgress != nil
+		w.Streak = supervision.NextStreak(r.Prev, w.Progress)
+		w.Stalled = supervision.Stalled(w.Streak, s)
+		out[i] = w
+	}
+	return out, nil
+}
+
+// storeWeek writes the week's rows (one statement; a re-run replaces them).
+func storeWeek(ctx context.Context, tx bun.IDB, week time.Time, weeks []projectWeek) error {
+	if len(weeks) == 0 {
+		return nil
+	}
+	n := len(weeks)
+	ids, states, compliance := make([]uuid.UUID, n), make([]string, n), make([]string, n)
+	progress, overridden, stalled, streaks := make([]bool, n), make([]bool, n), make([]bool, n), make([]int, n)
+	for i, w := range weeks {
+		ids[i], states[i], progress[i], overridden[i], streaks[i], stalled[i] = w.ProjectID, string(w.State), w.Progress, w.Overridden, w.Streak, w.Stalled
+		c := map[string]any{}
+		for _, seat := range w.Seats {
+			c[string(seat.Role)] = map[string]any{"person_id": seat.PersonID, "required": seat.Required, "done": seat.Done}
+		}
+		b, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		compliance[i] = string(b)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO week_status (project_id, week_start, report_state, progress, overridden, streak, stalled, compliance)
+		SELECT u.project_id, ?::date, u.state, u.progress, u.overridden, u.streak, u.stalled, u.compliance::jsonb
+		FROM unnest(?::uuid[], ?::text[], ?::boolean[], ?::boolean[], ?::int[], ?::boolean[], ?::text[])
+		  AS u(project_id, state, progress, overridden, streak, stalled, compliance)
+		ON CONFLICT (project_id, week_start) DO UPDATE SET report_state = EXCLUDED.report_state, progress = EXCLUDED.progress,
+		  overridden = EXCLUDED.overridden, streak = EXCLUDED.streak, stalled = EXCLUDED.stalled, compliance = EXCLUDED.compliance`,
+		week, pgdialect.Array(ids), pgdialect.Array(states), pgdialect.Array(progress), pgdialect.Array(overridden),
+		pgdialect.Array(streaks), pgdialect.Array(stalled), pgdialect.Array(compliance))
+	return err
+}
+
+// raised is an escalation raised by a week close, with the names its messages need.
+type raised struct {
+	ID          uuid.UUID  `bun:"id"`
+	ProjectID   uuid.UUID  `bun:"project_id"`
+	ProjectName string     `bun:"project_name"`
+	UnitID      uuid.UUID  `bun:"unit_id"`
+	Level       int        `bun:"level"`
+	PersonID    *uuid.UUID `bun:"person_id"`
+	PersonName  string     `bun:"person_name"`
+	PersonUnit  *uuid.UUID `bun:"person_unit_id"`
+	NamedAs     string     `bun:"named_as"`
+	Weeks       int        `bun:"weeks"`
+}
+
+// raiseEscalations raises, once per streak, each level the week's streaks
+// have reached (supervision.DueLevels), naming every person who held the
+// level's seat during the streak's weeks up to the threshold. With the seat
+// empty all that time, level 1 names the responsible unit's main head and
+// level 2 the leading group's leader; the person is NULL only when there
+// is no one to name either.
+func raiseEscalations(ctx context.Context, tx bun.IDB, week time.Time, weeks []projectWeek, s settings.Settings) ([]raised, error) {
+	var projects, roles []string
+	var levels, thresholds []int
+	var starts []string
+	for _, w := range weeks {
+		for _, l := range supervision.DueLevels(w.Streak, s) {
+			projects = append(projects, w.ProjectID.String())
+			levels, roles, thresholds = append(levels, l.Level), append(roles, l.Role), append(thresholds, l.Threshold)
+			starts = append(starts, supervision.StreakStart(week, w.Streak).Format(time.DateOnly))
+		}
+	}
+	out := []raised{}
+	if len(projects) == 0 {
+		return out, nil
+	}
+	err := tx.NewRaw(`WITH due AS (
+		  SELECT * FROM unnest(?0::uuid[], ?1::int[], ?2::text[], ?3::date[], ?4::int[]) AS d(project_id, level, role, streak_start, threshold)
+		  WHERE NOT EXISTS (SELECT 1 FROM escalations x WHERE x.project_id = d.project_id AND x.level = d.level AND x.streak_start = d.streak_start)),
+		holders AS (
+		  SELECT DISTINCT d.project_id, d.level, d.role, d.streak_start, d.threshold, a.person_id, 'seat' AS named_as
+		  FROM due d JOIN task_force_assignments a ON a.project_id = d.project_id AND a.role = d.role
+		    AND daterange(a.valid_from, a.valid_to) && daterange(d.streak_start, d.streak_start + 7 * d.threshold)),
+		substitutes AS (
+		  SELECT d.project_id, d.level, d.role, d.streak_start, d.threshold,
+		    CASE WHEN d.level = 1 THEN u.head_person_id ELSE gl.person_id END AS person_id,
+		    CASE WHEN d.level = 1 AND u.head_person_id IS NOT NULL THEN 'unit_head'
+		         WHEN d.level = 2 AND gl.person_id IS NOT NULL THEN 'group_leader' ELSE 'seat' END AS named_as
+		  FROM due d JOIN projects p ON p.id = d.project_id JOIN units u ON u.id = p.responsible_unit_id
+		  LEFT JOIN LATERAL (SELECT m.person_id FROM org_group_members m JOIN org_groups g ON g.id = m.group_id
+		    WHERE g.kind = 'leading_group' AND m.position = 'leader' ORDER BY m.created_at LIMIT 1) gl ON true
+		  WHERE NOT EXISTS (SELECT 1 FROM holders h WHERE h.project_id = d.project_id AND h.level = d.level)),
+		new AS (
+		  INSERT INTO escalations (project_id, level, role, person_id, named_as, streak_start, raised_week, weeks)
+		  SELECT project_id, level, role, person_id, named_as, streak_start, ?5::date, threshold FROM holders
+		  UNION ALL
+		  SELECT project_id, level, role, person_id, named_as, streak_start, ?5::date, threshold FROM substitutes
+		  ON CONFLICT DO NOTHING
+		  RETURNING id, project_id, level, person_id, named_as, weeks)
+		SELECT new.*, p.name AS project_name, p.responsible_unit_id AS unit_id, coalesce(pp.name, '') AS person_name, pp.unit_id AS person_unit_id
+		FROM new JOIN projects p ON p.id = new.project_id LEFT JOIN people pp ON pp.id = new.person_id
+		ORDER BY p.code, new.level, pp.name`,
+		pgdialect.Array(projects), pgdialect.Array(levels), pgdialect.Array(roles), pgdialect.Array(starts), pgdialect.Array(thresholds), week).Scan(ctx, &out)
+	if err != nil {
+		return nil, fmt.Errorf("escalations: %w", err)
+	}
+	return out, nil
+}
+
+// weekMessages tells the people named and the office of the escalations
+// (a person without an account through their unit's accounts, and the
+// office is asked to tell them offline), the helper and the responsible
+// person of a missing report, and each seat holder who fell short.
+func weekMessages(ctx context.Context, tx bun.IDB, week time.Time, weeks []projectWeek, esc []raised) (int, error) {
+	period := supervision.Period(week)
+	var people, units []uuid.UUID
+	for _, e := range esc {
+		if e.PersonID != nil {
+			people = append(people, *e.PersonID)
+			if e.PersonUnit != nil {
+				units = append(units, *e.PersonUnit)
+			}
+		}
+	}
+	for _, w := range weeks {
+		for _, seat := range w.Seats {
+			if seat.PersonID != nil {
+				people = append(people, *seat.PersonID)
+			}
+		}
+	}
+	accounts, err := postgres.AccountsOfPeople(ctx, tx, people)
+	if err != nil {
+		return 0, err
+	}
+	unitAccounts, err := postgres.AccountsOfUnits(ctx, tx, units)
+	if err != nil {
+		return 0, err
+	}
+	office, err := postgres.OfficeAccounts(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	var msgs []postgres.Message
+	weekName := week.Format("2006年1月2日") + "当周"
+	for _, e := range esc {
+		title := fmt.Sprintf("电视问政：%s连续%d周无实质进度", e.ProjectName, e.Weeks)
+		link := "/supervision?tab=escalations"
+		key := "escalation:" + e.ID.String()
+		who, officeNote := e.PersonName, ""
+		switch {
+		case e.PersonID == nil:
+			who, officeNote = "（岗位空缺，无人可问）", "请重点项目办指定责任人。"
+		case supervision.Named(e.NamedAs) == supervision.NamedUnitHead:
+			who += "（项目责任人岗位空缺，由单位主要负责人承担）"
+		case supervision.Named(e.NamedAs) == supervision.NamedGroupLeader:
+			who += "（无分包县级领导，由领导小组组长承担）"
+		}
+		body := fmt.Sprintf("项目“%s”截至%s已连续%d周无实质进度，按规定对%s%s进行电视问政。", e.ProjectName, weekName, e.Weeks, supervision.LevelName(e.Level), who)
+		if e.PersonID != nil {
+			mine := accounts[*e.PersonID]
+			if len(mine) == 0 {
+				officeNote = e.PersonName + "无账号，请线下通知。"
+				if e.PersonUnit != nil {
+					mine = unitAccounts[*e.PersonUnit]
+				}
+			}
+			for _, a := range mine {
+				msgs = append(msgs, postgres.Message{AccountID: a, Kind: postgres.MsgEscalation, Title: title, Body: body, Link: link, IdemKey: key})
+			}
+		}
+		for _, a := range office {
+			msgs = append(msgs, postgres.Message{AccountID: a, Kind: postgres.MsgEscalation, Title: title, Body: body + officeNote, Link: link, IdemKey: key})
+		}
+	}
+	for _, w := range weeks {
+		link := "/projects/" + w.ProjectID.String()
+		for _, seat := range w.Seats {
+			if seat.PersonID == nil {
+				continue
+			}
+			if w.State == reporting.StateMissing && (seat.Role == project.RoleHelper || seat.Role == project.RoleResponsible) {
+				for _, a := range accounts[*seat.PersonID] {
+					msgs = append(msgs, postgres.Message{AccountID: a, Kind: postgres.MsgReportMissing, Title: "周报缺报：" + w.ProjectName,
+						Body: fmt.Sprintf("项目“%s”%s周报未按时报送，记为无实质进度。", w.ProjectName, weekName),
+						Link: link, IdemKey: "missing:" + w.ProjectID.String() + ":" + period})
+				}
+			}
+			if !seat.Met() {
+				unit := "次"
+				if seat.Role == project.RoleHelper {
+					unit = "天"
+				}
+				for _, a := range accounts[*seat.PersonID] {
+					msgs = append(msgs, postgres.Message{AccountID: a, Kind: postgres.MsgVisitShortfall, Title: "到场不足：" + w.ProjectName,
+						Body: fmt.Sprintf("%s您在项目“%s”到场%d%s，应不少于%d%s。", weekName, w.ProjectName, seat.Done, unit, seat.Required, unit),
+						Link: link, IdemKey: "shortfall:" + w.ProjectID.String() + ":" + string(seat.Role) + ":" + period})
+				}
+			}
+		}
+	}
+	return postgres.Notify(ctx, tx, msgs)
 }
 
 // Dashboard is the supervision overview of a county's closed weeks.
@@ -337,7 +463,7 @@ func SupervisionDashboard(ctx context.Context, tx bun.IDB, weeks int) (Dashboard
 	d.LatestWeek = &latest
 	if err := tx.NewRaw(`SELECT w.project_id, p.name, u.name AS unit_name, w.streak FROM week_status w
 		JOIN projects p ON p.id = w.project_id JOIN units u ON u.id = p.responsible_unit_id
-		WHERE w.week_start = ? AND w.streak > 0 ORDER BY w.streak DESC, p.code LIMIT 100`, latest).Scan(ctx, &d.Stalled); err != nil {
+		WHERE w.week_start = ? AND w.stalled ORDER BY w.streak DESC, p.code`, latest).Scan(ctx, &d.Stalled); err != nil {
 		return d, err
 	}
 	if err := tx.NewRaw(`SELECT c.key AS role, count(*) FILTER (WHERE c.value->>'person_id' IS NOT NULL) AS seats,

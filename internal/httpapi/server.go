@@ -99,7 +99,7 @@ func New(d Deps) (*Server, error) {
 	} else {
 		e.IPExtractor = echo.ExtractIPDirect()
 	}
-	e.Pre(s.requestIDMiddleware, s.recoverMiddleware, s.logMiddleware, s.headersMiddleware, s.bodyLimitMiddleware)
+	e.Pre(s.requestIDMiddleware, s.recoverMiddleware, s.logMiddleware, s.headersMiddleware, s.bodyLimitMiddleware, s.nulMiddleware)
 	s.echo = e
 	s.routes = s.routeTable()
 	for _, r := range s.routes {
@@ -403,6 +403,18 @@ func (s *Server) bodyLimitMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 			return errTooLarge
 		}
 		req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
+		return next(c)
+	}
+}
+
+// nulMiddleware refuses a path or query that carries a NUL character:
+// PostgreSQL stores none, and the query it would reach fails.
+func (s *Server) nulMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		u := c.Request().URL
+		if strings.ContainsRune(u.Path, 0) || strings.Contains(u.RawQuery, "%00") {
+			return errNULCharacter
+		}
 		return next(c)
 	}
 }

@@ -1,0 +1,188 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/tuijin/tuijin/internal/auth"
+	"github.com/tuijin/tuijin/internal/authz"
+	"github.com/tuijin/tuijin/internal/httpapi"
+)
+
+// parallelLogins sends n logins at once and counts the answers by status.
+func parallelLogins(t *testing.T, n int, body func(i int) map[string]string, xff string) map[int]int {
+	t.Helper()
+	var mu sync.Mutex
+	got := map[int]int{}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			r := (&client{t: t, xff: xff}).do("POST", "/api/v1/auth/tokens", body(i))
+			mu.Lock()
+			got[r.Status]++
+			mu.Unlock()
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+	return got
+}
+
+// TestParallelWrongPasswordsOneAccount: 30 wrong passwords for one account
+// at once are counted before they are hashed, so exactly the account's limit
+// of them is checked (401) and the rest are refused unhashed (429).
+func TestParallelWrongPasswordsOneAccount(t *testing.T) {
+	user, _, _ := newAccount(t, "inspector")
+	got := parallelLogins(t, 30, func(int) map[string]string {
+		return map[string]string{"username": user, "password": "wrong-password"}
+	}, "203.0.113.60")
+	if got[http.StatusUnauthorized] != h.cfg.LoginMaxPerUser || got[http.StatusTooManyRequests] != 30-h.cfg.LoginMaxPerUser {
+		t.Fatalf("30 parallel wrong passwords answered %v; want %d × 401 and the rest 429", got, h.cfg.LoginMaxPerUser)
+	}
+}
+
+// TestParallelWrongPasswordsOneAddress: 30 wrong passwords for 30 accounts
+// from one address at once: exactly the address's limit are checked.
+func TestParallelWrongPasswordsOneAddress(t *testing.T) {
+	got := parallelLogins(t, 30, func(i int) map[string]string {
+		return map[string]string{"username": fmt.Sprintf("spray%d.user", i), "password": "wrong-password"}
+	}, "203.0.113.61")
+	if got[http.StatusUnauthorized] != h.cfg.LoginMaxPerIP || got[http.StatusTooManyRequests] != 30-h.cfg.LoginMaxPerIP {
+		t.Fatalf("30 parallel wrong passwords from one address answered %v; want %d × 401 and the rest 429", got, h.cfg.LoginMaxPerIP)
+	}
+}
+
+// TestSuccessfulLoginsDoNotThrottleAnAddress: an office behind one address
+// logs in more often than the address's failure limit.
+func TestSuccessfulLoginsDoNotThrottleAnAddress(t *testing.T) {
+	c := &client{t: t, xff: "203.0.113.62"}
+	for i := 0; i < h.cfg.LoginMaxPerIP+5; i++ {
+		if r := c.do("POST", "/api/v1/auth/tokens", map[string]string{"username": "gs.unit", "password": demoPassword}); r.Status != http.StatusCreated {
+			t.Fatalf("login %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+}
+
+// TestNULCharacters: a NUL byte in a login name, a query or a body is a
+// client's mistake (400), never a 500.
+func TestNULCharacters(t *testing.T) {
+	r := (&client{t: t, xff: "203.0.113.63"}).do("POST", "/api/v1/auth/tokens", map[string]string{"username": "gs.office\x00", "password": "wrong-password"})
+	if r.Status != http.StatusBadRequest || r.code() != "nul_character" {
+		t.Errorf("login name with NUL: %d %s", r.Status, r.Body)
+	}
+	c := login(t, "gs.office")
+	for _, path := range []string{"/api/v1/units?q=%00", "/api/v1/people?q=a%00b", "/api/v1/projects?q=%00"} {
+		if r := c.do("GET", path, nil); r.Status != http.StatusBadRequest || r.code() != "nul_character" {
+			t.Errorf("GET %s: %d %s", path, r.Status, r.Body)
+		}
+	}
+	r = c.do("POST", "/api/v1/candidates", map[string]any{"name": "a\x00b", "stage": "idea", "owner_unit_id": firstUnit(t, c)})
+	if r.Status != http.StatusBadRequest || r.code() != "nul_character" {
+		t.Errorf("body with NUL: %d %s", r.Status, r.Body)
+	}
+}
+
+// firstUnit is the id of a unit of the caller's county.
+func firstUnit(t *testing.T, c *client) string {
+	t.Helper()
+	var units struct {
+		Items []httpapi.Unit `json:"items"`
+	}
+	c.do("GET", "/api/v1/units", nil).decode(t, &units)
+	if len(units.Items) == 0 {
+		t.Fatal("no units")
+	}
+	return units.Items[0].ID.String()
+}
+
+// privateRedis starts a redis-server of the test's own on a free port and
+// returns its address and a function that stops it.
+func privateRedis(t *testing.T) (string, func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	cmd := exec.Command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	if err := cmd.Start(); err != nil {
+		t.Skipf("redis-server: %v", err)
+	}
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	}
+	t.Cleanup(stop)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	for i := 0; rdb.Ping(context.Background()).Err() != nil; i++ {
+		if i == 200 {
+			t.Fatal("private redis-server did not start")
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	return addr, stop
+}
+
+// TestLoginWhileRedisIsDown: without its counters, a login is not checked
+// and the answer is 503 with Retry-After (it was a 500).
+func TestLoginWhileRedisIsDown(t *testing.T) {
+	addr, stop := privateRedis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
+	defer rdb.Close()
+	z, err := authz.New(authz.NewAdapter(h.env.App.Bun))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := httpapi.New(httpapi.Deps{Config: h.cfg, DB: h.env.App, Redis: rdb, Authz: z, Hasher: auth.NewHasher(0),
+		Throttle: auth.NewThrottle(rdb, h.cfg.LoginMaxPerUser, h.cfg.LoginMaxPerIP, h.cfg.LoginWindow),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	post := func() (*http.Response, httpapi.ErrorBody) {
+		b, _ := json.Marshal(map[string]string{"username": "gs.office", "password": demoPassword})
+		resp, err := http.Post(ts.URL+"/api/v1/auth/tokens", "application/json", bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var e httpapi.ErrorBody
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		return resp, e
+	}
+	if resp, _ := post(); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("login with Redis up: %d", resp.StatusCode)
+	}
+	stop()
+	resp, e := post()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || e.Error.Code != "login_unavailable" {
+		t.Fatalf("login with Redis down: %d %+v (Retry-After %q)", resp.StatusCode, e, resp.Header.Get("Retry-After"))
+	}
+}

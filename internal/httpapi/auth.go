@@ -145,7 +145,10 @@ func (s *Server) login(r *Req) (any, error) {
 	if len(rows) != 1 {
 		return nil, errSessionExpired
 	}
-	sess, err := parseSession(rows[0][0])
+	sess, policy, _, err := parseSessionRow(rows[0])
+	if err == nil {
+		err = s.Authz.Sync(r.Ctx, policy)
+	}
 	if err != nil {
 		return nil, err
 	}

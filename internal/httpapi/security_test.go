@@ -148,12 +148,11 @@ func privateRedis(t *testing.T) (string, func()) {
 	return addr, stop
 }
 
-// TestLoginWhileRedisIsDown: without its counters, a login is not checked
-// and the answer is 503 with Retry-After (it was a 500).
-func TestLoginWhileRedisIsDown(t *testing.T) {
-	addr, stop := privateRedis(t)
-	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
-	defer rdb.Close()
+// replica is a second API server on the harness's database, with a Redis
+// client of its own: what it announces on Redis never reaches the harness's
+// server, as when a message is lost.
+func replica(t *testing.T, rdb *redis.Client) string {
+	t.Helper()
 	z, err := authz.New(authz.NewAdapter(h.env.App.Bun))
 	if err != nil {
 		t.Fatal(err)
@@ -165,24 +164,128 @@ func TestLoginWhileRedisIsDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
-	post := func() (*http.Response, httpapi.ErrorBody) {
-		b, _ := json.Marshal(map[string]string{"username": "gs.office", "password": demoPassword})
-		resp, err := http.Post(ts.URL+"/api/v1/auth/tokens", "application/json", bytes.NewReader(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var e httpapi.ErrorBody
-		_ = json.NewDecoder(resp.Body).Decode(&e)
-		return resp, e
+	t.Cleanup(ts.Close)
+	return ts.URL
+}
+
+// call sends a JSON request to base (a replica; no OpenAPI check) and
+// returns the status and the decoded body.
+func call(t *testing.T, base, token, method, path string, body any) (int, http.Header, map[string]any) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
 	}
-	if resp, _ := post(); resp.StatusCode != http.StatusCreated {
-		t.Fatalf("login with Redis up: %d", resp.StatusCode)
+	req, _ := http.NewRequest(method, base+path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out := map[string]any{}
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, resp.Header, out
+}
+
+// TestLoginWhileRedisIsDown: without its counters, a login is not checked
+// and the answer is 503 with Retry-After (it was a 500).
+func TestLoginWhileRedisIsDown(t *testing.T) {
+	addr, stop := privateRedis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
+	defer rdb.Close()
+	base := replica(t, rdb)
+	creds := map[string]string{"username": "gs.office", "password": demoPassword}
+	if status, _, body := call(t, base, "", "POST", "/api/v1/auth/tokens", creds); status != http.StatusCreated {
+		t.Fatalf("login with Redis up: %d %v", status, body)
 	}
 	stop()
-	resp, e := post()
-	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || e.Error.Code != "login_unavailable" {
-		t.Fatalf("login with Redis down: %d %+v (Retry-After %q)", resp.StatusCode, e, resp.Header.Get("Retry-After"))
+	status, header, body := call(t, base, "", "POST", "/api/v1/auth/tokens", creds)
+	if e, _ := body["error"].(map[string]any); status != http.StatusServiceUnavailable || header.Get("Retry-After") == "" || e["code"] != "login_unavailable" {
+		t.Fatalf("login with Redis down: %d %v (Retry-After %q)", status, body, header.Get("Retry-After"))
+	}
+}
+
+// TestChangesReachEveryReplica: changes made through another replica, whose
+// Redis messages never arrive, apply at this server's next request: a
+// person unlinked from the account, a role taken away, the sessions ended.
+// (Before, a cached session lasted a minute and a role until a restart.)
+func TestChangesReachEveryReplica(t *testing.T) {
+	addr, _ := privateRedis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	other := replica(t, rdb)
+
+	_, id, c := newAccount(t, "office")
+	office := login(t, "ls.office")
+	var people struct {
+		Items []httpapi.Person `json:"items"`
+	}
+	office.do("GET", "/api/v1/people", nil).decode(t, &people)
+	if len(people.Items) == 0 {
+		t.Fatal("no people")
+	}
+	person := people.Items[0].ID
+	if r := office.do("PUT", "/api/v1/accounts/"+id, map[string]any{"display_name": "专员", "roles": []string{"office"}, "person_id": person}); r.Status != http.StatusOK {
+		t.Fatalf("link: %d %s", r.Status, r.Body)
+	}
+	var me httpapi.Me
+	c.do("GET", "/api/v1/auth/me", nil).decode(t, &me) // cached on this server now
+	if me.PersonID == nil || *me.PersonID != person {
+		t.Fatalf("linked person not shown: %+v", me.PersonID)
+	}
+	if r := c.do("GET", "/api/v1/accounts", nil); r.Status != http.StatusOK {
+		t.Fatalf("office lists accounts: %d", r.Status)
+	}
+
+	// Through the other replica: unlink the person and make the account an inspector.
+	if status, _, body := call(t, other, office.token, "PUT", "/api/v1/accounts/"+id, map[string]any{"display_name": "专员", "roles": []string{"inspector"}}); status != http.StatusOK {
+		t.Fatalf("change through the other replica: %d %v", status, body)
+	}
+	me = httpapi.Me{}
+	c.do("GET", "/api/v1/auth/me", nil).decode(t, &me)
+	if me.PersonID != nil {
+		t.Errorf("the unlinked person is still the account's: %v", *me.PersonID)
+	}
+	if r := c.do("GET", "/api/v1/accounts", nil); r.Status != http.StatusForbidden {
+		t.Errorf("the removed role still lists accounts: %d", r.Status)
+	}
+
+	// Through the other replica: reset the password, which ends the sessions.
+	if status, _, body := call(t, other, office.token, "POST", "/api/v1/accounts/"+id+"/password-reset", nil); status != http.StatusOK {
+		t.Fatalf("reset through the other replica: %d %v", status, body)
+	}
+	if r := c.do("GET", "/api/v1/auth/me", nil); r.Status != http.StatusUnauthorized {
+		t.Errorf("an ended session still works: %d", r.Status)
+	}
+}
+
+// TestUnlinkTakesEffectAtOnce: on one server too, unlinking the person is
+// seen by the account's very next request (it took up to a minute).
+func TestUnlinkTakesEffectAtOnce(t *testing.T) {
+	_, id, c := newAccount(t, "inspector")
+	office := login(t, "ls.office")
+	var people struct {
+		Items []httpapi.Person `json:"items"`
+	}
+	office.do("GET", "/api/v1/people", nil).decode(t, &people)
+	person := people.Items[0].ID
+	office.do("PUT", "/api/v1/accounts/"+id, map[string]any{"display_name": "组员", "roles": []string{"inspector"}, "person_id": person})
+	var me httpapi.Me
+	c.do("GET", "/api/v1/auth/me", nil).decode(t, &me)
+	if me.PersonID == nil {
+		t.Fatal("link not shown")
+	}
+	office.do("PUT", "/api/v1/accounts/"+id, map[string]any{"display_name": "组员", "roles": []string{"inspector"}})
+	me = httpapi.Me{}
+	c.do("GET", "/api/v1/auth/me", nil).decode(t, &me)
+	if me.PersonID != nil {
+		t.Fatalf("the unlinked person is still the account's")
 	}
 }

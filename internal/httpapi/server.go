@@ -171,9 +171,15 @@ type Session struct {
 	IdleExpiresAt      time.Time  `json:"idle_expires_at"`
 }
 
-func parseSession(b []byte) (*Session, error) {
+// parseSessionRow reads a row of sessionSQL: the session and the policy
+// and sessions versions it was resolved under.
+func parseSessionRow(row [][]byte) (*Session, int64, int64, error) {
+	policy, sessions, err := versionsOf(row)
+	if err != nil {
+		return nil, 0, 0, err
+	}
 	var s Session
-	return &s, json.Unmarshal(b, &s)
+	return &s, policy, sessions, json.Unmarshal(row[0], &s)
 }
 
 // Domain is the casbin domain the session works in.
@@ -229,11 +235,12 @@ func tokenFrom(c *echo.Context) string {
 	return ""
 }
 
-// sessionSQL resolves the session inside the request's transaction. Only
-// values we made are spliced in: the hex SHA-256 of the token and an integer.
+// sessionSQL resolves the session inside the request's transaction, with
+// the security counters (parseSessionRow reads its row). Only values we
+// made are spliced in: the hex SHA-256 of the token and an integer.
 func (s *Server) sessionSQL(token string) string {
-	return fmt.Sprintf(`SELECT to_json(x) FROM auth_session('\x%s'::bytea, '%d seconds'::interval) x`,
-		hex.EncodeToString(auth.TokenHash(token)), int(s.Config.SessionIdle.Seconds()))
+	return fmt.Sprintf(`SELECT to_json(x), %s FROM auth_session('\x%s'::bytea, '%d seconds'::interval) x, security_versions v`,
+		versionsSQL, hex.EncodeToString(auth.TokenHash(token)), int(s.Config.SessionIdle.Seconds()))
 }
 
 func (s *Server) wrap(r *Route) echo.HandlerFunc {

@@ -122,15 +122,27 @@ func Inbox(ctx context.Context, tx bun.IDB, account uuid.UUID, limit int) ([]Not
 	return list, int(unread), err
 }
 
-// MarkRead marks one message (or, with id nil, all) of an account read.
+// errNoMessage is MarkRead's answer for an id that is not one of the account's messages.
+var errNoMessage = errs.E(errs.NotFound, "notification_not_found", "未找到该消息", "no such message")
+
+// MarkRead marks one message (or, with id nil, all) of an account read. A
+// message read before stays as it was; an id that is not one of the
+// account's messages fails with NotFound.
 func MarkRead(ctx context.Context, tx bun.IDB, account uuid.UUID, id *uuid.UUID, now time.Time) error {
-	q := tx.NewUpdate().Model((*Notification)(nil)).Set("read_at = ?", now).
-		Where("n.account_id = ? AND n.read_at IS NULL", account)
-	if id != nil {
-		q.Where("n.id = ?", *id)
+	if id == nil {
+		_, err := tx.NewUpdate().Model((*Notification)(nil)).Set("read_at = ?", now).
+			Where("n.account_id = ? AND n.read_at IS NULL", account).Exec(ctx)
+		return err
 	}
-	_, err := q.Exec(ctx)
-	return err
+	res, err := tx.NewUpdate().Model((*Notification)(nil)).Set("read_at = coalesce(n.read_at, ?)", now).
+		Where("n.account_id = ? AND n.id = ?", account, *id).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errNoMessage
+	}
+	return nil
 }
 
 // Channel is one of a user's outside channels.

@@ -159,7 +159,7 @@ func replica(t *testing.T, rdb *redis.Client) string {
 	}
 	srv, err := httpapi.New(httpapi.Deps{Config: h.cfg, DB: h.env.App, Redis: rdb, Authz: z, Hasher: auth.NewHasher(0),
 		Throttle: auth.NewThrottle(rdb, h.cfg.LoginMaxPerUser, h.cfg.LoginMaxPerIP, h.cfg.LoginWindow),
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Log:      slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

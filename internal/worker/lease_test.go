@@ -35,7 +35,9 @@ func notifyOn(t *testing.T, c, acct uuid.UUID, target, key string) uuid.UUID {
 		return tx.NewRaw(`SELECT d.id FROM deliveries d JOIN notifications n ON n.id = d.notification_id
 			WHERE n.idem_key = ? AND d.channel = 'wecom'`, key).Scan(ctx, &id)
 	})
-	t.Cleanup(func() { in(t, c, func(ctx context.Context, tx bun.IDB) error { return postgres.DeleteChannel(ctx, tx, acct, "wecom") }) })
+	t.Cleanup(func() {
+		in(t, c, func(ctx context.Context, tx bun.IDB) error { return postgres.DeleteChannel(ctx, tx, acct, "wecom") })
+	})
 	return id
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -287,5 +288,15 @@ func TestUnlinkTakesEffectAtOnce(t *testing.T) {
 	c.do("GET", "/api/v1/auth/me", nil).decode(t, &me)
 	if me.PersonID != nil {
 		t.Fatalf("the unlinked person is still the account's")
+	}
+}
+
+// TestWebhookChannelNeedsHTTPS: a robot webhook on an allowed host is
+// refused over plain http.
+func TestWebhookChannelNeedsHTTPS(t *testing.T) {
+	c := login(t, "gs.helper")
+	r := c.do("PUT", "/api/v1/notifications/channels/wecom", httpapi.ChannelInput{Target: "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", Enabled: true})
+	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "invalid_url") {
+		t.Fatalf("http:// webhook: %d %s", r.Status, r.Body)
 	}
 }

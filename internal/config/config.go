@@ -59,7 +59,7 @@ type Config struct {
 	JobMaxRetry       int           `env:"TUIJIN_JOB_MAX_RETRY" default:"8" doc:"retries of a failed job or delivery before it goes to the dead-letter list"`
 	JobRetryBase      time.Duration `env:"TUIJIN_JOB_RETRY_BASE" default:"10s" doc:"delay before a failed job's first retry, doubling each time up to an hour"`
 	PublicURL         string        `env:"TUIJIN_PUBLIC_URL" default:"http://127.0.0.1:8080" required:"true" doc:"address users open the console at (links in messages)"`
-	WebhookHosts      string        `env:"TUIJIN_WEBHOOK_HOSTS" default:"qyapi.weixin.qq.com,oapi.dingtalk.com" doc:"comma-separated hosts robot webhooks may be sent to"`
+	WebhookHosts      string        `env:"TUIJIN_WEBHOOK_HOSTS" default:"qyapi.weixin.qq.com,oapi.dingtalk.com" doc:"comma-separated hosts robot webhooks may be sent to, over https to public addresses only (empty: none)"`
 	SMTPAddr          string        `env:"TUIJIN_SMTP_ADDR" default:"" doc:"SMTP server host:port for e-mail notifications (empty: e-mail off)"`
 	SMTPFrom          string        `env:"TUIJIN_SMTP_FROM" default:"tuijin@localhost" doc:"sender address of e-mail notifications"`
 	SMTPUser          string        `env:"TUIJIN_SMTP_USER" default:"" doc:"SMTP user (empty: no authentication)"`

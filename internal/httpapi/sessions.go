@@ -27,8 +27,9 @@ const sessionTTL = time.Minute
 // sessionCache keeps resolved sessions by token hash, so that most requests
 // do not call auth_session (about 0.5 ms of database time each).
 type sessionCache struct {
-	mu sync.Mutex
-	m  map[[sha256.Size]byte]cachedSession
+	mu     sync.Mutex
+	m      map[[sha256.Size]byte]cachedSession
+	latest int64 // the newest sessions version seen: older entries are stale
 }
 
 type cachedSession struct {
@@ -41,7 +42,7 @@ func (c *sessionCache) get(key [sha256.Size]byte, now time.Time) (*Session, int6
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[key]
-	if !ok || now.Sub(e.at) >= sessionTTL || !now.Before(e.s.ExpiresAt) || !now.Before(e.s.IdleExpiresAt) {
+	if !ok || e.version < c.latest || now.Sub(e.at) >= sessionTTL || !now.Before(e.s.ExpiresAt) || !now.Before(e.s.IdleExpiresAt) {
 		return nil, 0, false
 	}
 	s := e.s
@@ -55,13 +56,23 @@ func (c *sessionCache) put(key [sha256.Size]byte, s Session, version int64, now 
 		c.m = map[[sha256.Size]byte]cachedSession{}
 	}
 	c.m[key] = cachedSession{s, now, version}
+	c.seenLocked(version)
 }
 
-// drop forgets one cached session.
-func (c *sessionCache) drop(key [sha256.Size]byte) {
+// seenLocked notes a sessions version read from the database; a cached
+// session resolved under an older one is not used again.
+func (c *sessionCache) seenLocked(version int64) {
+	if version > c.latest {
+		c.latest = version
+	}
+}
+
+// drop forgets one cached session, stale under version.
+func (c *sessionCache) drop(key [sha256.Size]byte, version int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.m, key)
+	c.seenLocked(version)
 }
 
 // evict drops every cached session of an account.
@@ -132,7 +143,7 @@ func (s *Server) beginRequest(ctx context.Context, token string) (*db.Conn, *Ses
 		if err != nil {
 			return nil, nil, err
 		}
-		s.sessions.drop(key)
+		s.sessions.drop(key, current)
 	}
 	cn, rows, err := s.DB.BeginWith(ctx, s.sessionSQL(token))
 	if err != nil {

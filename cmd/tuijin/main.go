@@ -24,5 +24,5 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	return app.Run(ctx, os.Args[1:], os.Getenv, os.Stdout)
+	return app.Run(ctx, os.Args[1:], os.LookupEnv, os.Stdout)
 }

@@ -50,8 +50,8 @@ commands:
   config         print the configuration variables and their defaults`
 
 // Run runs one subcommand.
-func Run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	cfg, err := config.Load(getenv)
+func Run(ctx context.Context, args []string, lookup func(string) (string, bool), stdout io.Writer) error {
+	cfg, err := config.Load(lookup)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}

@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"github.com/tuijin/tuijin/internal/app"
+	"github.com/tuijin/tuijin/internal/config"
 	"github.com/tuijin/tuijin/internal/db/dbtest"
 )
 
 // setup migrates a fresh database through `tuijin migrate` and loads the
 // demo through `tuijin demo`, as the README's first command does.
-func setup(t *testing.T) (*dbtest.Env, func(string) string) {
+func setup(t *testing.T) (*dbtest.Env, func(string) (string, bool)) {
 	t.Helper()
 	ctx := context.Background()
 	env, err := dbtest.New(ctx)
@@ -21,7 +22,7 @@ func setup(t *testing.T) (*dbtest.Env, func(string) string) {
 	}
 	t.Cleanup(env.Close)
 	vars := map[string]string{"TUIJIN_DATABASE_URL": env.AppURL, "TUIJIN_MIGRATE_DATABASE_URL": env.OwnerURL, "TUIJIN_LOG_LEVEL": "warn"}
-	getenv := func(k string) string { return vars[k] }
+	getenv := config.Map(vars)
 	var out bytes.Buffer
 	if err := app.Run(ctx, []string{"migrate"}, getenv, &out); err != nil {
 		t.Fatal(err)
@@ -40,7 +41,7 @@ func setup(t *testing.T) (*dbtest.Env, func(string) string) {
 	return env, getenv
 }
 
-func verify(t *testing.T, getenv func(string) string) (string, error) {
+func verify(t *testing.T, getenv func(string) (string, bool)) (string, error) {
 	var out bytes.Buffer
 	err := app.Run(context.Background(), []string{"audit", "verify"}, getenv, &out)
 	return out.String(), err

@@ -11,9 +11,14 @@ import (
 	"github.com/tuijin/tuijin/internal/errs"
 )
 
-// Throttle counts failed logins per account and per client IP in Redis,
-// in fixed windows. A throttled login is refused before its password is
-// checked. Success clears the account's counter, never the IP's.
+// Throttle counts login attempts per account and per client IP in Redis, in
+// fixed windows. An attempt is reserved before its password is hashed, in
+// one atomic step that refuses it when either counter is at its limit, so
+// parallel attempts cannot all pass a check made before any of them is
+// counted. A failed attempt keeps its reservation; a success clears the
+// account's counter and gives back its reservation of the IP's; an attempt
+// that ended for another reason (the database did not answer) gives back
+// both.
 type Throttle struct {
 	rdb               redis.UniversalClient
 	maxAccount, maxIP int
@@ -25,50 +30,79 @@ func NewThrottle(rdb redis.UniversalClient, maxAccount, maxIP int, window time.D
 	return &Throttle{rdb: rdb, maxAccount: maxAccount, maxIP: maxIP, window: window}
 }
 
-func accountKey(u string) string { return "tuijin:login:fail:acct:" + strings.ToLower(u) }
-func ipKey(ip string) string     { return "tuijin:login:fail:ip:" + ip }
+// The keys share one hash tag, so that a script may use both on a cluster.
+func accountKey(u string) string { return "tuijin:{login}:acct:" + strings.ToLower(u) }
+func ipKey(ip string) string     { return "tuijin:{login}:ip:" + ip }
 
-// Check refuses the attempt when either counter is at its limit.
-func (t *Throttle) Check(ctx context.Context, username, ip string) error {
-	pipe := t.rdb.Pipeline()
-	a := pipe.Get(ctx, accountKey(username))
-	i := pipe.Get(ctx, ipKey(ip))
-	at := pipe.PTTL(ctx, accountKey(username))
-	it := pipe.PTTL(ctx, ipKey(ip))
-	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
-		return fmt.Errorf("login throttle: %w", err)
-	}
-	an, _ := a.Int()
-	in, _ := i.Int()
-	var wait time.Duration
-	if an >= t.maxAccount {
-		wait = at.Val()
-	}
-	if in >= t.maxIP && it.Val() > wait {
-		wait = it.Val()
+// reserve counts an attempt on both keys unless one is at its limit; it
+// returns 0, or how many milliseconds the caller must wait.
+var reserve = redis.NewScript(`
+local wait = 0
+for i = 1, 2 do
+  local n = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if n >= tonumber(ARGV[i]) then
+    local ttl = redis.call('PTTL', KEYS[i])
+    if ttl < 0 then
+      redis.call('PEXPIRE', KEYS[i], ARGV[3])
+      ttl = tonumber(ARGV[3])
+    end
+    if ttl > wait then wait = ttl end
+  end
+end
+if wait > 0 then return wait end
+for i = 1, 2 do
+  redis.call('INCR', KEYS[i])
+  if redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
+end
+return 0`)
+
+// giveBack takes one reservation back from each key that still counts one;
+// with ARGV[1] = "clear" the first key is deleted instead.
+var giveBack = redis.NewScript(`
+for i = 1, #KEYS do
+  if i == 1 and ARGV[1] == 'clear' then
+    redis.call('DEL', KEYS[i])
+  elseif tonumber(redis.call('GET', KEYS[i]) or '0') > 0 then
+    redis.call('DECR', KEYS[i])
+  end
+end
+return 0`)
+
+// ErrThrottleDown answers a login while Redis, which keeps the counters,
+// does not answer: no password is checked without them.
+var ErrThrottleDown = &errs.Error{Kind: errs.Unavailable, Code: "login_unavailable",
+	ZH: "登录服务暂时不可用，请稍后再试", EN: "logging in is unavailable for a moment; try again shortly", RetryAfter: 30 * time.Second}
+
+// Reserve counts an attempt of username from ip before its password is
+// checked. It fails with TooMany (login_throttled, with the wait) when
+// either counter is at its limit, and with ErrThrottleDown when Redis does
+// not answer. A successful Reserve is followed by Succeed or Release, or
+// by nothing: a failed attempt keeps its reservation.
+func (t *Throttle) Reserve(ctx context.Context, username, ip string) error {
+	wait, err := reserve.Run(ctx, t.rdb, []string{accountKey(username), ipKey(ip)}, t.maxAccount, t.maxIP, t.window.Milliseconds()).Int64()
+	if err != nil {
+		return ErrThrottleDown.Wrap(fmt.Errorf("login throttle: %w", err))
 	}
 	if wait > 0 {
+		d := time.Duration(wait) * time.Millisecond
 		e := errs.E(errs.TooMany, "login_throttled",
-			fmt.Sprintf("登录失败次数过多，请%d分钟后再试", int(wait.Minutes())+1),
-			fmt.Sprintf("too many failed logins; try again in %d minutes", int(wait.Minutes())+1))
-		e.RetryAfter = wait
+			fmt.Sprintf("登录失败次数过多，请%d分钟后再试", int(d.Minutes())+1),
+			fmt.Sprintf("too many failed logins; try again in %d minutes", int(d.Minutes())+1))
+		e.RetryAfter = d
 		return e
 	}
 	return nil
 }
 
-// Fail records a failed attempt.
-func (t *Throttle) Fail(ctx context.Context, username, ip string) error {
-	pipe := t.rdb.TxPipeline()
-	for _, k := range []string{accountKey(username), ipKey(ip)} {
-		pipe.Incr(ctx, k)
-		pipe.ExpireNX(ctx, k, t.window)
-	}
-	_, err := pipe.Exec(ctx)
-	return err
+// Succeed clears the account's counter and gives back the attempt's
+// reservation of the IP's. Its error (Redis went away) is only logged: the
+// password was right.
+func (t *Throttle) Succeed(ctx context.Context, username, ip string) error {
+	return giveBack.Run(context.WithoutCancel(ctx), t.rdb, []string{accountKey(username), ipKey(ip)}, "clear").Err()
 }
 
-// Succeed clears the account's counter.
-func (t *Throttle) Succeed(ctx context.Context, username string) error {
-	return t.rdb.Del(ctx, accountKey(username)).Err()
+// Release gives back a reserved attempt that was neither a success nor a
+// failure (the check itself could not be made). Callers only log its error.
+func (t *Throttle) Release(ctx context.Context, username, ip string) error {
+	return giveBack.Run(context.WithoutCancel(ctx), t.rdb, []string{accountKey(username), ipKey(ip)}, "").Err()
 }

@@ -2,7 +2,9 @@ package authz
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/casbin/casbin/v2/model"
 	"github.com/casbin/casbin/v2/persist"
@@ -12,7 +14,12 @@ import (
 
 // Adapter stores casbin rules in the casbin_rules table. (The ready-made
 // casbin adapters are not available from the module proxy here.)
-type Adapter struct{ db bun.IDB }
+type Adapter struct {
+	db bun.IDB
+	// read is the policy version (security_versions.policy) of the rules
+	// last read.
+	read atomic.Int64
+}
 
 // NewAdapter returns an adapter over db.
 func NewAdapter(db bun.IDB) *Adapter { return &Adapter{db: db} }
@@ -35,10 +42,18 @@ func toRuleRow(ptype string, rule []string) ruleRow {
 	return ruleRow{PType: ptype, V0: v[0], V1: v[1], V2: v[2], V3: v[3], V4: v[4], V5: v[5]}
 }
 
-// LoadPolicy implements persist.Adapter.
+// LoadPolicy implements persist.Adapter. It reads the rules and their
+// version from one snapshot.
 func (a *Adapter) LoadPolicy(m model.Model) error {
 	var rows []ruleRow
-	if err := a.db.NewSelect().Model(&rows).Order("id").Scan(context.Background()); err != nil {
+	var version int64
+	err := a.db.RunInTx(context.Background(), &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}, func(ctx context.Context, tx bun.Tx) error {
+		if err := tx.NewRaw("SELECT policy FROM security_versions").Scan(ctx, &version); err != nil {
+			return fmt.Errorf("policy version: %w", err)
+		}
+		return tx.NewSelect().Model(&rows).Order("id").Scan(ctx)
+	})
+	if err != nil {
 		return err
 	}
 	for _, r := range rows {
@@ -53,6 +68,7 @@ func (a *Adapter) LoadPolicy(m model.Model) error {
 			return fmt.Errorf("casbin rule %d: %w", r.ID, err)
 		}
 	}
+	a.read.Store(version)
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/casbin/casbin/v2"
@@ -83,9 +84,10 @@ const PlatformDomain = "*"
 
 // Authorizer holds the enforcer; safe for concurrent use.
 type Authorizer struct {
-	mu sync.RWMutex
-	e  *casbin.SyncedCachedEnforcer
-	a  *Adapter
+	mu      sync.Mutex // one reload at a time
+	e       *casbin.SyncedCachedEnforcer
+	a       *Adapter
+	version atomic.Int64 // the policy version loaded
 }
 
 // New loads the policy through a.
@@ -103,20 +105,45 @@ func New(a *Adapter) (*Authorizer, error) {
 	e.EnableAutoSave(false) // rows are written in the request's transaction
 	e.SetExpireTime(10 * time.Minute)
 	e.AddNamedDomainMatchingFunc("g", "KeyMatch", util.KeyMatch)
-	if err := e.LoadPolicy(); err != nil {
+	z := &Authorizer{e: e, a: a}
+	if err := z.reload(); err != nil {
 		return nil, err
 	}
-	return &Authorizer{e: e, a: a}, nil
+	return z, nil
 }
 
-// Reload reads the policy again (after another replica changed it). The
-// decision cache is cleared again afterwards, so that no decision taken
+// Reload reads the policy again (after this or another replica changed it).
+// The decision cache is cleared again afterwards, so that no decision taken
 // during the reload under the old policy survives it.
 func (z *Authorizer) Reload(context.Context) error {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	return z.reload()
+}
+
+func (z *Authorizer) reload() error {
 	if err := z.e.LoadPolicy(); err != nil {
 		return err
 	}
+	z.version.Store(z.a.read.Load())
 	return z.e.InvalidateCache()
+}
+
+// Sync reloads the policy when version, the database's policy version as a
+// request read it, is newer than the loaded one: a role changed through
+// another replica applies at this replica's next request even when that
+// replica's message was lost. Concurrent callers wait for one reload; the
+// error is the reload's.
+func (z *Authorizer) Sync(_ context.Context, version int64) error {
+	if version <= z.version.Load() {
+		return nil
+	}
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if version <= z.version.Load() {
+		return nil
+	}
+	return z.reload()
 }
 
 // Allow reports whether sub (an account id, or Anonymous) may call method

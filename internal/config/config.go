@@ -1,9 +1,12 @@
 // Package config reads tuijin's configuration from environment variables.
 //
 // Every setting has a default that works on a developer machine with local
-// PostgreSQL, Redis and MinIO. Secrets may also be given as a file: for a
-// variable X, X_FILE names a file whose content (trimmed) is the value, which
-// is how Kubernetes secrets are mounted.
+// PostgreSQL, Redis and MinIO. A variable that is set replaces its default
+// even when it is empty: an empty string is empty (which turns off an
+// optional address), an empty number, boolean or duration is an error.
+// Secrets may also be given as a file: for a variable X, X_FILE names a file
+// whose content (trimmed) is the value, which is how Kubernetes secrets are
+// mounted; a file that cannot be read is an error, never the default.
 package config
 
 import (
@@ -21,17 +24,17 @@ import (
 
 // Config is the whole configuration of one tuijin process.
 type Config struct {
-	HTTPAddr    string `env:"TUIJIN_HTTP_ADDR" default:"127.0.0.1:8080" doc:"address the API and console listen on"`
+	HTTPAddr    string `env:"TUIJIN_HTTP_ADDR" default:"127.0.0.1:8080" required:"true" doc:"address the API and console listen on"`
 	MetricsAddr string `env:"TUIJIN_METRICS_ADDR" default:"127.0.0.1:9090" doc:"address of the private /metrics listener (empty: off)"`
-	DatabaseURL string `env:"TUIJIN_DATABASE_URL" default:"postgres://tuijin_app@127.0.0.1:5432/tuijin?sslmode=disable" secret:"true" doc:"PostgreSQL URL of the application role (no table ownership, no BYPASSRLS)"`
-	MigrateURL  string `env:"TUIJIN_MIGRATE_DATABASE_URL" default:"postgres://tuijin_owner@127.0.0.1:5432/tuijin?sslmode=disable" secret:"true" doc:"PostgreSQL URL of the owning role, used by migrate and audit verify"`
-	AppRole     string `env:"TUIJIN_APP_ROLE" default:"tuijin_app" doc:"database role the application connects as; migrate grants it its privileges"`
+	DatabaseURL string `env:"TUIJIN_DATABASE_URL" default:"postgres://tuijin_app@127.0.0.1:5432/tuijin?sslmode=disable" required:"true" secret:"true" doc:"PostgreSQL URL of the application role (no table ownership, no BYPASSRLS)"`
+	MigrateURL  string `env:"TUIJIN_MIGRATE_DATABASE_URL" default:"postgres://tuijin_owner@127.0.0.1:5432/tuijin?sslmode=disable" required:"true" secret:"true" doc:"PostgreSQL URL of the owning role, used by migrate and audit verify"`
+	AppRole     string `env:"TUIJIN_APP_ROLE" default:"tuijin_app" required:"true" doc:"database role the application connects as; migrate grants it its privileges"`
 	DBMaxConns  int    `env:"TUIJIN_DB_MAX_CONNS" default:"20" doc:"maximum open PostgreSQL connections"`
-	RedisURL    string `env:"TUIJIN_REDIS_URL" default:"redis://127.0.0.1:6379/0" secret:"true" doc:"Redis URL (login throttling, jobs)"`
-	S3Endpoint  string `env:"TUIJIN_S3_ENDPOINT" default:"127.0.0.1:9000" doc:"S3/MinIO endpoint host:port"`
+	RedisURL    string `env:"TUIJIN_REDIS_URL" default:"redis://127.0.0.1:6379/0" required:"true" secret:"true" doc:"Redis URL (login throttling, jobs)"`
+	S3Endpoint  string `env:"TUIJIN_S3_ENDPOINT" default:"127.0.0.1:9000" required:"true" doc:"S3/MinIO endpoint host:port"`
 	S3AccessKey string `env:"TUIJIN_S3_ACCESS_KEY" default:"minioadmin" secret:"true" doc:"S3 access key"`
 	S3SecretKey string `env:"TUIJIN_S3_SECRET_KEY" default:"minioadmin" secret:"true" doc:"S3 secret key"`
-	S3Bucket    string `env:"TUIJIN_S3_BUCKET" default:"tuijin" doc:"bucket for photos and signed documents"`
+	S3Bucket    string `env:"TUIJIN_S3_BUCKET" default:"tuijin" required:"true" doc:"bucket for photos and signed documents"`
 	S3UseTLS    bool   `env:"TUIJIN_S3_TLS" default:"false" doc:"use HTTPS for S3"`
 	S3LockMode  string `env:"TUIJIN_S3_LOCK_MODE" default:"COMPLIANCE" doc:"object lock mode of stored documents: COMPLIANCE (nobody can delete during retention) or GOVERNANCE"`
 	RetainYears int    `env:"TUIJIN_RETAIN_YEARS" default:"10" doc:"years a signed document or photo stays locked"`
@@ -55,8 +58,8 @@ type Config struct {
 	ScheduleSync      time.Duration `env:"TUIJIN_SCHEDULE_SYNC" default:"1m" doc:"how often the worker re-reads each county's settings for its periodic jobs"`
 	JobMaxRetry       int           `env:"TUIJIN_JOB_MAX_RETRY" default:"8" doc:"retries of a failed job or delivery before it goes to the dead-letter list"`
 	JobRetryBase      time.Duration `env:"TUIJIN_JOB_RETRY_BASE" default:"10s" doc:"delay before a failed job's first retry, doubling each time up to an hour"`
-	PublicURL         string        `env:"TUIJIN_PUBLIC_URL" default:"http://127.0.0.1:8080" doc:"address users open the console at (links in messages)"`
-	WebhookHosts      string        `env:"TUIJIN_WEBHOOK_HOSTS" default:"qyapi.weixin.qq.com,oapi.dingtalk.com" doc:"comma-separated hosts robot webhooks may be sent to"`
+	PublicURL         string        `env:"TUIJIN_PUBLIC_URL" default:"http://127.0.0.1:8080" required:"true" doc:"address users open the console at (links in messages)"`
+	WebhookHosts      string        `env:"TUIJIN_WEBHOOK_HOSTS" default:"qyapi.weixin.qq.com,oapi.dingtalk.com" doc:"comma-separated hosts robot webhooks may be sent to, over https to public addresses only (empty: none)"`
 	SMTPAddr          string        `env:"TUIJIN_SMTP_ADDR" default:"" doc:"SMTP server host:port for e-mail notifications (empty: e-mail off)"`
 	SMTPFrom          string        `env:"TUIJIN_SMTP_FROM" default:"tuijin@localhost" doc:"sender address of e-mail notifications"`
 	SMTPUser          string        `env:"TUIJIN_SMTP_USER" default:"" doc:"SMTP user (empty: no authentication)"`
@@ -64,8 +67,11 @@ type Config struct {
 	PDFFont           string        `env:"TUIJIN_PDF_FONT" default:"/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf" doc:"CJK TrueType font embedded in PDF bulletins (Debian package fonts-droid-fallback)"`
 }
 
-// Load reads the configuration from getenv (os.Getenv in production).
-func Load(getenv func(string) string) (Config, error) {
+// Load reads the configuration through lookup (os.LookupEnv in production).
+// The error names every variable that is wrong: a value that does not parse,
+// an empty value where one is required, an X_FILE that cannot be read or is
+// given together with X.
+func Load(lookup func(string) (string, bool)) (Config, error) {
 	var c Config
 	v := reflect.ValueOf(&c).Elem()
 	t := v.Type()
@@ -73,12 +79,20 @@ func Load(getenv func(string) string) (Config, error) {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		name := f.Tag.Get("env")
-		raw, ok := lookup(getenv, name)
+		raw, ok, err := value(lookup, name)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
 		if !ok {
 			raw = f.Tag.Get("default")
 		}
 		if err := setField(v.Field(i), raw); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			continue
+		}
+		if raw == "" && f.Tag.Get("required") == "true" {
+			errs = append(errs, fmt.Errorf("%s: set but empty; unset it to use the default %q", name, f.Tag.Get("default")))
 		}
 	}
 	if err := c.validate(); err != nil {
@@ -87,23 +101,44 @@ func Load(getenv func(string) string) (Config, error) {
 	return c, errors.Join(errs...)
 }
 
-func lookup(getenv func(string) string, name string) (string, bool) {
-	if file := getenv(name + "_FILE"); file != "" {
-		b, err := os.ReadFile(file)
-		if err == nil {
-			return strings.TrimSpace(string(b)), true
-		}
+// Map is a lookup over a fixed set of variables (for tests and tools).
+func Map(vars map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := vars[k]
+		return v, ok
 	}
-	if v := getenv(name); v != "" {
-		return v, true
+}
+
+// value is the variable's value and whether it is set, from X_FILE or X.
+func value(lookup func(string) (string, bool), name string) (string, bool, error) {
+	file, fromFile := lookup(name + "_FILE")
+	raw, set := lookup(name)
+	if !fromFile {
+		return raw, set, nil
 	}
-	return "", false
+	if set {
+		return "", false, fmt.Errorf("%s and %s_FILE are both set: give one", name, name)
+	}
+	if file == "" {
+		return "", false, fmt.Errorf("%s_FILE is set but empty", name)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", false, fmt.Errorf("%s_FILE: %w", name, err)
+	}
+	return strings.TrimSpace(string(b)), true, nil
 }
 
 func setField(f reflect.Value, raw string) error {
 	switch f.Interface().(type) {
 	case string:
 		f.SetString(raw)
+		return nil
+	}
+	if raw == "" {
+		return errors.New("set but empty; unset it to use the default")
+	}
+	switch f.Interface().(type) {
 	case bool:
 		b, err := strconv.ParseBool(raw)
 		if err != nil {
@@ -142,6 +177,11 @@ func (c Config) validate() error {
 	}
 	if c.BodyLimit < 1024 {
 		errs = append(errs, errors.New("TUIJIN_BODY_LIMIT must be at least 1024"))
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, errors.New("TUIJIN_LOG_LEVEL must be debug, info, warn or error"))
 	}
 	return errors.Join(errs...)
 }

@@ -155,8 +155,9 @@ func (s *Server) updateAccount(r *Req) (any, error) {
 		if err := postgres.RevokeAccountSessions(r.Ctx, r.Tx, id, nil); err != nil {
 			return nil, err
 		}
-		r.AfterCommit(func(ctx context.Context) { s.evictEverywhere(ctx, id) })
 	}
+	// Cached sessions carry the name and the person link: every change ends them.
+	r.AfterCommit(func(ctx context.Context) { s.evictEverywhere(ctx, id) })
 	out := s.accountAPI(a, r.Session.Domain())
 	out.Roles = in.Roles
 	return out, nil

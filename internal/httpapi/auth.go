@@ -18,6 +18,9 @@ import (
 
 // authenticate checks a username and password under the login throttle.
 // Every failure gives the same answer, after the same amount of hashing.
+// The attempt is counted before the password is hashed, so parallel
+// attempts cannot pass the limit; a login while Redis (the counters) is
+// down fails with Unavailable.
 func (s *Server) authenticate(r *Req, in LoginInput) (postgres.Account, error) {
 	ctx := r.Ctx
 	username := strings.ToLower(strings.TrimSpace(in.Username))
@@ -32,29 +35,50 @@ func (s *Server) authenticate(r *Req, in LoginInput) (postgres.Account, error) {
 		}
 		return postgres.Account{}, v.Err()
 	}
-	if err := s.Throttle.Check(ctx, username, ip); err != nil {
+	// A name no account can have (the database allows usernameOK's names
+	// only) is never looked up, and all such names share one counter: an
+	// attacker cannot fill Redis with keys, nor a NUL byte reach the query.
+	key := username
+	if !usernameOK(username) {
+		key = "-invalid-"
+	}
+	if err := s.Throttle.Reserve(ctx, key, ip); err != nil {
 		return postgres.Account{}, err
 	}
-	acct, err := postgres.AccountByUsername(ctx, s.DB.Bun, username)
-	if err != nil && errs.KindOf(err) != errs.NotFound {
+	acct, ok, err := s.checkPassword(ctx, username, in.Password)
+	if err != nil {
+		if rerr := s.Throttle.Release(ctx, key, ip); rerr != nil {
+			s.Log.ErrorContext(ctx, "login throttle release", "error", rerr)
+		}
 		return postgres.Account{}, err
+	}
+	if !ok {
+		s.Log.WarnContext(ctx, "login failed", "username", key, "ip", ip, "request_id", requestID(r.C))
+		return postgres.Account{}, postgres.ErrBadCredentials
+	}
+	if err := s.Throttle.Succeed(ctx, key, ip); err != nil {
+		s.Log.ErrorContext(ctx, "login throttle clear", "error", err)
+	}
+	return acct, nil
+}
+
+// checkPassword reports whether password is that of the enabled account
+// username; an unknown or disabled account is hashed against a dummy.
+func (s *Server) checkPassword(ctx context.Context, username, password string) (postgres.Account, bool, error) {
+	var acct postgres.Account
+	err := error(errs.ErrNotFound)
+	if usernameOK(username) {
+		acct, err = postgres.AccountByUsername(ctx, s.DB.Bun, username)
+		if err != nil && errs.KindOf(err) != errs.NotFound {
+			return postgres.Account{}, false, err
+		}
 	}
 	hash := acct.PasswordHash
 	if err != nil || acct.Disabled {
 		hash = ""
 	}
-	ok, err := s.Hasher.Verify(ctx, hash, in.Password)
-	if err != nil {
-		return postgres.Account{}, err
-	}
-	if !ok {
-		if err := s.Throttle.Fail(ctx, username, ip); err != nil {
-			return postgres.Account{}, err
-		}
-		s.Log.WarnContext(ctx, "login failed", "username", username, "ip", ip, "request_id", requestID(r.C))
-		return postgres.Account{}, postgres.ErrBadCredentials
-	}
-	return acct, s.Throttle.Succeed(ctx, username)
+	ok, err := s.Hasher.Verify(ctx, hash, password)
+	return acct, ok, err
 }
 
 // startSession creates a session for acct in its first county and returns the token.
@@ -121,7 +145,10 @@ func (s *Server) login(r *Req) (any, error) {
 	if len(rows) != 1 {
 		return nil, errSessionExpired
 	}
-	sess, err := parseSession(rows[0][0])
+	sess, policy, _, err := parseSessionRow(rows[0])
+	if err == nil {
+		err = s.Authz.Sync(r.Ctx, policy)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -231,18 +258,22 @@ func (s *Server) changePassword(r *Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Throttle.Check(r.Ctx, acct.Username, r.C.RealIP()); err != nil {
+	ip := r.C.RealIP()
+	if err := s.Throttle.Reserve(r.Ctx, acct.Username, ip); err != nil {
 		return nil, err
 	}
 	ok, err := s.Hasher.Verify(r.Ctx, acct.PasswordHash, in.CurrentPassword)
 	if err != nil {
+		if rerr := s.Throttle.Release(r.Ctx, acct.Username, ip); rerr != nil {
+			s.Log.ErrorContext(r.Ctx, "login throttle release", "error", rerr)
+		}
 		return nil, err
 	}
 	if !ok {
-		if err := s.Throttle.Fail(r.Ctx, acct.Username, r.C.RealIP()); err != nil {
-			return nil, err
-		}
 		return nil, errWrongPassword
+	}
+	if err := s.Throttle.Succeed(r.Ctx, acct.Username, ip); err != nil {
+		s.Log.ErrorContext(r.Ctx, "login throttle clear", "error", err)
 	}
 	if err := auth.CheckPolicy(in.NewPassword, acct.Username); err != nil {
 		return nil, err

@@ -42,6 +42,7 @@ var (
 	errRouteNotFound    = errs.E(errs.NotFound, "route_not_found", "接口不存在", "no such endpoint")
 	errMethodNotAllowed = errs.E(errs.Invalid, "method_not_allowed", "不支持该请求方法", "method not allowed")
 	errTooLarge         = errs.E(errs.TooLarge, "body_too_large", "请求内容过大", "request body too large")
+	errNULCharacter     = errs.E(errs.Invalid, "nul_character", "请求中不能含有空字符（\\0）", "the request must not contain a NUL character")
 	errInternal         = errs.E(errs.Internal, "internal", "服务器内部错误，请联系管理员并提供请求编号", "internal error; report the request id to your administrator")
 )
 

@@ -96,7 +96,7 @@ func start(ctx context.Context) (*harness, error) {
 		"TUIJIN_S3_LOCK_MODE": "GOVERNANCE",
 		"TUIJIN_RETAIN_YEARS": "1",
 	}
-	cfg, err := config.Load(func(k string) string { return vars[k] })
+	cfg, err := config.Load(config.Map(vars))
 	if err != nil {
 		return nil, err
 	}

@@ -104,7 +104,7 @@ func New(d Deps) (*Server, error) {
 	} else {
 		e.IPExtractor = echo.ExtractIPDirect()
 	}
-	e.Pre(s.requestIDMiddleware, s.recoverMiddleware, s.logMiddleware, s.headersMiddleware, s.bodyLimitMiddleware)
+	e.Pre(s.requestIDMiddleware, s.recoverMiddleware, s.logMiddleware, s.headersMiddleware, s.bodyLimitMiddleware, s.nulMiddleware)
 	s.echo = e
 	s.routes = s.routeTable()
 	for _, area := range d.Areas {
@@ -179,9 +179,15 @@ type Session struct {
 	IdleExpiresAt      time.Time  `json:"idle_expires_at"`
 }
 
-func parseSession(b []byte) (*Session, error) {
+// parseSessionRow reads a row of sessionSQL: the session and the policy
+// and sessions versions it was resolved under.
+func parseSessionRow(row [][]byte) (*Session, int64, int64, error) {
+	policy, sessions, err := versionsOf(row)
+	if err != nil {
+		return nil, 0, 0, err
+	}
 	var s Session
-	return &s, json.Unmarshal(b, &s)
+	return &s, policy, sessions, json.Unmarshal(row[0], &s)
 }
 
 // Domain is the casbin domain the session works in.
@@ -237,11 +243,12 @@ func tokenFrom(c *echo.Context) string {
 	return ""
 }
 
-// sessionSQL resolves the session inside the request's transaction. Only
-// values we made are spliced in: the hex SHA-256 of the token and an integer.
+// sessionSQL resolves the session inside the request's transaction, with
+// the security counters (parseSessionRow reads its row). Only values we
+// made are spliced in: the hex SHA-256 of the token and an integer.
 func (s *Server) sessionSQL(token string) string {
-	return fmt.Sprintf(`SELECT to_json(x) FROM auth_session('\x%s'::bytea, '%d seconds'::interval) x`,
-		hex.EncodeToString(auth.TokenHash(token)), int(s.Config.SessionIdle.Seconds()))
+	return fmt.Sprintf(`SELECT to_json(x), %s FROM auth_session('\x%s'::bytea, '%d seconds'::interval) x, security_versions v`,
+		versionsSQL, hex.EncodeToString(auth.TokenHash(token)), int(s.Config.SessionIdle.Seconds()))
 }
 
 func (s *Server) wrap(r *Route) echo.HandlerFunc {
@@ -411,6 +418,18 @@ func (s *Server) bodyLimitMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 			return errTooLarge
 		}
 		req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
+		return next(c)
+	}
+}
+
+// nulMiddleware refuses a path or query that carries a NUL character:
+// PostgreSQL stores none, and the query it would reach fails.
+func (s *Server) nulMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		u := c.Request().URL
+		if strings.ContainsRune(u.Path, 0) || strings.Contains(u.RawQuery, "%00") {
+			return errNULCharacter
+		}
 		return next(c)
 	}
 }

@@ -369,7 +369,7 @@ func TestJointInspection(t *testing.T) {
 // Channels: robot webhooks only to the allowed hosts; the secret is never shown.
 func TestNotificationChannels(t *testing.T) {
 	c := login(t, "gs.helper")
-	if r := c.do("PUT", "/api/v1/notifications/channels/wecom", httpapi.ChannelInput{Target: "http://10.0.0.1/hook", Enabled: true}); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "host_not_allowed") {
+	if r := c.do("PUT", "/api/v1/notifications/channels/wecom", httpapi.ChannelInput{Target: "https://10.0.0.1/hook", Enabled: true}); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "host_not_allowed") {
 		t.Fatalf("internal host: %d %s", r.Status, r.Body)
 	}
 	if r := c.do("PUT", "/api/v1/notifications/channels/email", httpapi.ChannelInput{Target: "not an address", Enabled: true}); r.Status != http.StatusBadRequest {

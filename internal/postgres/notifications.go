@@ -124,15 +124,27 @@ func Inbox(ctx context.Context, tx bun.IDB, account uuid.UUID, page Page) ([]Not
 	return list, next, int(unread), err
 }
 
-// MarkRead marks one message (or, with id nil, all) of an account read.
+// errNoMessage is MarkRead's answer for an id that is not one of the account's messages.
+var errNoMessage = errs.E(errs.NotFound, "notification_not_found", "未找到该消息", "no such message")
+
+// MarkRead marks one message (or, with id nil, all) of an account read. A
+// message read before stays as it was; an id that is not one of the
+// account's messages fails with NotFound.
 func MarkRead(ctx context.Context, tx bun.IDB, account uuid.UUID, id *uuid.UUID, now time.Time) error {
-	q := tx.NewUpdate().Model((*Notification)(nil)).Set("read_at = ?", now).
-		Where("n.account_id = ? AND n.read_at IS NULL", account)
-	if id != nil {
-		q.Where("n.id = ?", *id)
+	if id == nil {
+		_, err := tx.NewUpdate().Model((*Notification)(nil)).Set("read_at = ?", now).
+			Where("n.account_id = ? AND n.read_at IS NULL", account).Exec(ctx)
+		return err
 	}
-	_, err := q.Exec(ctx)
-	return err
+	res, err := tx.NewUpdate().Model((*Notification)(nil)).Set("read_at = coalesce(n.read_at, ?)", now).
+		Where("n.account_id = ? AND n.id = ?", account, *id).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errNoMessage
+	}
+	return nil
 }
 
 // Channel is one of a user's outside channels.
@@ -181,52 +193,73 @@ func DeleteChannel(ctx context.Context, tx bun.IDB, account uuid.UUID, channel s
 		EntityID: account.String() + "/" + channel, Before: map[string]any{"channel": channel}})
 }
 
-// Delivery is one message sent over one channel.
+// Delivery is one message sent over one channel, as claimed for one attempt.
 type Delivery struct {
-	ID        uuid.UUID
-	Channel   string
-	Status    string
-	Target    string
-	Secret    string
-	Title     string
-	Body      string
-	Link      string
-	AccountID uuid.UUID
+	ID         uuid.UUID
+	Channel    string
+	Target     string
+	Secret     string
+	Title      string
+	Body       string
+	Link       string
+	AccountID  uuid.UUID
+	LeaseToken uuid.UUID
 }
 
-// ClaimDelivery locks a delivery for sending; ok is false when it was
-// already sent (a retried task) or its channel is gone.
-func ClaimDelivery(ctx context.Context, tx bun.IDB, id uuid.UUID) (Delivery, bool, error) {
+// ErrDeliveryLeased is ClaimDelivery's answer while another attempt holds
+// the delivery's lease; try again later.
+var ErrDeliveryLeased = errs.E(errs.Conflict, "delivery_leased", "该消息正在由另一次尝试发送", "another attempt holds this delivery")
+
+// ClaimDelivery leases a pending delivery for one attempt of at most lease
+// and counts the attempt; commit tx before sending, so that no row stays
+// locked while the message is out. ok is false when there is nothing to
+// send: the delivery was sent, is dead, or it or its channel is gone. It
+// fails with ErrDeliveryLeased while another attempt's lease runs.
+func ClaimDelivery(ctx context.Context, tx bun.IDB, id uuid.UUID, lease time.Duration) (Delivery, bool, error) {
 	var d Delivery
-	err := tx.QueryRowContext(ctx, `SELECT d.id, d.channel, d.status, c.target, c.secret, n.title, n.body, n.link, n.account_id
-		FROM deliveries d JOIN notifications n ON n.id = d.notification_id
-		JOIN notification_channels c ON c.account_id = n.account_id AND c.channel = d.channel
-		WHERE d.id = ? FOR UPDATE OF d`, id).
-		Scan(&d.ID, &d.Channel, &d.Status, &d.Target, &d.Secret, &d.Title, &d.Body, &d.Link, &d.AccountID)
-	if err != nil {
-		if db.NoRows(err) {
-			return d, false, nil
-		}
+	err := tx.QueryRowContext(ctx, `UPDATE deliveries d SET lease_token = gen_random_uuid(),
+		  lease_until = now() + make_interval(secs => ?), attempts = d.attempts + 1
+		FROM notifications n, notification_channels c
+		WHERE d.id = ? AND n.id = d.notification_id AND c.account_id = n.account_id AND c.channel = d.channel
+		  AND d.status = 'pending' AND (d.lease_until IS NULL OR d.lease_until <= now())
+		RETURNING d.id, d.channel, c.target, c.secret, n.title, n.body, n.link, n.account_id, d.lease_token`, lease.Seconds(), id).
+		Scan(&d.ID, &d.Channel, &d.Target, &d.Secret, &d.Title, &d.Body, &d.Link, &d.AccountID, &d.LeaseToken)
+	if err == nil {
+		return d, true, nil
+	}
+	if !db.NoRows(err) {
 		return d, false, err
 	}
-	return d, d.Status == "pending", nil
+	var leased bool
+	err = tx.QueryRowContext(ctx, `SELECT d.status = 'pending' AND d.lease_until > now() FROM deliveries d WHERE d.id = ?`, id).Scan(&leased)
+	switch {
+	case db.NoRows(err):
+		return d, false, nil
+	case err != nil:
+		return d, false, err
+	case leased:
+		return d, false, ErrDeliveryLeased
+	}
+	return d, false, nil
 }
 
-// FinishDelivery records an attempt: sent, or the error and whether it was the last.
-func FinishDelivery(ctx context.Context, tx bun.IDB, id uuid.UUID, sendErr error, last bool, now time.Time) error {
+// FinishDelivery records the outcome of a claimed attempt: sent (whoever
+// holds the lease now, since the message is out), or the error, and dead
+// when it was the last attempt; a failure is recorded only while d's lease
+// is still the delivery's.
+func FinishDelivery(ctx context.Context, tx bun.IDB, d Delivery, sendErr error, last bool, now time.Time) error {
 	if sendErr == nil {
-		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '' WHERE id = ?`, now, id)
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'sent', sent_at = ?, last_error = '', lease_token = NULL, lease_until = NULL
+			WHERE id = ? AND status = 'pending'`, now, d.ID)
 		return err
 	}
 	status := "pending"
 	if last {
 		status = "dead"
 	}
-	msg := sendErr.Error()
-	if len(msg) > 500 {
-		msg = msg[:500]
-	}
-	_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?`, status, msg, id)
+	msg := truncate(sendErr.Error(), 500)
+	_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, last_error = ?, lease_token = NULL, lease_until = NULL
+		WHERE id = ? AND status = 'pending' AND lease_token = ?`, status, msg, d.ID, d.LeaseToken)
 	return err
 }
 

@@ -322,7 +322,9 @@ func OverdueProcedures(ctx context.Context, tx bun.IDB, day time.Time, scope *Sc
 	return out, q.Scan(ctx)
 }
 
-// PutProcedure creates or replaces (by version) a ledger item, audited.
+// PutProcedure creates or replaces (by version) a ledger item, audited; a
+// replacement may change the item's type (Conflict when the project has an
+// item of that type already, Invalid when the type is not the county's).
 func PutProcedure(ctx context.Context, tx bun.IDB, p Procedure) (Procedure, error) {
 	if err := p.validate(); err != nil {
 		return Procedure{}, err
@@ -334,7 +336,7 @@ func PutProcedure(ctx context.Context, tx bun.IDB, p Procedure) (Procedure, erro
 			return Procedure{}, MapErr(err)
 		}
 		before = &cur
-		res, err := tx.NewUpdate().Model(&p).ExcludeColumn("id", "county_id", "project_id", "type_id", "version", "updated_at").
+		res, err := tx.NewUpdate().Model(&p).ExcludeColumn("id", "county_id", "project_id", "version", "updated_at").
 			Set("version = version + 1").Set("updated_at = now()").Where("pp.id = ? AND pp.version = ?", p.ID, p.Version).Exec(ctx)
 		if err != nil {
 			return Procedure{}, MapErr(err)
@@ -481,7 +483,26 @@ func ListCandidates(ctx context.Context, tx bun.IDB) ([]Candidate, error) {
 	return out, tx.NewSelect().Model(&out).OrderExpr("array_position(ARRAY['idea','proposal','preparation','promoted'], c.stage), c.name").Scan(ctx)
 }
 
-// PutCandidate creates or replaces (by version) a candidate, audited.
+// errPromoted refuses a change to a candidate that has become a project.
+var errPromoted = errs.E(errs.Conflict, "already_promoted", "该谋划项目已转入重点项目", "the candidate has already been promoted")
+
+// candidateUnchanged says why a candidate's update changed no row: it does
+// not exist (NotFound), it was promoted, or its version moved on.
+func candidateUnchanged(ctx context.Context, tx bun.IDB, id uuid.UUID) error {
+	var stage string
+	err := tx.NewSelect().Model((*Candidate)(nil)).Column("stage").Where("c.id = ?", id).Scan(ctx, &stage)
+	switch {
+	case err != nil:
+		return MapErr(err)
+	case stage == "promoted":
+		return errPromoted
+	}
+	return errs.ErrVersionConflict
+}
+
+// PutCandidate creates or replaces (by version) a candidate, audited. A
+// replacement fails with NotFound for an unknown candidate, Conflict for a
+// promoted one or a stale version.
 func PutCandidate(ctx context.Context, tx bun.IDB, c Candidate) (Candidate, error) {
 	if err := c.validate(); err != nil {
 		return Candidate{}, err
@@ -498,7 +519,7 @@ func PutCandidate(ctx context.Context, tx bun.IDB, c Candidate) (Candidate, erro
 			return Candidate{}, MapErr(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return Candidate{}, errs.ErrVersionConflict
+			return Candidate{}, candidateUnchanged(ctx, tx, c.ID)
 		}
 		c.Version++
 	}
@@ -512,7 +533,7 @@ func Promote(ctx context.Context, tx bun.IDB, candidateID uuid.UUID, p project.P
 		return project.Project{}, MapErr(err)
 	}
 	if c.Stage == "promoted" {
-		return project.Project{}, errs.E(errs.Conflict, "already_promoted", "该谋划项目已转入重点项目", "the candidate has already been promoted")
+		return project.Project{}, errPromoted
 	}
 	if p.Name == "" {
 		p.Name = c.Name

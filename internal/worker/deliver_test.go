@@ -80,9 +80,10 @@ func waitFor(t *testing.T, what string, limit time.Duration, ok func() bool) {
 	}
 }
 
-// Webhook delivery to a local receiver: success; failing twice then
-// succeeding gives one delivery; failing always ends in the dead-letter
-// list, from which the office can retry it.
+// Webhook delivery to a local https receiver (reached through the test
+// server's own transport: the production one refuses loopback addresses):
+// success; failing twice then succeeding gives one delivery; failing always
+// ends in the dead-letter list, from which the office can retry it.
 func TestWebhookDelivery(t *testing.T) {
 	c := county(t, "guangshan")
 	office := account(t, c, "gs.office")
@@ -90,7 +91,7 @@ func TestWebhookDelivery(t *testing.T) {
 	received := map[string][]map[string]any{} // path -> accepted bodies
 	var calls atomic.Int32
 	failFirst := map[string]int{"/flaky": 2}
-	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	recv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
 		mu.Lock()
 		defer mu.Unlock()
@@ -110,8 +111,8 @@ func TestWebhookDelivery(t *testing.T) {
 		io.WriteString(w, `{"errcode":0,"errmsg":"ok"}`)
 	}))
 	defer recv.Close()
-	host := strings.TrimPrefix(recv.URL, "http://")
-	startWorker(t, &notify.Sender{WebhookHosts: []string{host}}, 3)
+	host := strings.TrimPrefix(recv.URL, "https://")
+	startWorker(t, &notify.Sender{WebhookHosts: []string{host}, Transport: recv.Client().Transport}, 3)
 
 	send := func(channel, path, secret, key string) {
 		in(t, c, func(ctx context.Context, tx bun.IDB) error {
@@ -269,7 +270,7 @@ func TestEmailDelivery(t *testing.T) {
 		t.Fatalf("%d messages received", len(srv.msgs))
 	}
 	m := srv.msgs[0]
-	if !strings.Contains(m, "To: tangming@example.cn") || !strings.Contains(m, "Subject: =?UTF-8?b?") {
+	if !strings.Contains(m, "To: tangming@example.cn") || !strings.Contains(m, "Subject: =?UTF-8?b?") || !strings.Contains(m, "@guangshan.gov.cn>\r\n") || !strings.Contains(m, "Message-ID: <") {
 		t.Fatalf("headers: %s", m)
 	}
 	body := m[strings.Index(m, "\r\n\r\n")+4:]

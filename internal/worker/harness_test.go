@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv("TUIJIN_WORKER_CHILD") == "1" {
 		ctx, cancel := signalContext()
 		defer cancel()
-		if err := app.Run(ctx, []string{"worker"}, os.Getenv, os.Stdout); err != nil {
+		if err := app.Run(ctx, []string{"worker"}, os.LookupEnv, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}

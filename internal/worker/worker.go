@@ -296,24 +296,40 @@ func (d Deps) handleDeliver(ctx context.Context, t *asynq.Task) error {
 	}
 	retried, _ := asynq.GetRetryCount(ctx)
 	maxRetry, _ := asynq.GetMaxRetry(ctx)
-	var sendErr error
+	return d.Deliver(ctx, p, retried >= maxRetry) // asynq retries a failed attempt
+}
+
+// DeliveryLease is how long an attempt holds a delivery: longer than a send
+// may take (notify's timeouts), after which another attempt may take over.
+const DeliveryLease = 2 * time.Minute
+
+// Deliver makes one attempt at a delivery: it leases the delivery in one
+// short transaction, sends with no transaction open, and records the
+// outcome in another; last makes a failure final (dead). A delivery recorded
+// as sent is never sent again; one whose worker died while sending is sent
+// again once the lease has run out (at least once). It fails with the send's
+// error, or postgres.ErrDeliveryLeased while another attempt holds it.
+func (d Deps) Deliver(ctx context.Context, p DeliverPayload, last bool) error {
+	var del postgres.Delivery
+	var ok bool
 	err := d.DB.InCounty(ctx, p.CountyID, func(ctx context.Context, tx bun.IDB) error {
-		del, ok, err := postgres.ClaimDelivery(ctx, tx, p.DeliveryID)
-		if err != nil || !ok {
-			return err // sent already (a retry after success) or gone
-		}
-		link := ""
-		if del.Link != "" {
-			link = strings.TrimRight(d.PublicURL, "/") + del.Link
-		}
-		sendErr = d.Sender.Send(ctx, del.Channel, del.Target, del.Secret, notify.Message{Title: del.Title, Body: del.Body, Link: link})
-		// The attempt is recorded (and committed) whatever its outcome.
-		return postgres.FinishDelivery(ctx, tx, del.ID, sendErr, retried >= maxRetry, time.Now())
-	})
-	if err != nil {
+		var err error
+		del, ok, err = postgres.ClaimDelivery(ctx, tx, p.DeliveryID, DeliveryLease)
 		return err
+	})
+	if err != nil || !ok {
+		return err // sent already (a retry after success), dead, or gone
 	}
-	return sendErr // asynq retries a failed send
+	link := ""
+	if del.Link != "" {
+		link = strings.TrimRight(d.PublicURL, "/") + del.Link
+	}
+	sendErr := d.Sender.Send(ctx, del.Channel, del.Target, del.Secret,
+		notify.Message{Title: del.Title, Body: del.Body, Link: link, ID: del.ID.String()})
+	err = d.DB.InCounty(context.WithoutCancel(ctx), p.CountyID, func(ctx context.Context, tx bun.IDB) error {
+		return postgres.FinishDelivery(ctx, tx, del, sendErr, last, time.Now())
+	})
+	return errors.Join(sendErr, err)
 }
 
 // deadLetter records a task that failed its last retry, in its county.

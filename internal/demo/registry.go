@@ -129,7 +129,7 @@ func loadRegistry(ctx context.Context, tx bun.IDB, units map[string]uuid.UUID, p
 		if err != nil {
 			return fmt.Errorf("project %s: %w", s.name, err)
 		}
-		if _, err := postgres.PutEntry(ctx, tx, year, created.ID, planned, start, "年初确定"); err != nil {
+		if _, err := postgres.PutEntry(ctx, tx, year, created.ID, planned, nil, start, "年初确定"); err != nil {
 			return err
 		}
 		for role, person := range map[project.Role]string{project.RoleChief: s.chief, project.RoleAssistant: s.assistant,

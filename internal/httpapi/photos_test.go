@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tuijin/tuijin/internal/httpapi"
 	"github.com/tuijin/tuijin/internal/httpapi/reportingapi"
 )
 
@@ -160,8 +161,9 @@ func TestPhotos(t *testing.T) {
 	if r.Status != 201 || ph.DuplicateOf == nil || *ph.DuplicateOf != list[0].ID {
 		t.Fatalf("duplicate: %d %s", r.Status, r.Body)
 	}
-	var dups []reportingapi.Photo
-	office.do("GET", "/api/v1/photos/duplicates", nil).decode(t, &dups)
+	var page httpapi.List[reportingapi.Photo]
+	office.do("GET", "/api/v1/photos/duplicates", nil).decode(t, &page)
+	dups := page.Items
 	if len(dups) == 0 || dups[0].ID != ph.ID {
 		t.Fatalf("duplicates: %+v", dups)
 	}

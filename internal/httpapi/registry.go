@@ -427,20 +427,25 @@ func (s *Server) putEntry(r *Req) (any, error) {
 	if err := d.Err(); err != nil {
 		return nil, err
 	}
-	if _, err := postgres.PutEntry(r.Ctx, r.Tx, year, pid, in.PlannedInvestmentYuan, on, in.Reason); err != nil {
+	if _, err := postgres.PutEntry(r.Ctx, r.Tx, year, pid, in.PlannedInvestmentYuan, in.BaselineImagePercent, on, in.Reason); err != nil {
 		return nil, err
 	}
 	return s.entryOf(r, year, pid)
 }
 
+// entryOf is the project's latest period on the year's list.
 func (s *Server) entryOf(r *Req, year int, pid uuid.UUID) (any, error) {
 	es, err := postgres.ListEntries(r.Ctx, r.Tx, year)
-	for _, e := range es {
-		if e.ProjectID == pid {
-			return toEntryAPI(e), err
+	var latest *postgres.ListEntry
+	for i := range es {
+		if es[i].ProjectID == pid {
+			latest = &es[i]
 		}
 	}
-	return nil, errs.ErrNotFound
+	if latest == nil {
+		return nil, errs.ErrNotFound
+	}
+	return toEntryAPI(*latest), err
 }
 
 func (s *Server) removeEntry(r *Req) (any, error) {

@@ -193,6 +193,7 @@ func TestTaskForceHistory(t *testing.T) {
 		{"chief", "许晨", "chief_not_county_leader"},
 		{"assistant", "刘志强", "assistant_not_section_level"},
 		{"responsible", "韩冰", "responsible_not_in_unit"},
+		{"responsible", "唐明", "responsible_not_unit_head"}, // of the unit, but 罗军 heads it
 		{"helper", "周婷", "helper_not_unit_deputy"},
 	}
 	for _, c := range cases {

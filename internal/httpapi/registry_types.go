@@ -127,17 +127,19 @@ type ListEntry struct {
 	AddedReason           string    `json:"added_reason"`
 	RemovedOn             *string   `json:"removed_on" format:"date"`
 	RemovedReason         string    `json:"removed_reason"`
+	BaselineImagePercent  *int      `json:"baseline_image_percent"`
 }
 
 func toEntryAPI(e postgres.ListEntry) ListEntry {
 	return ListEntry{ProjectID: e.ProjectID, ProjectCode: e.ProjectCode, ProjectName: e.ProjectName,
 		PlannedInvestmentYuan: e.PlannedInvestmentYuan, AddedOn: e.AddedOn.Format(time.DateOnly), AddedReason: e.AddedReason,
-		RemovedOn: DateString(e.RemovedOn), RemovedReason: e.RemovedReason}
+		RemovedOn: DateString(e.RemovedOn), RemovedReason: e.RemovedReason, BaselineImagePercent: e.BaselineImagePercent}
 }
 
 // EntryInput adds a project to a year's list or changes its planned investment.
 type EntryInput struct {
 	PlannedInvestmentYuan int64  `json:"planned_investment_yuan"`
+	BaselineImagePercent  *int   `json:"baseline_image_percent,omitempty" description:"形象进度（%） when listed; a first report is measured against it"`
 	On                    string `json:"on" format:"date"`
 	Reason                string `json:"reason,omitempty"`
 }

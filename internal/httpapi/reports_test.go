@@ -146,10 +146,10 @@ func TestWeeklyReportFlow(t *testing.T) {
 		t.Fatalf("edit under review: %d %s", r.Status, r.Body)
 	}
 	c.do(responsible, "POST", base+week(10)+"/confirm", nil)
-	var queue []reportingapi.QueuedReport
+	var queue httpapi.List[reportingapi.QueuedReport]
 	c.do(office, "GET", "/api/v1/reports?status=confirmed", nil).decode(t, &queue)
 	inQueue := false
-	for _, q := range queue {
+	for _, q := range queue.Items {
 		inQueue = inQueue || (q.Report.ProjectID == p.ID && q.Report.Week == week(10) && q.ProjectName == p.Name)
 	}
 	if !inQueue {
@@ -252,10 +252,10 @@ func TestSiteVisits(t *testing.T) {
 		map[string]any{"latitude": 32.012, "longitude": 114.915}); r.Status != 404 && r.Status != 403 {
 		t.Fatalf("someone not on the task force checks in: %d", r.Status)
 	}
-	var rows []reportingapi.ComplianceRow
+	var rows httpapi.List[reportingapi.ComplianceRow]
 	c.do(office, "GET", "/api/v1/visits/compliance?week="+week(16), nil).decode(t, &rows)
 	got := map[string]reportingapi.ComplianceRow{}
-	for _, x := range rows {
+	for _, x := range rows.Items {
 		if x.ProjectID == p.ID {
 			got[x.Role] = x
 		}

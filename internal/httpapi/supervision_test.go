@@ -68,8 +68,9 @@ func TestEscalationRegister(t *testing.T) {
 	if r := login(t, "gs.taskforce").do("GET", "/api/v1/escalations", nil); r.Status != http.StatusForbidden {
 		t.Fatalf("task force reads the register: %d", r.Status)
 	}
-	var list []supervisionapi.Escalation
-	login(t, "gs.leader").do("GET", "/api/v1/escalations?status=pending&level=2", nil).decode(t, &list)
+	var page httpapi.List[supervisionapi.Escalation]
+	login(t, "gs.leader").do("GET", "/api/v1/escalations?status=pending&level=2", nil).decode(t, &page)
+	list := page.Items
 	if len(list) == 0 {
 		t.Fatal("no level-2 escalations in the register")
 	}
@@ -264,8 +265,9 @@ func TestBulletinIssue(t *testing.T) {
 			t.Errorf("PDF text lacks %q", want)
 		}
 	}
-	var versions []bulletinapi.BulletinVersion
-	login(t, "gs.helper").do("GET", "/api/v1/bulletins?kind=weekly", nil).decode(t, &versions)
+	var vpage httpapi.List[bulletinapi.BulletinVersion]
+	login(t, "gs.helper").do("GET", "/api/v1/bulletins?kind=weekly", nil).decode(t, &vpage)
+	versions := vpage.Items
 	if len(versions) < 2 || versions[0].Version != 2 {
 		t.Fatalf("versions %+v", versions)
 	}

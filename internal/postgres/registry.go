@@ -35,6 +35,7 @@ type ListEntry struct {
 	AddedReason           string     `bun:"added_reason"`
 	RemovedOn             *time.Time `bun:"removed_on,type:date"`
 	RemovedReason         string     `bun:"removed_reason"`
+	BaselineImagePercent  *int       `bun:"baseline_image_percent"`
 	ProjectCode           string     `bun:"project_code,scanonly"`
 	ProjectName           string     `bun:"project_name,scanonly"`
 }
@@ -78,7 +79,8 @@ func CreateKeyList(ctx context.Context, tx bun.IDB, year int, title string) (Key
 	return l, Audit(ctx, tx, audit.Entry{Action: "key_list.create", EntityType: "key_list", EntityID: fmt.Sprint(year), After: l})
 }
 
-// ListEntries returns a year's entries (removed ones too, with their dates).
+// ListEntries lists a year's entries by project code: every period a
+// project spent on the list, removed ones with their dates (M1.8).
 func ListEntries(ctx context.Context, tx bun.IDB, year int) ([]ListEntry, error) {
 	l, err := GetKeyList(ctx, tx, year)
 	if err != nil {
@@ -86,45 +88,60 @@ func ListEntries(ctx context.Context, tx bun.IDB, year int) ([]ListEntry, error)
 	}
 	out := []ListEntry{}
 	err = tx.NewSelect().Model(&out).ColumnExpr("e.*, p.code AS project_code, p.name AS project_name").
-		Join("JOIN projects p ON p.id = e.project_id").Where("e.key_list_id = ?", l.ID).OrderExpr("p.code").Scan(ctx)
+		Join("JOIN projects p ON p.id = e.project_id").Where("e.key_list_id = ?", l.ID).OrderExpr("p.code, e.added_on").Scan(ctx)
 	return out, err
 }
 
-// PutEntry adds a project to a year's list, or changes its planned
-// investment; a removed project is added again (the new addition is dated).
-func PutEntry(ctx context.Context, tx bun.IDB, year int, projectID uuid.UUID, planned int64, on time.Time, reason string) (ListEntry, error) {
+// PutEntry adds a project to a year's list, or changes the planned
+// investment (and the image progress at listing, when baseline is given) of
+// its open period. A project removed earlier gets a new period from on; its
+// earlier period stays, so the weeks it was listed stay listed.
+func PutEntry(ctx context.Context, tx bun.IDB, year int, projectID uuid.UUID, planned int64, baseline *int, on time.Time, reason string) (ListEntry, error) {
 	l, err := GetKeyList(ctx, tx, year)
 	if err != nil {
 		return ListEntry{}, err
 	}
+	var v errs.Validation
 	if planned < 0 || planned > project.MaxYuan {
-		var v errs.Validation
 		v.Add("planned_investment_yuan", "out_of_range", "年度计划投资超出范围", "planned investment out of range")
-		return ListEntry{}, v.Err()
 	}
-	var before *ListEntry
-	var existing ListEntry
-	if err := tx.NewSelect().Model(&existing).Where("e.key_list_id = ? AND e.project_id = ?", l.ID, projectID).Scan(ctx); err == nil {
-		before = &existing
-	} else if MapErr(err) != errs.ErrNotFound {
+	if baseline != nil && (*baseline < 0 || *baseline > 100) {
+		v.Add("baseline_image_percent", "out_of_range", "列入时形象进度须在0到100之间", "the image progress at listing must be 0 to 100")
+	}
+	if err := v.Err(); err != nil {
 		return ListEntry{}, err
 	}
-	e := ListEntry{ID: uuid.New(), KeyListID: l.ID, ProjectID: projectID, PlannedInvestmentYuan: planned, AddedOn: on, AddedReason: reason}
-	if before != nil {
-		e.ID = before.ID
-		if before.RemovedOn == nil {
-			e.AddedOn, e.AddedReason = before.AddedOn, before.AddedReason // a change of plan, not a new addition
+	var periods []ListEntry
+	if err := tx.NewSelect().Model(&periods).Where("e.key_list_id = ? AND e.project_id = ?", l.ID, projectID).OrderExpr("e.added_on").Scan(ctx); err != nil {
+		return ListEntry{}, err
+	}
+	var before *ListEntry
+	for i := range periods {
+		if periods[i].RemovedOn == nil {
+			before = &periods[i]
 		}
-		_, err = tx.NewUpdate().Model(&e).Column("planned_investment_yuan", "added_on", "added_reason", "removed_on", "removed_reason").
-			Value("removed_on", "NULL").Value("removed_reason", "''").WherePK().Exec(ctx)
+	}
+	e := ListEntry{ID: uuid.New(), KeyListID: l.ID, ProjectID: projectID, PlannedInvestmentYuan: planned, AddedOn: on, AddedReason: reason, BaselineImagePercent: baseline}
+	if before != nil { // a change of plan, not a new addition
+		e.ID, e.AddedOn, e.AddedReason = before.ID, before.AddedOn, before.AddedReason
+		if baseline == nil {
+			e.BaselineImagePercent = before.BaselineImagePercent
+		}
+		_, err = tx.NewUpdate().Model(&e).Column("planned_investment_yuan", "baseline_image_percent").WherePK().Exec(ctx)
 	} else {
+		if n := len(periods); n > 0 && on.Before(*periods[n-1].RemovedOn) {
+			last := periods[n-1].RemovedOn.Format(time.DateOnly)
+			v.Add("on", "before_removal", "重新列入的日期不能早于上次移出的日期（"+last+"）", "a project is put back on the list on or after the day it was removed ("+last+")")
+			return ListEntry{}, v.Err()
+		}
 		_, err = tx.NewInsert().Model(&e).Exec(ctx)
 	}
 	if err != nil {
 		return ListEntry{}, MapErr(err)
 	}
 	return e, Audit(ctx, tx, audit.Entry{Action: "key_list.put", EntityType: "project", EntityID: projectID.String(), Before: before,
-		After: map[string]any{"year": year, "planned_investment_yuan": planned, "added_on": e.AddedOn.Format(time.DateOnly), "reason": reason}})
+		After: map[string]any{"year": year, "planned_investment_yuan": planned, "baseline_image_percent": e.BaselineImagePercent,
+			"added_on": e.AddedOn.Format(time.DateOnly), "reason": reason}})
 }
 
 // RemoveEntry takes a project off a year's list on a date, with a reason (M1.8).
@@ -164,8 +181,8 @@ func CarryOver(ctx context.Context, tx bun.IDB, year int, on time.Time) (int, er
 	res, err := tx.ExecContext(ctx, `INSERT INTO key_list_entries (key_list_id, project_id, planned_investment_yuan, added_on, added_reason)
 		SELECT ?, e.project_id, 0, ?, ? FROM key_list_entries e JOIN projects p ON p.id = e.project_id
 		 WHERE e.key_list_id = ? AND e.removed_on IS NULL AND p.status <> 'completed'
-		ON CONFLICT (key_list_id, project_id) DO NOTHING`,
-		to.ID, on, fmt.Sprintf("%d年续建项目结转", year-1), from.ID)
+		   AND NOT EXISTS (SELECT 1 FROM key_list_entries x WHERE x.key_list_id = ? AND x.project_id = e.project_id)`,
+		to.ID, on, fmt.Sprintf("%d年续建项目结转", year-1), from.ID, to.ID)
 	if err != nil {
 		return 0, MapErr(err)
 	}
@@ -542,7 +559,7 @@ func Promote(ctx context.Context, tx bun.IDB, candidateID uuid.UUID, p project.P
 	if err != nil {
 		return project.Project{}, err
 	}
-	if _, err := PutEntry(ctx, tx, year, created.ID, planned, on, "由谋划项目转入"); err != nil {
+	if _, err := PutEntry(ctx, tx, year, created.ID, planned, nil, on, "由谋划项目转入"); err != nil {
 		return project.Project{}, err
 	}
 	if _, err := tx.NewUpdate().Model((*Candidate)(nil)).Set("stage = 'promoted'").Set("promoted_project_id = ?", created.ID).

@@ -174,8 +174,9 @@ func ImportKeyList(ctx context.Context, tx bun.IDB, year int, on time.Time, wb w
 			}
 		}
 		ids[in.Code] = cur.ID
-		if e, ok := listed[cur.ID]; !ok || e.RemovedOn != nil || e.PlannedInvestmentYuan != row.PlannedYuan {
-			if _, err := PutEntry(ctx, tx, year, cur.ID, row.PlannedYuan, on, "Excel导入"); err != nil {
+		if e, ok := listed[cur.ID]; !ok || e.RemovedOn != nil || e.PlannedInvestmentYuan != row.PlannedYuan ||
+			(row.Baseline != nil && (e.BaselineImagePercent == nil || *e.BaselineImagePercent != *row.Baseline)) {
+			if _, err := PutEntry(ctx, tx, year, cur.ID, row.PlannedYuan, row.Baseline, on, "Excel导入"); err != nil {
 				return rep, err
 			}
 			if out.Action != "create" {
@@ -257,6 +258,7 @@ func createAll(ctx context.Context, tx bun.IDB, year int, on time.Time, rows []w
 	var seats []assignmentRow
 	var views []project.Project
 	planned := map[uuid.UUID]int64{}
+	baseline := map[uuid.UUID]*int{}
 	for _, row := range rows {
 		if _, ok := existing[row.Project.Code]; ok {
 			continue
@@ -269,7 +271,7 @@ func createAll(ctx context.Context, tx bun.IDB, year int, on time.Time, rows []w
 		ids[p.Code] = p.ID
 		projects = append(projects, toProjectRow(p))
 		views = append(views, p)
-		planned[p.ID] = row.PlannedYuan
+		planned[p.ID], baseline[p.ID] = row.PlannedYuan, row.Baseline
 		for _, role := range project.Roles {
 			if who, ok := row.Holders[role]; ok {
 				seats = append(seats, assignmentRow{ID: uuid.New(), ProjectID: p.ID, Role: string(role), PersonID: who, ValidFrom: on, Note: "Excel导入"})
@@ -285,7 +287,8 @@ func createAll(ctx context.Context, tx bun.IDB, year int, on time.Time, rows []w
 	}
 	entries := make([]ListEntry, 0, len(projects))
 	for _, p := range projects {
-		entries = append(entries, ListEntry{ID: uuid.New(), KeyListID: list.ID, ProjectID: p.ID, PlannedInvestmentYuan: planned[p.ID], AddedOn: on, AddedReason: "Excel导入"})
+		entries = append(entries, ListEntry{ID: uuid.New(), KeyListID: list.ID, ProjectID: p.ID, PlannedInvestmentYuan: planned[p.ID],
+			BaselineImagePercent: baseline[p.ID], AddedOn: on, AddedReason: "Excel导入"})
 	}
 	if _, err := tx.NewInsert().Model(&projects).Exec(ctx); err != nil {
 		return nil, MapErr(err)

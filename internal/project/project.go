@@ -161,11 +161,11 @@ func CheckHolder(role Role, who Candidate, unit HolderUnit) error {
 		}
 	case RoleResponsible:
 		switch {
+		case !inUnit:
+			v.Add("person_id", "responsible_not_in_unit", "项目责任人须为责任单位的主要负责人", "the responsible person must head the responsible unit")
 		case unit.HeadID != nil && *unit.HeadID != who.ID:
 			v.Add("person_id", "responsible_not_unit_head", "项目责任人须为责任单位的主要负责人（"+unit.HeadName+"）",
 				"the responsible person must be the responsible unit's main head ("+unit.HeadName+")")
-		case !inUnit:
-			v.Add("person_id", "responsible_not_in_unit", "项目责任人须为责任单位的主要负责人", "the responsible person must head the responsible unit")
 		}
 	case RoleHelper:
 		if !inUnit || who.Rank != "section_level" {

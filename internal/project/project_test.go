@@ -25,24 +25,30 @@ func TestParseWanIsExact(t *testing.T) {
 }
 
 func TestCheckHolder(t *testing.T) {
-	unit, other := uuid.New(), uuid.New()
+	unit, other, head, deputy := uuid.New(), uuid.New(), uuid.New(), uuid.New()
+	noHead := HolderUnit{ID: unit}
+	withHead := HolderUnit{ID: unit, HeadID: &head, HeadName: "罗军"}
 	cases := []struct {
 		role Role
 		who  Candidate
+		unit HolderUnit
 		ok   bool
 	}{
-		{RoleChief, Candidate{"county_leader", nil}, true},
-		{RoleChief, Candidate{"section_level", &unit}, false},
-		{RoleAssistant, Candidate{"section_level", &other}, true},
-		{RoleAssistant, Candidate{"county_leader", nil}, false},
-		{RoleResponsible, Candidate{"section_level", &unit}, true},
-		{RoleResponsible, Candidate{"section_level", &other}, false},
-		{RoleHelper, Candidate{"section_level", &unit}, true},
-		{RoleHelper, Candidate{"other", &unit}, false},
+		{RoleChief, Candidate{Rank: "county_leader"}, noHead, true},
+		{RoleChief, Candidate{Rank: "section_level", UnitID: &unit}, noHead, false},
+		{RoleAssistant, Candidate{Rank: "section_level", UnitID: &other}, noHead, true},
+		{RoleAssistant, Candidate{Rank: "county_leader"}, noHead, false},
+		// Without a recorded head any person of the unit; with one, only the head.
+		{RoleResponsible, Candidate{ID: deputy, Rank: "section_level", UnitID: &unit}, noHead, true},
+		{RoleResponsible, Candidate{ID: deputy, Rank: "section_level", UnitID: &other}, noHead, false},
+		{RoleResponsible, Candidate{ID: head, Rank: "section_level", UnitID: &unit}, withHead, true},
+		{RoleResponsible, Candidate{ID: deputy, Rank: "section_level", UnitID: &unit}, withHead, false},
+		{RoleHelper, Candidate{ID: deputy, Rank: "section_level", UnitID: &unit}, withHead, true},
+		{RoleHelper, Candidate{Rank: "other", UnitID: &unit}, noHead, false},
 	}
 	for _, c := range cases {
-		if err := CheckHolder(c.role, c.who, unit); (err == nil) != c.ok {
-			t.Errorf("%s %+v: %v", c.role, c.who, err)
+		if err := CheckHolder(c.role, c.who, c.unit); (err == nil) != c.ok {
+			t.Errorf("%s %+v %+v: %v", c.role, c.who, c.unit, err)
 		}
 	}
 }

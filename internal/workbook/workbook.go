@@ -130,6 +130,7 @@ type Row struct {
 	Line        int
 	Project     project.Project
 	PlannedYuan int64
+	Baseline    *int // image progress (percent) at listing
 	Holders     map[project.Role]uuid.UUID
 }
 

@@ -157,7 +157,7 @@ func TestWebhookDelivery(t *testing.T) {
 	waitFor(t, "dead letter", 10*time.Second, func() bool {
 		in(t, c, func(ctx context.Context, tx bun.IDB) error {
 			var err error
-			dead, err = postgres.ListDeadLetters(ctx, tx)
+			dead, _, err = postgres.ListDeadLetters(ctx, tx, postgres.Page{})
 			return err
 		})
 		return len(dead) > 0 && dead[0].TaskType == worker.TypeDeliver

@@ -43,7 +43,7 @@ func TestRemindersAndDeadlines(t *testing.T) {
 			return err
 		}
 		for _, p := range list {
-			if _, err := postgres.PutEntry(ctx, tx, 2028, p.ID, 1000000, time.Date(2028, 1, 3, 0, 0, 0, 0, time.UTC), "test"); err != nil && errs.KindOf(err) != errs.Conflict {
+			if _, err := postgres.PutEntry(ctx, tx, 2028, p.ID, 1000000, nil, time.Date(2028, 1, 3, 0, 0, 0, 0, time.UTC), "test"); err != nil && errs.KindOf(err) != errs.Conflict {
 				return err
 			}
 		}

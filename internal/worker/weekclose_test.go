@@ -192,7 +192,7 @@ func TestWeekCloseIdempotent(t *testing.T) {
 					return err
 				}
 			}
-			if _, err := postgres.PutEntry(ctx, tx, 2027, created.ID, 1000000, time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC), "test"); err != nil {
+			if _, err := postgres.PutEntry(ctx, tx, 2027, created.ID, 1000000, nil, time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC), "test"); err != nil {
 				return err
 			}
 		}

@@ -40,7 +40,7 @@ type countySpec struct {
 	people           []personSpec
 	leading          map[string]org.Position // person → position
 	office           map[string]org.Position
-	inspectors       [6]string // head of inspection groups 1..6
+	inspectors       [6]string         // head of inspection groups 1..6
 	heads            map[string]string // unit → its main head (主要负责人)
 	accounts         []accountSpec
 }
@@ -146,7 +146,7 @@ func luoshan() countySpec {
 			{"邓亮", "龙山街道党工委书记", org.RankSection, "龙山街道"},
 			{"彭丽", "县政府办副主任", org.RankSection, "县政府办"},
 		},
-		heads: map[string]string{"龙山街道": "邓亮"},
+		heads:      map[string]string{"龙山街道": "邓亮"},
 		leading:    map[string]org.Position{"李振东": "leader", "杨帆": "deputy"},
 		office:     map[string]org.Position{"曹毅": "staff"},
 		inspectors: [6]string{"高远", "", "", "曹毅", "", ""},

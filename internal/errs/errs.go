@@ -41,6 +41,9 @@ type Error struct {
 	Fields []FieldError
 	// RetryAfter, when set, tells the client when to try again (TooMany, Unavailable).
 	RetryAfter time.Duration
+	// Ref is the id of what the client can follow up, e.g. the import
+	// attempt whose annotated workbook shows every bad cell.
+	Ref string
 	Err        error
 }
 

@@ -36,6 +36,7 @@ type ErrorDetail struct {
 	MessageEN string            `json:"message_en"`
 	RequestID string            `json:"request_id"`
 	Fields    []errs.FieldError `json:"fields,omitempty"`
+	Ref       string            `json:"ref,omitempty"`
 }
 
 var (
@@ -77,7 +78,7 @@ func (s *Server) handleError(c *echo.Context, err error) {
 	if e.RetryAfter > 0 {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())+1))
 	}
-	body := ErrorBody{ErrorDetail{Code: e.Code, MessageZH: e.ZH, MessageEN: e.EN, RequestID: requestID(c), Fields: e.Fields}}
+	body := ErrorBody{ErrorDetail{Code: e.Code, MessageZH: e.ZH, MessageEN: e.EN, RequestID: requestID(c), Fields: e.Fields, Ref: e.Ref}}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)
 		return

@@ -130,6 +130,8 @@ var expected = map[string]string{
 	"POST /api/v1/candidates/:id/promote":                      orgW,
 	"POST /api/v1/imports/key-list":                            orgW,
 	"GET /api/v1/imports/progress/:id":                         orgW,
+	"GET /api/v1/imports/attempts":                             orgW,
+	"GET /api/v1/imports/attempts/:id/annotated":               orgW,
 	"GET /api/v1/exports/key-list":                             "office leading_group municipal platform_admin inspector",
 	"GET /api/v1/exports/key-list-template":                    all,
 	"GET /api/v1/letters":                                      letterR,

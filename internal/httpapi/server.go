@@ -210,11 +210,17 @@ type Req struct {
 	afterCommit []func(context.Context)
 	// rollback ends the transaction without keeping its writes (dry runs).
 	rollback bool
+	// commitOnError keeps the writes of a request answered with an error.
+	commitOnError bool
 }
 
 // RollbackOnly makes the request's writes a rehearsal: the answer is sent,
 // the transaction is rolled back.
 func (r *Req) RollbackOnly() { r.rollback = true }
+
+// CommitOnError keeps what the request wrote even when it answers with an
+// error (a refused import keeps its attempt and annotated workbook).
+func (r *Req) CommitOnError() { r.commitOnError = true }
 
 // File is a download: Data, or Body streamed and then closed.
 type File struct {
@@ -293,6 +299,11 @@ func (s *Server) wrap(r *Route) echo.HandlerFunc {
 		}
 		out, err := r.Handler(req)
 		if err != nil {
+			if conn != nil && req.commitOnError && !req.rollback {
+				if cerr := conn.Commit(ctx); cerr != nil {
+					return cerr
+				}
+			}
 			return err
 		}
 		if conn != nil && req.rollback {

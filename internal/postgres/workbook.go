@@ -345,7 +345,8 @@ func ExportKeyList(ctx context.Context, tx bun.IDB, year int, day time.Time) ([]
 		for _, h := range holders {
 			names[h.Role] = h.PersonName
 		}
-		r := workbook.ExportRow{Project: p, CategoryName: catName[p.CategoryID], UnitName: unitName[p.ResponsibleUnitID], PlannedYuan: e.PlannedInvestmentYuan, Holders: names}
+		r := workbook.ExportRow{Project: p, CategoryName: catName[p.CategoryID], UnitName: unitName[p.ResponsibleUnitID], PlannedYuan: e.PlannedInvestmentYuan,
+			Baseline: e.BaselineImagePercent, Holders: names}
 		if p.TownshipUnitID != nil {
 			r.TownshipName = unitName[*p.TownshipUnitID]
 		}

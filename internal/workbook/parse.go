@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -18,8 +19,23 @@ import (
 // ErrNotWorkbook is a file that is not an .xlsx workbook.
 var ErrNotWorkbook = errs.E(errs.Invalid, "not_a_workbook", "文件不是有效的 Excel（.xlsx）工作簿", "the file is not an Excel (.xlsx) workbook")
 
-var typeWords = map[string]project.ConstructionType{"新开工": "new", "新建": "new", "新开": "new", "续建": "continuing",
-	"年内竣工": "completing", "竣工": "completing", "完工": "completing", "续建竣工": "completing"}
+// TypeWords are the ways county ledgers write a construction type (建设性质),
+// after a trailing 项目 is dropped: the guide sheet lists them.
+var TypeWords = map[string]project.ConstructionType{
+	"新开工": "new", "新建": "new", "新开": "new", "计划新开工": "new", "年内新开工": "new", "拟新开工": "new", "计划开工": "new",
+	"续建": "continuing", "在建": "continuing", "续建在建": "continuing",
+	"年内竣工": "completing", "计划竣工": "completing", "当年竣工": "completing", "本年竣工": "completing", "竣工": "completing",
+	"完工": "completing", "续建竣工": "completing", "竣工投产": "completing", "建成投产": "completing"}
+
+// typeOf reads a construction type as written ("计划竣工项目" → completing).
+func typeOf(s string) (project.ConstructionType, bool) {
+	s = strings.TrimSuffix(strings.Join(strings.Fields(s), ""), "项目")
+	t, ok := TypeWords[s]
+	return t, ok
+}
+
+// ErrEmpty is a workbook whose list sheet has headers but no project rows.
+var ErrEmpty = errs.E(errs.Invalid, "workbook_empty", "工作簿的“重点项目”表中没有项目行（表头下为空），未导入任何数据", "the workbook's list sheet has no project rows; nothing was imported")
 var levelWords = map[string]project.Level{"": "county", "县重点": "county", "县级": "county", "县": "county",
 	"市重点": "municipal", "市级": "municipal", "市": "municipal", "省重点": "provincial", "省级": "provincial", "省": "provincial"}
 
@@ -32,6 +48,7 @@ type parser struct {
 	year     int
 	problems []Problem
 	sheet    string
+	file     *excelize.File
 }
 
 func (p *parser) bad(row, col int, header, zh, en string) {
@@ -51,7 +68,7 @@ func Parse(r io.Reader, year int, cat Catalogue) (Result, []Problem, error) {
 	if len(sheets) == 0 {
 		return Result{}, nil, ErrNotWorkbook
 	}
-	p := &parser{cat: cat, year: year, sheet: sheets[0]}
+	p := &parser{cat: cat, year: year, sheet: sheets[0], file: f}
 	if slicesContains(sheets, ListSheet) {
 		p.sheet = ListSheet
 	}
@@ -61,6 +78,9 @@ func Parse(r io.Reader, year int, cat Catalogue) (Result, []Problem, error) {
 	}
 	var res Result
 	res.Rows = p.listRows(rows)
+	if len(res.Rows) == 0 && len(p.problems) == 0 {
+		return res, nil, ErrEmpty
+	}
 	if slicesContains(sheets, LedgerSheet) {
 		lrows, err := f.GetRows(LedgerSheet, excelize.Options{RawCellValue: true})
 		if err != nil {
@@ -223,10 +243,11 @@ func (p *parser) listRows(rows [][]string) []Row {
 		} else {
 			p.bad(line, at(colLevel), "项目级别", "项目级别“"+get(row, colLevel)+"”无效（省重点、市重点、县重点）", "level must be 省重点, 市重点 or 县重点")
 		}
-		if t, ok := typeWords[get(row, colType)]; ok {
+		if t, ok := typeOf(get(row, colType)); ok {
 			pr.ConstructionType = t
 		} else {
-			p.bad(line, at(colType), "建设性质", "建设性质“"+get(row, colType)+"”无效（新开工、续建、年内竣工）", "construction type must be 新开工, 续建 or 年内竣工")
+			p.bad(line, at(colType), "建设性质", "建设性质“"+get(row, colType)+"”无效（新开工、续建、计划竣工等，见“填写说明”）",
+				"construction type must be 新开工, 续建, 计划竣工 … (see the guide sheet)")
 		}
 		pr.Content = get(row, colContent)
 		pr.TotalInvestmentYuan = p.amount(line, at(colTotal), "总投资", get(row, colTotal))
@@ -235,8 +256,9 @@ func (p *parser) listRows(rows [][]string) []Row {
 			p.bad(line, at(colYearPlan), "年度计划投资", "年度计划投资大于总投资", "the year's plan exceeds the total investment")
 		}
 		uname := get(row, colUnit)
+		unitKnown := false
 		if id, ok := p.cat.Units[uname]; ok {
-			pr.ResponsibleUnitID = id
+			pr.ResponsibleUnitID, unitKnown = id, true
 		} else {
 			p.bad(line, at(colUnit), "责任单位", "责任单位“"+uname+"”不存在", "no such responsible unit: "+uname)
 		}
@@ -249,6 +271,10 @@ func (p *parser) listRows(rows [][]string) []Row {
 		}
 		pr.PlannedStart = p.date(line, at(colStart), "计划开工", get(row, colStart), false)
 		pr.PlannedCompletion = p.date(line, at(colCompletion), "计划竣工", get(row, colCompletion), true)
+		var baseline *int
+		if b := get(row, colBaseline); b != "" {
+			baseline = p.percent(line, at(colBaseline), headers[colBaseline], b)
+		}
 		lng, lat := get(row, colLongitude), get(row, colLatitude)
 		if lng != "" || lat != "" {
 			x, err1 := strconv.ParseFloat(lng, 64)
@@ -268,13 +294,16 @@ func (p *parser) listRows(rows [][]string) []Row {
 		holders := map[project.Role]uuid.UUID{}
 		for role, k := range map[project.Role]int{project.RoleChief: colChief, project.RoleAssistant: colAssistant,
 			project.RoleResponsible: colResponsible, project.RoleHelper: colHelper} {
-			if who := get(row, k); who != "" {
+			// An unknown unit is the one cause: the seats that must belong
+			// to it are not judged against it as well.
+			unitSeat := role == project.RoleResponsible || role == project.RoleHelper
+			if who := get(row, k); who != "" && (unitKnown || !unitSeat) {
 				if id, ok := p.holder(line, at(k), headers[k], who, role, pr.ResponsibleUnitID); ok {
 					holders[role] = id
 				}
 			}
 		}
-		out = append(out, Row{Line: line, Project: pr, PlannedYuan: planned, Holders: holders})
+		out = append(out, Row{Line: line, Project: pr, PlannedYuan: planned, Baseline: baseline, Holders: holders})
 	}
 	return out
 }
@@ -330,6 +359,14 @@ func (p *parser) date(line, col int, header, s string, end bool) *time.Time {
 		t, err := excelize.ExcelDateToTime(n, false)
 		if err == nil {
 			d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+			if month, _ := p.format(line, col); month {
+				// A cell shown as a month (2026-03, 2026年3月) means the
+				// month, as the same words typed as text do.
+				d = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+				if end {
+					d = d.AddDate(0, 1, -1)
+				}
+			}
 			return &d
 		}
 	}
@@ -393,4 +430,72 @@ func (p *parser) holder(line, col int, header, name string, role project.Role, u
 		p.bad(line, col, header, "有多名同名人员“"+name+"”，无法确定是哪一位", "several people are called "+name)
 	}
 	return uuid.Nil, false
+}
+
+// percent reads an image progress in percent: 60, 60%, or 0.6 in a cell
+// formatted as a percentage.
+func (p *parser) percent(line, col int, header, s string) *int {
+	raw := strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(s, "%"), "％"))
+	f, err := strconv.ParseFloat(raw, 64)
+	if err == nil {
+		if _, pct := p.format(line, col); pct && !strings.ContainsAny(s, "%％") {
+			f *= 100
+		}
+		if n := int(math.Round(f)); f >= 0 && f <= 100 && math.Abs(f-float64(n)) < 1e-6 {
+			return &n
+		}
+	}
+	p.bad(line, col, header, header+"“"+s+"”须为0到100之间的整数（百分比）", header+" must be a whole percentage from 0 to 100: "+s)
+	return nil
+}
+
+// builtinMonthFormats are Excel's built-in number formats that show only a
+// year and a month (mmm-yy; yyyy"年"m"月" in the Chinese locales).
+var builtinMonthFormats = map[int]bool{17: true, 27: true, 36: true, 50: true, 52: true, 55: true, 57: true}
+
+// format says whether the cell at sheet row line and column index col is
+// shown as a month (no day) or as a percentage.
+func (p *parser) format(line, col int) (month, percent bool) {
+	cell, err := excelize.CoordinatesToCellName(col+1, line)
+	if err != nil || p.file == nil {
+		return false, false
+	}
+	id, err := p.file.GetCellStyle(p.sheet, cell)
+	if err != nil || id == 0 {
+		return false, false
+	}
+	st, err := p.file.GetStyle(id)
+	if err != nil {
+		return false, false
+	}
+	if st.CustomNumFmt == nil {
+		return builtinMonthFormats[st.NumFmt], st.NumFmt == 9 || st.NumFmt == 10
+	}
+	code := formatLetters(*st.CustomNumFmt)
+	return strings.ContainsAny(code, "yY") && strings.ContainsAny(code, "mM") && !strings.ContainsAny(code, "dD"), strings.Contains(code, "%")
+}
+
+// formatLetters is a number format code without its quoted and escaped
+// literals and bracketed parts ("yyyy\"年\"m\"月\"" → "yyyym").
+func formatLetters(code string) string {
+	var b strings.Builder
+	quoted, bracket := false, false
+	for i := 0; i < len(code); i++ {
+		c := code[i]
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == '\\':
+			i++
+		case c == '[':
+			bracket = true
+		case c == ']':
+			bracket = false
+		case bracket:
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }

@@ -48,12 +48,13 @@ const (
 	colLongitude
 	colLatitude
 	colTags
+	colBaseline
 	numCols
 )
 
 // headers are the export's column titles; synonyms are what an import accepts.
 var headers = [numCols]string{"序号", "项目编码", "项目名称", "项目类别", "项目级别", "建设性质", "建设内容及规模", "总投资（万元）",
-	"年度计划投资（万元）", "责任单位", "所在乡镇", "分包县领导", "项目长助理", "项目责任人", "帮办人员", "计划开工", "计划竣工", "经度", "纬度", "标签"}
+	"年度计划投资（万元）", "责任单位", "所在乡镇", "分包县领导", "项目长助理", "项目责任人", "帮办人员", "计划开工", "计划竣工", "经度", "纬度", "标签", "列入时形象进度（%）"}
 
 var synonyms = map[string]int{
 	"序号": colSeq, "编号": colSeq,
@@ -74,7 +75,8 @@ var synonyms = map[string]int{
 	"计划开工": colStart, "计划开工时间": colStart, "开工时间": colStart,
 	"计划竣工": colCompletion, "计划竣工时间": colCompletion, "竣工时间": colCompletion,
 	"经度": colLongitude, "纬度": colLatitude,
-	"标签": colTags,
+	"标签":      colTags,
+	"列入时形象进度": colBaseline, "形象进度基数": colBaseline, "入库时形象进度": colBaseline, "列入清单时形象进度": colBaseline,
 }
 
 var required = []int{colName, colType, colTotal, colYearPlan, colUnit}
@@ -108,21 +110,66 @@ type Catalogue struct {
 	ProcedureTypes map[string]uuid.UUID
 }
 
-// Problem is one bad cell (or a missing column: Row 0, Col "").
+// Problem is one bad cell (or a missing column: Row 0, Col ""). A problem
+// summarised from several cells with one cause lists all their rows.
 type Problem struct {
 	Sheet  string
 	Row    int
 	Col    string // column letter, e.g. "H"
 	Header string // its header, e.g. "总投资"
 	ZH, EN string
+	Rows   []int // every row with this cause (Summarize); nil for one cell
 }
 
-// Cell names the problem's place, e.g. "重点项目!H12（总投资）".
+// Cell names the problem's place, e.g. "重点项目!H12（总投资）", or for a
+// cause found in several rows "重点项目!H列第12、15、31行（总投资）".
 func (p Problem) Cell() string {
-	if p.Row == 0 {
+	switch {
+	case p.Row == 0:
 		return p.Sheet + "（" + p.Header + "）"
+	case len(p.Rows) > 1:
+		shown := make([]string, 0, 5)
+		for i, r := range p.Rows {
+			if i == 5 {
+				break
+			}
+			shown = append(shown, strconv.Itoa(r))
+		}
+		more := ""
+		if len(p.Rows) > 5 {
+			more = fmt.Sprintf("等共%d行", len(p.Rows))
+		}
+		return fmt.Sprintf("%s!%s列第%s行%s（%s）", p.Sheet, p.Col, strings.Join(shown, "、"), more, p.Header)
 	}
 	return fmt.Sprintf("%s!%s%d（%s）", p.Sheet, p.Col, p.Row, p.Header)
+}
+
+// Summarize gives one complaint per cause: problems with the same sheet,
+// column and message (the same unknown unit on forty rows) become one,
+// listing their rows, in the order first found. It returns at most limit
+// of them and how many there are in all.
+func Summarize(problems []Problem, limit int) ([]Problem, int) {
+	type cause struct{ sheet, col, header, zh string }
+	index := map[cause]int{}
+	var out []Problem
+	for _, p := range problems {
+		k := cause{p.Sheet, p.Col, p.Header, p.ZH}
+		if i, ok := index[k]; ok && p.Row > 0 {
+			out[i].Rows = append(out[i].Rows, p.Row)
+			continue
+		}
+		index[k] = len(out)
+		p.Rows = nil
+		if p.Row > 0 {
+			p.Rows = []int{p.Row}
+		}
+		out = append(out, p)
+	}
+	total := len(out)
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, total
 }
 
 // Row is one project as read from the list sheet.

@@ -1,7 +1,9 @@
 package workbook
 
 import (
+	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -17,6 +19,7 @@ type ExportRow struct {
 	UnitName     string
 	TownshipName string
 	PlannedYuan  int64
+	Baseline     *int // image progress (percent) at listing
 	Holders      map[project.Role]string
 }
 
@@ -33,11 +36,19 @@ func wan(yuan int64) float64 {
 	return f
 }
 
-func dateText(t *time.Time) string {
+// dateCell is a date as a real date cell ("" when absent).
+func dateCell(t *time.Time) any {
 	if t == nil {
 		return ""
 	}
-	return t.Format(time.DateOnly)
+	return *t
+}
+
+func intOrEmpty(n *int) any {
+	if n == nil {
+		return ""
+	}
+	return *n
 }
 
 // Write writes the list and ledger sheets in the layout Parse reads back.
@@ -50,15 +61,34 @@ func Write(w io.Writer, title string, rows []ExportRow, ledger []ExportLedger) e
 	if err := header(f, ListSheet, title, headers[:]); err != nil {
 		return err
 	}
+	dates, err := f.NewStyle(&excelize.Style{NumFmt: 14, CustomNumFmt: ptr("yyyy-mm-dd")})
+	if err != nil {
+		return err
+	}
+	var total, plan int64
 	for i, r := range rows {
 		p := r.Project
 		vals := []any{i + 1, p.Code, p.Name, r.CategoryName, LevelWord[p.Level], TypeWord[p.ConstructionType], p.Content,
 			wan(p.TotalInvestmentYuan), wan(r.PlannedYuan), r.UnitName, r.TownshipName,
 			r.Holders[project.RoleChief], r.Holders[project.RoleAssistant], r.Holders[project.RoleResponsible], r.Holders[project.RoleHelper],
-			dateText(p.PlannedStart), dateText(p.PlannedCompletion), floatOrEmpty(p.Longitude), floatOrEmpty(p.Latitude), strings.Join(p.Tags, "、")}
+			dateCell(p.PlannedStart), dateCell(p.PlannedCompletion), floatOrEmpty(p.Longitude), floatOrEmpty(p.Latitude), strings.Join(p.Tags, "、"),
+			intOrEmpty(r.Baseline)}
 		if err := f.SetSheetRow(ListSheet, cellName(0, i+3), &vals); err != nil {
 			return err
 		}
+		total, plan = total+p.TotalInvestmentYuan, plan+r.PlannedYuan
+	}
+	if len(rows) > 0 {
+		if err := f.SetCellStyle(ListSheet, cellName(colStart, 3), cellName(colCompletion, len(rows)+2), dates); err != nil {
+			return err
+		}
+		// The 合计 row offices put under the list (the import skips it).
+		sum := []any{"合计", "", fmt.Sprintf("共%d个项目", len(rows)), "", "", "", "", wan(total), wan(plan)}
+		if err := f.SetSheetRow(ListSheet, cellName(0, len(rows)+3), &sum); err != nil {
+			return err
+		}
+		bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+		_ = f.SetCellStyle(ListSheet, cellName(0, len(rows)+3), cellName(numCols-1, len(rows)+3), bold)
 	}
 	if _, err := f.NewSheet(LedgerSheet); err != nil {
 		return err
@@ -72,8 +102,13 @@ func Write(w io.Writer, title string, rows []ExportRow, ledger []ExportLedger) e
 		}
 		return ""
 	}
+	if len(ledger) > 0 {
+		if err := f.SetCellStyle(LedgerSheet, cellName(lPlanned, 3), cellName(lActual, len(ledger)+2), dates); err != nil {
+			return err
+		}
+	}
 	for i, l := range ledger {
-		vals := []any{l.ProjectCode, l.ProjectName, l.TypeName, l.UnitName, l.Roadmap, dateText(l.Planned), dateText(l.Actual),
+		vals := []any{l.ProjectCode, l.ProjectName, l.TypeName, l.UnitName, l.Roadmap, dateCell(l.Planned), dateCell(l.Actual),
 			StatusWord[l.Status], mark(l.Flags[0]), mark(l.Flags[1]), mark(l.Flags[2]), mark(l.Flags[3]), mark(l.Flags[4])}
 		if err := f.SetSheetRow(LedgerSheet, cellName(0, i+3), &vals); err != nil {
 			return err
@@ -105,12 +140,14 @@ func Template(w io.Writer, title string) error {
 		{"填写说明"},
 		{"1. 每行一个项目；第1行为标题，第2行为表头，请勿改动表头文字。也可按“一、工业项目”这样的分类行分组，此时可不填“项目类别”列。"},
 		{"2. 金额单位为万元，最多4位小数，不要填“约”“亿元”等文字。"},
-		{"3. 建设性质填：新开工、续建、年内竣工；项目级别填：省重点、市重点、县重点（空白视为县重点）。"},
+		{"3. 建设性质可填：" + typeGuide() + "（末尾带“项目”二字也可）；项目级别填：省重点、市重点、县重点（空白视为县重点）。"},
 		{"4. 责任单位、所在乡镇须与系统中单位名称一致；分包县领导须为县级领导，项目长助理须为科级干部，项目责任人、帮办人员须为责任单位人员。"},
-		{"5. 日期填 2026-03-01，或只填年月（2026年3月）。"},
+		{"5. 日期填 2026-03-01，或只填年月（2026年3月，或设置为“年-月”格式的日期单元格）：开工按当月1日、竣工按当月最后一天计。"},
 		{"6. 项目编码用于更新已有项目：同一编码再次导入会更新该项目；不填编码时按“年度-序号”生成。"},
 		{"7. “手续台账”表的项目编码须出现在“重点项目”表中；状态填：待办、办理中、已办结、不需办理；办理方式列填“是”或留空。"},
-		{"8. 导入前可先“预检”：系统列出每个有问题的单元格，有任一问题时不会导入任何数据。"},
+		{"8. 导入前可先“预检”：系统列出每个有问题的单元格，有任一问题时不会导入任何数据；可下载标出问题单元格（红底并附批注）的工作簿副本，改正后重新上传。"},
+		{"9. “列入时形象进度（%）”填项目列入清单时的形象进度（0-100的整数）；首次周报的形象进度按它计算增幅。可不填。"},
+		{"10. 末尾的“合计”行不导入，可保留。"},
 	}
 	for i, row := range guide {
 		if err := f.SetSheetRow(GuideSheet, cellName(0, i+1), &row); err != nil {
@@ -156,4 +193,21 @@ func floatOrEmpty(f *float64) any {
 		return ""
 	}
 	return *f
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// typeGuide lists the accepted construction-type words by type.
+func typeGuide() string {
+	by := map[project.ConstructionType][]string{}
+	for w, t := range TypeWords {
+		by[t] = append(by[t], w)
+	}
+	var parts []string
+	for _, t := range []project.ConstructionType{"new", "continuing", "completing"} {
+		ws := by[t]
+		sort.Strings(ws)
+		parts = append(parts, strings.Join(ws, "、"))
+	}
+	return strings.Join(parts, "；")
 }

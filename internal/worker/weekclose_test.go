@@ -54,6 +54,9 @@ func TestSimulatedYear(t *testing.T) {
 	// Weeks without progress (no report, or a report without progress).
 	stalled := map[int]bool{1: true, 2: true, 3: true, 5: true, 10: true, 11: true, 19: true, 20: true, 21: true, 22: true, 40: true, 41: true}
 	noReport := map[int]bool{1: true, 2: true, 10: true, 22: true}
+	// Listed on 1 January, the project is listed in the week of Monday 29
+	// December (any day of a week counts): it reports progress that week.
+	putReport(t, f.county, f.project.ID, monday(0), true)
 	for w := 1; w <= 52; w++ {
 		if w == 20 {
 			// The chief changes on the Wednesday of week 20, mid-streak.

@@ -52,3 +52,42 @@ func TestStreak(t *testing.T) {
 		t.Fatalf("raised %v", raised)
 	}
 }
+
+// TestStalledAndLevels: "stalled" and the escalation levels at and around
+// the thresholds (Guangshan: 2 and 3 weeks; another county: 3 and 5), and
+// a new streak after progress starting again from 1.
+func TestStalledAndLevels(t *testing.T) {
+	gs := settings.Defaults()
+	other := settings.Defaults()
+	other.StallUnitHeadWeeks, other.StallCountyLeaderWeeks = 3, 5
+	cases := []struct {
+		s       settings.Settings
+		streak  int
+		stalled bool
+		levels  int
+	}{
+		{gs, 0, false, 0}, {gs, 1, false, 0}, {gs, 2, true, 1}, {gs, 3, true, 2}, {gs, 9, true, 2},
+		{other, 2, false, 0}, {other, 3, true, 1}, {other, 4, true, 1}, {other, 5, true, 2},
+	}
+	for _, c := range cases {
+		if got := Stalled(c.streak, c.s); got != c.stalled {
+			t.Errorf("streak %d (threshold %d): stalled %v", c.streak, c.s.StallUnitHeadWeeks, got)
+		}
+		if got := DueLevels(c.streak, c.s); len(got) != c.levels {
+			t.Errorf("streak %d: levels %+v", c.streak, got)
+		}
+	}
+	streak := 0
+	for _, progress := range []bool{false, false, true, false} {
+		streak = NextStreak(streak, progress)
+	}
+	if streak != 1 || Stalled(streak, gs) {
+		t.Errorf("a new streak after progress: %d", streak)
+	}
+	if LevelName(1) != "责任单位主要负责人" || LevelName(2) != "分包县级领导" || Levels(gs)[0].Name != LevelName(1) {
+		t.Error("level names")
+	}
+	if start := StreakStart(time.Date(2026, 3, 16, 0, 0, 0, 0, time.UTC), 3); !start.Equal(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("streak start %v", start)
+	}
+}

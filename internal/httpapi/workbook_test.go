@@ -4,14 +4,19 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/tuijin/tuijin/internal/httpapi"
 	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/internal/workbook"
 )
 
 const xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -178,5 +183,196 @@ func TestExportImportRoundTrip(t *testing.T) {
 	}
 	if r := login(t, "gs.unit").do("GET", "/api/v1/exports/key-list?year=2029", nil); r.Status != http.StatusForbidden {
 		t.Fatalf("a unit user exported the whole list: %d", r.Status)
+	}
+}
+
+// libreOffice rewrites a workbook with LibreOffice Calc (as an office saving
+// its sheet from LibreOffice would) and returns the file LibreOffice wrote.
+func libreOffice(t *testing.T, data []byte) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	if err := os.MkdirAll(in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(in, "ledger.xlsx"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("soffice", "--headless", "-env:UserInstallation=file://"+dir+"/lo", "--convert-to", "xlsx:Calc MS Excel 2007 XML",
+		"--outdir", dir, filepath.Join(in, "ledger.xlsx"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("soffice (libreoffice-calc-nogui): %v %s", err, out)
+	}
+	out, err := os.ReadFile(filepath.Join(dir, "ledger.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestImportLibreOfficeWorkbook: a ledger as offices write it — merged title
+// and group headers, 建设性质 in their own words (计划竣工, 年内竣工项目), dates
+// as month cells and as month texts, the image progress at listing, a 合计
+// row — saved by LibreOffice, imports; month cells and month texts mean the
+// same day.
+func TestImportLibreOfficeWorkbook(t *testing.T) {
+	f := excelize.NewFile()
+	s := "Sheet1"
+	_ = f.SetCellValue(s, "A1", "光山县2036年度重点项目台账")
+	_ = f.MergeCell(s, "A1", "O1")
+	top := []any{"序号", "项目名称", "项目类别", "建设性质", "总投资（万元）", "2036年计划投资（万元）", "责任单位", "1+3专班", "", "", "", "计划开工时间", "计划竣工时间", "列入时形象进度（%）"}
+	sub := []any{"", "", "", "", "", "", "", "分包县领导", "项目长助理", "项目责任人", "帮办人员", "", "", ""}
+	_ = f.SetSheetRow(s, "A2", &top)
+	_ = f.MergeCell(s, "H2", "K2")
+	_ = f.SetSheetRow(s, "A3", &sub)
+	rows := [][]any{
+		{1, "LO台账项目一", "城建", "计划竣工", 1200, 800, "紫水街道", "刘志强", "许晨", "罗军", "唐明",
+			time.Date(2036, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2036, 11, 1, 0, 0, 0, 0, time.UTC), 35},
+		{2, "LO台账项目二", "工业", "年内竣工项目", "1,500.5", 900, "十里镇", "陈国庆", "许晨", "", "", "2036年3月", "2036年11月", "40%"},
+		{3, "LO台账项目三", "交通", "新开工", 3000, 1000, "十里镇", "赵文斌", "", "", "", time.Date(2036, 4, 15, 0, 0, 0, 0, time.UTC), "", ""},
+		{"", "合计", "", "", 5700.5, 2700},
+	}
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+4)
+		_ = f.SetSheetRow(s, cell, &r)
+	}
+	month, _ := f.NewStyle(&excelize.Style{CustomNumFmt: ptrTo(`yyyy"年"m"月"`)})
+	date, _ := f.NewStyle(&excelize.Style{CustomNumFmt: ptrTo("yyyy-mm-dd")})
+	_ = f.SetCellStyle(s, "L4", "M4", month)
+	_ = f.SetCellStyle(s, "L6", "L6", date)
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	wb := libreOffice(t, buf.Bytes())
+	gs := login(t, "gs.office")
+	r := gs.doWith("POST", "/api/v1/imports/key-list?year=2036&on=2036-01-02&file_name=台账.xlsx", wb, xlsx)
+	var rep postgres.ImportReport
+	r.decode(t, &rep)
+	if r.Status != 200 || rep.Created != 3 {
+		t.Fatalf("LibreOffice workbook: %d %.600s", r.Status, r.Body)
+	}
+	var list httpapi.List[httpapi.Project]
+	gs.do("GET", "/api/v1/projects?q=LO台账&limit=10", nil).decode(t, &list)
+	got := map[string]httpapi.Project{}
+	for _, p := range list.Items {
+		got[p.Name] = p
+	}
+	one, two, three := got["LO台账项目一"], got["LO台账项目二"], got["LO台账项目三"]
+	str := func(s *string) string {
+		if s == nil {
+			return ""
+		}
+		return *s
+	}
+	if one.ConstructionType != "completing" || two.ConstructionType != "completing" || three.ConstructionType != "new" {
+		t.Errorf("types: %s %s %s", one.ConstructionType, two.ConstructionType, three.ConstructionType)
+	}
+	// A month cell and a month text are the same day: the 1st for a start, the last for a completion.
+	if str(one.PlannedStart) != "2036-03-01" || str(one.PlannedCompletion) != "2036-11-30" ||
+		str(two.PlannedStart) != str(one.PlannedStart) || str(two.PlannedCompletion) != str(one.PlannedCompletion) || str(three.PlannedStart) != "2036-04-15" {
+		t.Errorf("dates: %s–%s, %s–%s, %s", str(one.PlannedStart), str(one.PlannedCompletion), str(two.PlannedStart), str(two.PlannedCompletion), str(three.PlannedStart))
+	}
+	var entries []httpapi.ListEntry
+	gs.do("GET", "/api/v1/key-lists/2036", nil).decode(t, &entries)
+	baselines := map[string]string{}
+	for _, e := range entries {
+		baselines[e.ProjectName] = fmt.Sprint(deref(e.BaselineImagePercent))
+	}
+	if baselines["LO台账项目一"] != "35" || baselines["LO台账项目二"] != "40" || baselines["LO台账项目三"] != "<nil>" {
+		t.Errorf("image progress at listing: %v", baselines)
+	}
+	var attempts httpapi.List[httpapi.ImportAttempt]
+	gs.do("GET", "/api/v1/imports/attempts", nil).decode(t, &attempts)
+	if len(attempts.Items) == 0 || attempts.Items[0].Outcome != "imported" || attempts.Items[0].FileName != "台账.xlsx" || attempts.Items[0].RowsRead != 3 {
+		t.Errorf("attempts: %+v", attempts.Items)
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+func deref(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// TestImportComplaintsCappedAndAnnotated: 300 bad rows give one complaint
+// per cause — an unknown unit on 150 rows is one complaint, and its rows'
+// correct people none — at most 200 of them with the total, and a copy of
+// the workbook with every bad cell highlighted and commented.
+func TestImportComplaintsCappedAndAnnotated(t *testing.T) {
+	gs := login(t, "gs.office")
+	bad := officeWorkbook(t, 300, "CAP", func(i int, row []any) []any {
+		if i%2 == 0 {
+			row[8] = "火星乡" // unknown unit: one cause over 150 rows (紫水街道 rows keep 罗军 and 唐明)
+		}
+		row[6] = fmt.Sprintf("约%d万", 100+i) // 300 different bad amounts: 300 causes
+		return row
+	})
+	before := projectCount(t)
+	r := gs.doWith("POST", "/api/v1/imports/key-list?year=2037&file_name=bad.xlsx", bad, xlsx)
+	var e httpapi.ErrorBody
+	r.decode(t, &e)
+	if r.Status != 400 || e.Error.Code != "workbook_invalid" || len(e.Error.Fields) != 200 || e.Error.Ref == "" {
+		t.Fatalf("complaints: %d %s, %d fields, ref %q", r.Status, e.Error.Code, len(e.Error.Fields), e.Error.Ref)
+	}
+	if !strings.Contains(e.Error.MessageZH, "有301处问题（450个单元格）") || !strings.Contains(e.Error.MessageZH, "前200处") {
+		t.Errorf("message: %s", e.Error.MessageZH)
+	}
+	units := 0
+	for _, f := range e.Error.Fields {
+		if strings.Contains(f.ZH, "火星乡") {
+			units++
+			if !strings.Contains(f.Field, "等共150行") {
+				t.Errorf("the unit's complaint does not say its rows: %s", f.Field)
+			}
+		}
+		if strings.Contains(f.ZH, "罗军") || strings.Contains(f.ZH, "唐明") || strings.Contains(f.Field, "项目责任人") || strings.Contains(f.Field, "帮办人员") {
+			t.Errorf("a complaint about a correct person: %+v", f)
+		}
+	}
+	if units != 1 {
+		t.Errorf("the unknown unit gave %d complaints", units)
+	}
+	if projectCount(t) != before {
+		t.Fatal("a refused workbook imported something")
+	}
+	a := gs.do("GET", "/api/v1/imports/attempts/"+e.Error.Ref+"/annotated", nil)
+	if a.Status != 200 || !strings.HasPrefix(a.Header.Get("Content-Type"), xlsx) {
+		t.Fatalf("annotated workbook: %d %.200s", a.Status, a.Body)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(a.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	comments, _ := f.GetComments("Sheet1")
+	marked := map[string]string{}
+	for _, c := range comments {
+		marked[c.Cell] = c.Text
+		for _, p := range c.Paragraph {
+			marked[c.Cell] += p.Text
+		}
+	}
+	// Row 4 is the first project: its unit and its amount are marked.
+	if !strings.Contains(marked["I4"], "火星乡") || !strings.Contains(marked["G4"], "约100万") || len(comments) != 450 {
+		t.Errorf("comments: %d, I4 %q, G4 %q", len(comments), marked["I4"], marked["G4"])
+	}
+	style, _ := f.GetCellStyle("Sheet1", "I4")
+	if st, _ := f.GetStyle(style); st == nil || len(st.Fill.Color) == 0 || st.Fill.Color[0] != "FFC7CE" {
+		t.Errorf("I4 not highlighted: %+v", st)
+	}
+	rows, _ := f.GetRows(workbook.ProblemSheet)
+	if len(rows) != 451 || !strings.Contains(strings.Join(rows[0], " "), "共450处问题") {
+		t.Errorf("problem sheet: %d rows, %v", len(rows), rows[0])
+	}
+	var attempts httpapi.List[httpapi.ImportAttempt]
+	gs.do("GET", "/api/v1/imports/attempts", nil).decode(t, &attempts)
+	if x := attempts.Items[0]; x.Outcome != "refused" || x.ProblemsTotal != 301 || len(x.Problems) != 200 || !x.Annotated {
+		t.Errorf("attempt: %+v", x)
+	}
+	if r := login(t, "ls.office").do("GET", "/api/v1/imports/attempts/"+e.Error.Ref+"/annotated", nil); r.Status != 404 {
+		t.Errorf("another county's office reads the workbook: %d", r.Status)
 	}
 }

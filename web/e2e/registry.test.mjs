@@ -98,6 +98,18 @@ test('the import wizard shows every bad cell, then checks and imports a good she
   await page.waitForSelector('[data-test=import-problems]')
   const problems = await page.textContent('[data-test=import-problems]')
   for (const want of ['F3（总投资）', '约3亿', 'H4（责任单位）', '火星乡', 'I4（分包县领导）', '县级领导']) assert.ok(problems.includes(want), `${want} in ${problems}`)
+  // The workbook comes back with the bad cells marked and commented.
+  const href = await page.getAttribute('[data-test=annotated-download]', 'href')
+  const annotated = await page.request.get(BASE + href)
+  assert.equal(annotated.status(), 200)
+  const marked = new ExcelJS.Workbook()
+  await marked.xlsx.load(await annotated.body())
+  const listed = marked.getWorksheet('导入问题')
+  assert.ok(listed && listed.rowCount >= 4, 'the problem sheet lists the cells')
+  const f3 = marked.getWorksheet('重点项目').getCell('F3')
+  assert.equal(f3.fill?.fgColor?.argb?.slice(-6), 'FFC7CE', 'F3 is highlighted')
+  await page.waitForSelector('[data-test=import-attempts]')
+  assert.match(await page.textContent('[data-test=import-attempts]'), /未通过/)
   await shot(page, 'import-problems')
 
   const good = await workbook([
@@ -224,4 +236,23 @@ test('monthly figures: the office reports a month, the Statistics Bureau verifie
   await shot(stats, 'project-monthly')
   assert.deepEqual(stats.errors, [])
   await stats.context().close()
+})
+
+test('units show their main head; the office picks the head among the unit’s own people', async () => {
+  const page = await newPage(browser)
+  await login(page, 'gs.office', { to: '/units' })
+  const row = page.locator('[data-test=units-table] .el-table__body tr:has-text("十里镇")').first()
+  await row.waitFor()
+  assert.ok((await row.textContent()).includes('张建华'), 'the head is listed')
+  await row.locator('button:has-text("编辑")').click()
+  const head = page.locator('[data-test=unit-head]')
+  await head.waitFor()
+  assert.ok((await head.textContent()).includes('张建华'), 'the form shows the head')
+  await head.click()
+  // Only 十里镇's people are offered.
+  const options = await page.locator('.el-select-dropdown:visible .el-select-dropdown__item').allTextContents()
+  assert.ok(options.length >= 1 && options.every((o) => !o.includes('罗军')), options.join(','))
+  await shot(page, 'unit-head')
+  assert.deepEqual(page.errors, [])
+  await page.context().close()
 })

@@ -18,6 +18,12 @@ test('the office closes a week and works the TV-questioning register; field role
   const rows = page.locator('[data-test=register] .el-table__body tr')
   await rows.first().waitFor()
   assert.ok((await rows.count()) >= 2, 'register rows')
+  // 十里镇's project has no responsible person: its level-1 entry names the
+  // town's main head, who has no account — the office is told to call.
+  const shili = page.locator('[data-test=register] .el-table__body tr:has-text("十里镇高标准农田建设项目"):has-text("责任单位主要负责人")').first()
+  await shili.waitFor()
+  const shiliText = await shili.textContent()
+  assert.ok(shiliText.includes('张建华') && shiliText.includes('由单位主要负责人承担') && shiliText.includes('无账号，请线下通知'), shiliText)
   await page.locator('[data-test=register] .el-table__body tr:has-text("分包县级领导")').first().click()
   const drawer = page.locator('[data-test=escalation-drawer]')
   await drawer.locator('.el-table__body tr').first().waitFor()

@@ -7,7 +7,7 @@ export const inbox = reactive({ unread: 0 })
 
 export async function refreshUnread() {
   try {
-    inbox.unread = (await api.get('/api/v1/notifications')).unread
+    inbox.unread = (await api.get('/api/v1/notifications', { query: { limit: 1 } })).unread
   } catch {
     // The bell is a hint; a failed refresh keeps the last count.
   }

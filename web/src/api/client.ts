@@ -50,6 +50,8 @@ export class ApiError extends Error {
   readonly messageEN: string
   readonly requestID: string
   readonly fields: FieldError[]
+  /** What the client can follow up, e.g. the import attempt with the annotated workbook. */
+  readonly ref: string
   constructor(status: number, body: Schemas['ErrorBody'] | undefined) {
     const e = body?.error
     super(e?.message_en ?? `HTTP ${status}`)
@@ -59,6 +61,7 @@ export class ApiError extends Error {
     this.messageEN = e?.message_en ?? `request failed (${status})`
     this.requestID = e?.request_id ?? ''
     this.fields = e?.fields ?? []
+    this.ref = e?.ref ?? ''
   }
 }
 
@@ -139,17 +142,17 @@ export const api = {
   },
 }
 
-/** Fetches every page of a keyset-paginated list. */
+/** Fetches every page of a keyset-paginated list (a cursor that never ends is an error, not a cut). */
 export async function all<T>(fetchPage: (after: string) => Promise<{ items: T[]; next_cursor: string }>): Promise<T[]> {
   const out: T[] = []
   let after = ''
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 10000; i++) {
     const page = await fetchPage(after)
     out.push(...page.items)
-    if (!page.next_cursor) break
+    if (!page.next_cursor) return out
     after = page.next_cursor
   }
-  return out
+  throw new Error('the list did not end after 10000 pages')
 }
 
 /** Uploads a file as the raw request body, reporting upload progress (0–1). */

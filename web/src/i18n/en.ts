@@ -39,6 +39,7 @@ const en: typeof zh = {
   unit: {
     title: 'Units', code: 'Code', name: 'Name', kind: 'Kind', service: 'Service unit', parent: 'Parent unit', sort: 'Order',
     active: 'Status', groupTownship: 'Townships', groupDepartment: 'Departments', groupService: 'Service units',
+    head: 'Main head', headHint: 'one of the unit\'s people (the responsible person of its projects)',
     add: 'Add unit', edit: 'Edit unit', people: 'People of this unit', notFound: 'No such unit in the current county.',
     kinds: { street: 'Street', town: 'Town', township: 'Township', zone: 'Zone', department: 'Department', enterprise: 'Enterprise' },
   },
@@ -94,7 +95,7 @@ const en: typeof zh = {
     carryOver: 'Carry over last year', carried: '{n} unfinished projects carried onto the {year} list', 
     addToList: 'Put on the list', removeFromList: 'Take off the list', changePlan: 'Change year plan', removedOn: 'Removed {date}:', listDate: 'Date', reason: 'Reason', 
     title: 'Key projects', code: 'Code', name: 'Name', category: 'Category', level: 'Level', type: 'Type', status: 'Status',
-    unit: 'Responsible unit', township: 'Township', content: 'Content and scale', total: 'Total investment (10k yuan)', invested: 'Invested to date (10k yuan)',
+    baseline: 'Image progress when listed', unit: 'Responsible unit', township: 'Township', content: 'Content and scale', total: 'Total investment (10k yuan)', invested: 'Invested to date (10k yuan)',
     yearPlan: 'Year plan (10k yuan)', start: 'Planned start', completion: 'Planned completion', location: 'Location (lat, lng)', tags: 'Tags',
     year: 'Key list', chief: 'Chief', add: 'Add project', edit: 'Edit project', import: 'Import Excel', export: 'Export Excel',
     notFound: 'No such project, or not one you may see.', onList: 'On the {year} key list', notOnList: 'Not on the {year} key list',
@@ -123,6 +124,8 @@ const en: typeof zh = {
     cell: 'Cell', problem: 'Problem', ready: 'Ready: {created} new, {updated} updated, {unchanged} unchanged, {procedures} procedure items.',
     confirm: 'Import', done: 'Imported: {created} new, {updated} updated, {unchanged} unchanged.', again: 'Import another file',
     action: 'Action', changes: 'Changes', actions: { create: 'New', update: 'Update', unchanged: 'Unchanged' }, line: 'Row',
+    annotated: 'Download the annotated workbook', annotatedHint: 'bad cells are marked red with a comment; correct them and upload the file again (kept 30 days).',
+    recent: 'Imports of the last 30 days', when: 'When', outcome: 'Outcome', outcomes: { imported: 'Imported', dry_run: 'Checked', refused: 'Refused' },
   },
   letter: {
     title: 'Responsibility and commitment letters', kinds: { responsibility: 'Responsibility letters', service: 'Service commitments' }, unit: 'Unit', name: 'Title',
@@ -151,7 +154,7 @@ const en: typeof zh = {
   desk: {
     duplicates: 'Duplicate photos', duplicatesHint: 'These photos are byte-for-byte the same as photos uploaded before (same SHA-256): possibly old photos reused. Check them.', sha: 'SHA-256', 
     title: 'Reports & supervision', grid: 'Reporting grid', queue: 'To verify', problems: 'Problems', compliance: 'Site presence', weeks: 'Weeks', from: 'From week',
-    states: { on_time: 'On time', late: 'Late', missing: 'Missing', draft: 'Draft', pending: 'Not due' }, progress: 'Progress', noProgress: 'No progress',
+    states: { on_time: 'On time', late: 'Late', missing: 'Missing', draft: 'Draft', pending: 'Not due', unlisted: 'Not listed' }, gridCount: '{n} listed projects', unit: 'Responsible unit', progress: 'Progress', noProgress: 'No progress',
     project: 'Project', week: 'Week', open: 'Open', overdueOnly: 'Overdue only', category: 'Category', level: 'Level', deadline: 'Deadline', status: 'Status',
     handle: 'Handle', assigned: 'Assigned to', resolution: 'Resolution', role: 'Seat', holder: 'Holder', required: 'Required', done: 'Done', met: 'Met',
     categories: { land: 'Land', funding: 'Funding', approvals: 'Approvals', power: 'Power', relocation: 'Relocation', other: 'Other' },
@@ -163,7 +166,7 @@ const en: typeof zh = {
     latestWeek: 'Latest closed week', openEscalations: 'Open escalations', trend: 'Projects without progress (weekly)', noProgress: 'No progress', missing: 'Missing',
     stalled: 'Stalled projects', streak: 'Weeks', compliance: 'Site presence met (latest week)', seats: 'Seats held', met: 'Met', rate: 'Rate',
     closeWeek: 'Week', closeNow: 'Close now', closed: 'Closed: {projects} projects, {no} without progress, {esc} new escalations',
-    level: 'Level', levels: { 1: 'Unit head', 2: 'County leader' }, person: 'Person', post: 'Post', vacant: '(seat empty)',
+    level: 'Level', levels: { 1: 'Unit head', 2: 'County leader' }, person: 'Person', post: 'Post', vacant: '(seat empty)', namedAs: { unit_head: 'seat empty: the unit\'s main head', group_leader: 'no subcontracting leader: the leading group\'s leader' }, noAccount: 'No account: tell them offline',
     raisedWeek: 'Raised', weeks: 'Weeks', status: 'Status', statuses: { pending: 'Pending', scheduled: 'Scheduled', done: 'Done', waived: 'Waived' },
     scheduledOn: 'Date', note: 'Note', schedule: 'Schedule', markDone: 'Mark done', waive: 'Waive', evidence: 'Evidence',
     reportState: 'Report', progress: 'Progress', photos: 'Photos', visits: 'Visits (verified)', investment: 'Investment (yuan)', overridden: 'Overridden',

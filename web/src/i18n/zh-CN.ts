@@ -37,6 +37,7 @@ export default {
   unit: {
     title: '单位', code: '编码', name: '名称', kind: '类型', service: '服务单位', parent: '上级单位', sort: '排序',
     active: '状态', groupTownship: '乡镇（街区）', groupDepartment: '县直单位', groupService: '服务单位',
+    head: '主要负责人', headHint: '本单位人员中选择（即项目责任人）',
     add: '新增单位', edit: '编辑单位', people: '本单位人员', notFound: '单位不存在，或不属于当前县区。',
     kinds: { street: '街道', town: '镇', township: '乡', zone: '功能区', department: '县直单位', enterprise: '服务企业' },
   },
@@ -97,7 +98,7 @@ export default {
     carryOver: '结转上年续建项目', carried: '已将 {n} 个未竣工项目结转入 {year} 年度清单', 
     addToList: '列入清单', removeFromList: '移出清单', changePlan: '调整年度计划', removedOn: '{date} 移出：', listDate: '日期', reason: '原因', 
     title: '重点项目', code: '项目编码', name: '项目名称', category: '项目类别', level: '项目级别', type: '建设性质', status: '项目状态',
-    unit: '责任单位', township: '所在乡镇', content: '建设内容及规模', total: '总投资（万元）', invested: '累计完成投资（万元）',
+    baseline: '列入时形象进度', unit: '责任单位', township: '所在乡镇', content: '建设内容及规模', total: '总投资（万元）', invested: '累计完成投资（万元）',
     yearPlan: '年度计划投资（万元）', start: '计划开工', completion: '计划竣工', location: '坐标（纬度, 经度）', tags: '标签',
     year: '年度清单', chief: '项目长', add: '新增项目', edit: '编辑项目', import: '导入 Excel', export: '导出 Excel',
     notFound: '项目不存在，或不在您可查看的范围内。', onList: '列入{year}年度清单', notOnList: '未列入{year}年度清单',
@@ -126,6 +127,8 @@ export default {
     cell: '单元格', problem: '问题', ready: '预检通过：将新增 {created} 个项目，更新 {updated} 个，{unchanged} 个不变，手续 {procedures} 项。',
     confirm: '确认导入', done: '导入完成：新增 {created} 个，更新 {updated} 个，不变 {unchanged} 个。', again: '再导入一个文件',
     action: '处理', changes: '变更内容', actions: { create: '新增', update: '更新', unchanged: '不变' }, line: '行',
+    annotated: '下载标注问题的工作簿', annotatedHint: '问题单元格已标红并附批注，改正后可直接重新上传（保留30天）。',
+    recent: '近30天导入记录', when: '时间', outcome: '结果', outcomes: { imported: '已导入', dry_run: '预检', refused: '未通过' },
   },
   letter: {
     title: '目标责任书与承诺书', kinds: { responsibility: '目标责任书', service: '服务保障承诺书' }, unit: '签约单位', name: '标题',
@@ -154,7 +157,7 @@ export default {
   desk: {
     duplicates: '重复照片', duplicatesHint: '这些照片与此前上传过的照片完全相同（SHA-256一致），可能是重复使用旧照片，请核实。', sha: 'SHA-256', 
     title: '周报与督导', grid: '填报情况', queue: '待核实', problems: '问题台账', compliance: '到场情况', weeks: '周数', from: '起始周',
-    states: { on_time: '按时', late: '逾期', missing: '未报', draft: '草稿', pending: '未到期' }, progress: '实质进度', noProgress: '无实质进度',
+    states: { on_time: '按时', late: '逾期', missing: '未报', draft: '草稿', pending: '未到期', unlisted: '未在清单' }, gridCount: '清单内项目{n}个', unit: '责任单位', progress: '实质进度', noProgress: '无实质进度',
     project: '项目', week: '周', open: '查看', overdueOnly: '只看逾期', category: '类别', level: '层级', deadline: '期限', status: '状态',
     handle: '处理', assigned: '责任部门', resolution: '处理结果', role: '角色', holder: '人员', required: '要求', done: '完成', met: '达标',
     categories: { land: '用地', funding: '资金', approvals: '审批', power: '电力', relocation: '征迁', other: '其他' },
@@ -166,7 +169,7 @@ export default {
     latestWeek: '最近结算周', openEscalations: '待办问政', trend: '无实质进度项目数（周）', noProgress: '无实质进度', missing: '未报',
     stalled: '停滞项目', streak: '连续周数', compliance: '到场达标（最近结算周）', seats: '在岗人数', met: '达标', rate: '达标率',
     closeWeek: '结算周', closeNow: '立即结算', closed: '已结算：{projects}个项目，{no}个无实质进度，新增问政{esc}条',
-    level: '层级', levels: { 1: '责任单位主要负责人', 2: '分包县级领导' }, person: '问政对象', post: '职务', vacant: '（岗位空缺）',
+    level: '层级', levels: { 1: '责任单位主要负责人', 2: '分包县级领导' }, person: '问政对象', post: '职务', vacant: '（岗位空缺）', namedAs: { unit_head: '项目责任人空缺，由单位主要负责人承担', group_leader: '无分包县级领导，由领导小组组长承担' }, noAccount: '无账号，请线下通知',
     raisedWeek: '提起周', weeks: '周数', status: '状态', statuses: { pending: '待安排', scheduled: '已安排', done: '已问政', waived: '免于问政' },
     scheduledOn: '问政日期', note: '说明', schedule: '安排', markDone: '记为已问政', waive: '免于问政', evidence: '证据',
     reportState: '周报', progress: '实质进度', photos: '照片', visits: '到场（核验）', investment: '本周投资（元）', overridden: '已人工认定',

@@ -250,7 +250,9 @@ test('units show their main head; the office picks the head among the unit’s o
   assert.ok((await head.textContent()).includes('张建华'), 'the form shows the head')
   await head.click()
   // Only 十里镇's people are offered.
-  const options = await page.locator('.el-select-dropdown:visible .el-select-dropdown__item').allTextContents()
+  const offered = page.locator('.el-select-dropdown__item:visible')
+  await offered.filter({ hasText: '张建华' }).first().waitFor()
+  const options = await offered.allTextContents()
   assert.ok(options.length >= 1 && options.every((o) => !o.includes('罗军')), options.join(','))
   await shot(page, 'unit-head')
   assert.deepEqual(page.errors, [])

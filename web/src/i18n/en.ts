@@ -125,7 +125,7 @@ const en: typeof zh = {
     confirm: 'Import', done: 'Imported: {created} new, {updated} updated, {unchanged} unchanged.', again: 'Import another file',
     action: 'Action', changes: 'Changes', actions: { create: 'New', update: 'Update', unchanged: 'Unchanged' }, line: 'Row',
     annotated: 'Download the annotated workbook', annotatedHint: 'bad cells are marked red with a comment; correct them and upload the file again (kept 30 days).',
-    recent: 'Imports of the last 30 days', when: 'When', outcome: 'Outcome', outcomes: { imported: 'Imported', dry_run: 'Checked', refused: 'Refused' },
+    recent: 'Imports of the last 30 days', fileName: 'File name', when: 'When', outcome: 'Outcome', outcomes: { imported: 'Imported', dry_run: 'Checked', refused: 'Refused' },
   },
   letter: {
     title: 'Responsibility and commitment letters', kinds: { responsibility: 'Responsibility letters', service: 'Service commitments' }, unit: 'Unit', name: 'Title',

@@ -128,7 +128,7 @@ export default {
     confirm: '确认导入', done: '导入完成：新增 {created} 个，更新 {updated} 个，不变 {unchanged} 个。', again: '再导入一个文件',
     action: '处理', changes: '变更内容', actions: { create: '新增', update: '更新', unchanged: '不变' }, line: '行',
     annotated: '下载标注问题的工作簿', annotatedHint: '问题单元格已标红并附批注，改正后可直接重新上传（保留30天）。',
-    recent: '近30天导入记录', when: '时间', outcome: '结果', outcomes: { imported: '已导入', dry_run: '预检', refused: '未通过' },
+    recent: '近30天导入记录', fileName: '文件名', when: '时间', outcome: '结果', outcomes: { imported: '已导入', dry_run: '预检', refused: '未通过' },
   },
   letter: {
     title: '目标责任书与承诺书', kinds: { responsibility: '目标责任书', service: '服务保障承诺书' }, unit: '签约单位', name: '标题',

@@ -32,27 +32,10 @@ $$;
 -- responsible seat and the one named when that seat is empty.
 ALTER TABLE units ADD COLUMN head_person_id uuid;
 ALTER TABLE units ADD CONSTRAINT units_head_fk FOREIGN KEY (county_id, head_person_id) REFERENCES people (county_id, id);
--- Existing units: the one person now holding the responsible seat of all
--- the unit's projects, where there is exactly one.
-UPDATE units u SET head_person_id = h.person_id
-FROM (
-  SELECT p.responsible_unit_id AS unit_id, min(a.person_id::text)::uuid AS person_id
-  FROM task_force_assignments a JOIN projects p ON p.id = a.project_id
-  WHERE a.role = 'responsible' AND a.valid_from <= current_date AND (a.valid_to IS NULL OR a.valid_to > current_date)
-  GROUP BY p.responsible_unit_id
-  HAVING count(DISTINCT a.person_id) = 1
-) h
-WHERE h.unit_id = u.id AND EXISTS (SELECT 1 FROM people pe WHERE pe.id = h.person_id AND pe.unit_id = u.id);
 
 -- M1.3: "stalled" (streak at or over the county's level-1 threshold) as
 -- decided when the week closed, under the settings then in force.
 ALTER TABLE week_status ADD COLUMN stalled boolean NOT NULL DEFAULT false;
-UPDATE week_status w SET stalled = w.streak >= coalesce((
-  SELECT (v."values"->>'stall_unit_head_weeks')::int FROM settings_versions v
-  WHERE v.county_id = w.county_id AND v.effective_from <= w.week_start
-  ORDER BY v.effective_from DESC LIMIT 1), 2);
-ALTER TABLE week_status ALTER COLUMN stalled DROP DEFAULT;
-ALTER TABLE week_status ADD CONSTRAINT week_status_stalled_streak CHECK (NOT stalled OR streak > 0);
 
 -- Whom an escalation names and why: the seat's holder during the streak,
 -- the responsible unit's main head when the seat was empty (level 1), or
@@ -92,3 +75,33 @@ ALTER TABLE key_list_entries ADD CONSTRAINT key_list_entries_periods
   EXCLUDE USING gist (key_list_id WITH =, project_id WITH =, daterange(added_on, removed_on) WITH &&);
 CREATE UNIQUE INDEX key_list_entries_open ON key_list_entries (key_list_id, project_id) WHERE removed_on IS NULL;
 CREATE INDEX key_list_entries_project ON key_list_entries (county_id, project_id);
+
+-- The existing rows, county by county (Row-Level Security shows a
+-- migration one county at a time, as it shows the application):
+-- * each unit's main head: the one person now holding the responsible seat
+--   of all the unit's projects, where there is exactly one and they belong
+--   to the unit;
+-- * each closed week's "stalled", under the threshold then in force.
+DO $$
+DECLARE c uuid;
+BEGIN
+  FOR c IN SELECT id FROM counties LOOP
+    PERFORM set_config('app.county_id', c::text, true);
+    UPDATE units u SET head_person_id = h.person_id
+    FROM (
+      SELECT p.responsible_unit_id AS unit_id, min(a.person_id::text)::uuid AS person_id
+      FROM task_force_assignments a JOIN projects p ON p.id = a.project_id
+      WHERE a.role = 'responsible' AND a.valid_from <= current_date AND (a.valid_to IS NULL OR a.valid_to > current_date)
+      GROUP BY p.responsible_unit_id
+      HAVING count(DISTINCT a.person_id) = 1
+    ) h
+    WHERE h.unit_id = u.id AND u.head_person_id IS NULL
+      AND EXISTS (SELECT 1 FROM people pe WHERE pe.id = h.person_id AND pe.unit_id = u.id);
+    UPDATE week_status w SET stalled = w.streak > 0 AND w.streak >= coalesce((
+      SELECT (v."values"->>'stall_unit_head_weeks')::int FROM settings_versions v
+      WHERE v.effective_from <= w.week_start ORDER BY v.effective_from DESC LIMIT 1), 2);
+  END LOOP;
+  PERFORM set_config('app.county_id', '', true);
+END $$;
+ALTER TABLE week_status ALTER COLUMN stalled DROP DEFAULT;
+ALTER TABLE week_status ADD CONSTRAINT week_status_stalled_streak CHECK (NOT stalled OR streak > 0);

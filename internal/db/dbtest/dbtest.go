@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 
@@ -50,7 +51,11 @@ func withUserDB(base, user, dbname string) string {
 }
 
 // New creates and migrates a database; Close drops it.
-func New(ctx context.Context) (*Env, error) {
+func New(ctx context.Context) (*Env, error) { return NewWith(ctx, migrations.FS) }
+
+// NewWith creates a database migrated with fsys (a migration test gives the
+// migrations before the one it tests).
+func NewWith(ctx context.Context, fsys fs.FS) (*Env, error) {
 	admin := AdminURL()
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
@@ -76,7 +81,7 @@ func New(ctx context.Context) (*Env, error) {
 	if e.Owner, err = db.Open(ctx, e.OwnerURL, 4); err != nil {
 		return nil, err
 	}
-	if _, err := db.Migrate(ctx, e.Owner, migrations.FS, AppRole); err != nil {
+	if _, err := db.Migrate(ctx, e.Owner, fsys, AppRole); err != nil {
 		e.Close()
 		return nil, err
 	}

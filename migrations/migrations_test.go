@@ -1,0 +1,134 @@
+package migrations_test
+
+import (
+	"context"
+	"io/fs"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/tuijin/tuijin/internal/db"
+	"github.com/tuijin/tuijin/internal/db/dbtest"
+	"github.com/tuijin/tuijin/migrations"
+)
+
+// before is the migrations older than version, as a database had them.
+func before(t *testing.T, version string) fs.FS {
+	t.Helper()
+	out := fstest.MapFS{}
+	names, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if n < version {
+			b, err := fs.ReadFile(migrations.FS, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[n] = &fstest.MapFile{Data: b}
+		}
+	}
+	return out
+}
+
+// TestRulesMigrationBackfills: 0010 on a database in use fills, in every
+// county (Row-Level Security shows the migration one county at a time),
+// each unit's main head from the responsible seats, and each closed week's
+// "stalled" under the threshold then in force; a project's one entry stays
+// its one period.
+func TestRulesMigrationBackfills(t *testing.T) {
+	ctx := context.Background()
+	env, err := dbtest.NewWith(ctx, before(t, "0010"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	var counties [2]uuid.UUID
+	if err := env.App.InPlatform(ctx, func(ctx context.Context, tx bun.IDB) error {
+		var pref uuid.UUID
+		if err := tx.NewRaw("INSERT INTO prefectures (code, name) VALUES ('419800', '测试市') RETURNING id").Scan(ctx, &pref); err != nil {
+			return err
+		}
+		for i := range counties {
+			if err := tx.NewRaw("INSERT INTO counties (prefecture_id, code, name, slug) VALUES (?, ?, ?, ?) RETURNING id",
+				pref, "41980"+string(rune('1'+i)), "测试县"+string(rune('一'+i)), "mig-"+string(rune('a'+i))).Scan(ctx, &counties[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// In each county: a unit whose projects share one responsible person
+	// (their head), a unit with two (no head can be told), closed weeks
+	// with streaks 1, 2 and 3 under a threshold of 2 (county 0) or 3 (county 1).
+	for i, c := range counties {
+		threshold := 2 + i
+		if err := env.App.InCounty(ctx, c, func(ctx context.Context, tx bun.IDB) error {
+			for _, q := range []string{
+				`INSERT INTO settings_versions (effective_from, "values") VALUES ('2020-01-01', jsonb_build_object('stall_unit_head_weeks', ` + string(rune('0'+threshold)) + `))`,
+				`INSERT INTO units (code, name, kind) VALUES ('U1', '一镇', 'town'), ('U2', '二镇', 'town')`,
+				`INSERT INTO people (name, rank, unit_id) SELECT n, 'section_level', (SELECT id FROM units WHERE code = u)
+				   FROM (VALUES ('甲', 'U1'), ('乙', 'U2'), ('丙', 'U2')) v(n, u)`,
+				`INSERT INTO project_categories (code, name) VALUES ('c', '城建')`,
+				`INSERT INTO projects (code, name, category_id, level, construction_type, responsible_unit_id, total_investment_yuan)
+				   SELECT 'P' || g, '项目' || g, (SELECT id FROM project_categories), 'county', 'new',
+				     (SELECT id FROM units WHERE code = CASE WHEN g <= 2 THEN 'U1' ELSE 'U2' END), 1 FROM generate_series(1, 4) g`,
+				`INSERT INTO task_force_assignments (project_id, role, person_id, valid_from)
+				   SELECT p.id, 'responsible', (SELECT id FROM people WHERE name = CASE p.code WHEN 'P3' THEN '乙' WHEN 'P4' THEN '丙' ELSE '甲' END), '2020-01-01' FROM projects p`,
+				`INSERT INTO key_lists (year, title) VALUES (2026, '清单')`,
+				`INSERT INTO key_list_entries (key_list_id, project_id, planned_investment_yuan, added_on)
+				   SELECT (SELECT id FROM key_lists), id, 1, '2026-01-01' FROM projects`,
+				`INSERT INTO week_status (project_id, week_start, report_state, progress, streak)
+				   SELECT (SELECT id FROM projects WHERE code = 'P1'), w, 'missing', false, s
+				   FROM (VALUES ('2026-03-02'::date, 1), ('2026-03-09'::date, 2), ('2026-03-16'::date, 3)) v(w, s)`,
+			} {
+				if _, err := tx.ExecContext(ctx, q); err != nil {
+					t.Fatalf("%.80s: %v", q, err)
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Migrate(ctx, env.Owner, migrations.FS, dbtest.AppRole); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range counties {
+		if err := env.App.InCounty(ctx, c, func(ctx context.Context, tx bun.IDB) error {
+			var heads []string
+			if err := tx.NewRaw(`SELECT u.code || ':' || coalesce(p.name, '-') FROM units u LEFT JOIN people p ON p.id = u.head_person_id ORDER BY u.code`).Scan(ctx, &heads); err != nil {
+				return err
+			}
+			if strings.Join(heads, " ") != "U1:甲 U2:-" {
+				t.Errorf("county %d heads: %v", i, heads)
+			}
+			var stalled []bool
+			if err := tx.NewRaw("SELECT stalled FROM week_status ORDER BY week_start").Scan(ctx, &stalled); err != nil {
+				return err
+			}
+			want := []bool{false, i == 0, true} // threshold 2: streaks 2 and 3; threshold 3: streak 3
+			for k := range want {
+				if k >= len(stalled) || stalled[k] != want[k] {
+					t.Errorf("county %d stalled %v, want %v", i, stalled, want)
+					break
+				}
+			}
+			var listed int
+			if err := tx.NewRaw("SELECT count(*) FROM listed_projects('2026-03-02', '2026-03-08')").Scan(ctx, &listed); err != nil {
+				return err
+			}
+			if listed != 4 {
+				t.Errorf("county %d: %d projects listed", i, listed)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -49,9 +49,13 @@ func withUserDB(base, user, dbname string) string {
 	return u.String()
 }
 
-// New creates and migrates a database; Close drops it.
-func New(ctx context.Context) (*Env, error) {
-	admin := AdminURL()
+// New creates and migrates a database on the shared server (AdminURL);
+// Close drops it.
+func New(ctx context.Context) (*Env, error) { return NewAt(ctx, AdminURL()) }
+
+// NewAt creates the roles if missing and a migrated database on the server
+// that the superuser URL admin reaches (a test's own cluster); Close drops it.
+func NewAt(ctx context.Context, admin string) (*Env, error) {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	e := &Env{Name: "tuijin_t_" + hex.EncodeToString(b), adminURL: admin}

@@ -177,9 +177,9 @@ func (s *stack) mustLogin(user string) string {
 
 // tally counts the answers of a drill.
 type tally struct {
-	mu                                  sync.Mutex
+	mu                                 sync.Mutex
 	sent, answered, ok, clean, unclean int
-	samples                             []string
+	samples                            []string
 }
 
 // note records an answer and says whether (and after how long) to send

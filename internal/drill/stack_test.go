@@ -31,6 +31,7 @@ const password = "Drill@2026"
 // demo tenants loaded through `tuijin migrate` and `tuijin demo`.
 type stack struct {
 	t     *testing.T
+	vars  map[string]string
 	pg    *servicetest.Postgres
 	redis *servicetest.Redis
 	minio *servicetest.MinIO
@@ -53,9 +54,10 @@ func newStack(t *testing.T) *stack {
 	vars := map[string]string{
 		"TUIJIN_DATABASE_URL":         env.AppURL,
 		"TUIJIN_MIGRATE_DATABASE_URL": env.OwnerURL,
+		"TUIJIN_BACKUP_DATABASE_URL":  env.BackupURL,
 		"TUIJIN_REDIS_URL":            s.redis.URL(),
 		"TUIJIN_HTTP_ADDR":            "127.0.0.1:0",
-		"TUIJIN_METRICS_ADDR":         "",
+		"TUIJIN_METRICS_ADDR":         "127.0.0.1:0",
 		"TUIJIN_S3_ENDPOINT":          s.minio.Endpoint(),
 		"TUIJIN_S3_ACCESS_KEY":        servicetest.MinIOUser,
 		"TUIJIN_S3_SECRET_KEY":        servicetest.MinIOPassword,
@@ -66,6 +68,7 @@ func newStack(t *testing.T) *stack {
 		"TUIJIN_LOG_LEVEL":            "error",
 		"TUIJIN_SCHEDULE_SYNC":        "1h",
 	}
+	s.vars = vars
 	getenv := func(k string) string { return vars[k] }
 	for _, cmd := range [][]string{{"migrate"}, {"demo"}} {
 		if err := app.Run(ctx, cmd, getenv, io.Discard); err != nil {

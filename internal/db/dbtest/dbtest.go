@@ -18,20 +18,22 @@ import (
 	"github.com/tuijin/tuijin/migrations"
 )
 
-// AppRole and OwnerRole are the roles scripts/lib.sh creates.
+// AppRole, OwnerRole and BackupRole are the roles scripts/lib.sh creates.
 const (
-	AppRole   = "tuijin_app"
-	OwnerRole = "tuijin_owner"
+	AppRole    = "tuijin_app"
+	OwnerRole  = "tuijin_owner"
+	BackupRole = "tuijin_backup"
 )
 
 // Env is one test database.
 type Env struct {
-	Name     string
-	AppURL   string
-	OwnerURL string
-	App      *db.DB
-	Owner    *db.DB
-	adminURL string
+	Name      string
+	AppURL    string
+	OwnerURL  string
+	BackupURL string // the backup role (BYPASSRLS; `tuijin migrate` grants it SELECT)
+	App       *db.DB
+	Owner     *db.DB
+	adminURL  string
 }
 
 // AdminURL is a superuser connection used only to create and drop databases.
@@ -68,7 +70,8 @@ func NewAt(ctx context.Context, admin string) (*Env, error) {
 		fmt.Sprintf(`DO $$ BEGIN
 			IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%s') THEN CREATE ROLE %s LOGIN NOSUPERUSER NOBYPASSRLS CREATEDB; END IF;
 			IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%s') THEN CREATE ROLE %s LOGIN NOSUPERUSER NOBYPASSRLS; END IF;
-			END $$`, OwnerRole, OwnerRole, AppRole, AppRole),
+			IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%s') THEN CREATE ROLE %s LOGIN NOSUPERUSER BYPASSRLS; END IF;
+			END $$`, OwnerRole, OwnerRole, AppRole, AppRole, BackupRole, BackupRole),
 		fmt.Sprintf("CREATE DATABASE %s OWNER %s", e.Name, OwnerRole),
 	} {
 		if _, err := adb.ExecContext(ctx, stmt); err != nil {
@@ -77,6 +80,7 @@ func NewAt(ctx context.Context, admin string) (*Env, error) {
 	}
 	e.AppURL = withUserDB(admin, AppRole, e.Name)
 	e.OwnerURL = withUserDB(admin, OwnerRole, e.Name)
+	e.BackupURL = withUserDB(admin, BackupRole, e.Name)
 	if e.Owner, err = db.Open(ctx, e.OwnerURL, 4); err != nil {
 		return nil, err
 	}

@@ -113,8 +113,9 @@ ensure_document_tools() {
   apt-get install -y -qq --no-install-recommends poppler-utils libreoffice-calc-nogui >/dev/null
 }
 
-# ensure_roles creates the owning role and the application role (which owns
-# nothing and cannot bypass Row-Level Security).
+# ensure_roles creates the owning role, the application role (which owns
+# nothing and cannot bypass Row-Level Security) and the backup role (reads
+# every row, writes nothing: `tuijin migrate` grants it SELECT).
 ensure_roles() {
   psql "$ADMIN_URL" -v ON_ERROR_STOP=1 -q <<'SQL'
 DO $$
@@ -124,6 +125,9 @@ BEGIN
   END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tuijin_app') THEN
     CREATE ROLE tuijin_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD 'tuijin_app';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tuijin_backup') THEN
+    CREATE ROLE tuijin_backup LOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD 'tuijin_backup';
   END IF;
 END $$;
 SQL

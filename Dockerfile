@@ -1,27 +1,25 @@
 # syntax=docker/dockerfile:1
-# tuijin: the console and the Go binary, built here; run on distroless
-# (no shell, no package manager), as a non-root user.
+# tuijin: the console and the static binary, built by scripts/build.sh (the
+# same script the test command runs on a clean copy of the tree); run on
+# distroless (no shell, no package manager), as a non-root user.
 
-# 1. The console (web/, added by the console issue). Skipped while absent.
-FROM node:20-bookworm-slim AS web
-WORKDIR /src
-COPY . .
-RUN if [ -f web/package.json ]; then cd web && npm ci --no-audit --no-fund && npm run build; else mkdir -p web/dist; fi
-
-# 2. The binary, static, with the console embedded.
-FROM golang:1.26-bookworm AS build
+# 1. Build: Node.js for the console, Go (copied from the official image) for
+#    its generated API types and for the binary.
+FROM node:20-bookworm-slim AS build
+COPY --from=golang:1.26-bookworm /usr/local/go /usr/local/go
+ENV PATH=/usr/local/go/bin:$PATH GOTOOLCHAIN=local CGO_ENABLED=0
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-COPY --from=web /src/web/dist ./web/dist
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/tuijin ./cmd/tuijin
+RUN scripts/build.sh /out
 
-# 3. The CJK TrueType font embedded in PDF bulletins (Debian's fonts-droid-fallback).
+# 2. The CJK TrueType font embedded in PDF bulletins (TUIJIN_PDF_FONT's
+#    default; Debian's fonts-droid-fallback).
 FROM debian:bookworm-slim AS font
 RUN apt-get update && apt-get install -y --no-install-recommends fonts-droid-fallback && rm -rf /var/lib/apt/lists/*
 
-# 4. Runtime.
+# 3. Runtime.
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/tuijin /tuijin
 COPY --from=font /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf

@@ -11,21 +11,48 @@ HELM_VERSION=v3.22.0
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
+# apt_install installs Debian packages (quietly, without questions).
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# ensure_postgres starts PostgreSQL on 127.0.0.1:5432, first installing
+# Debian's postgresql (the distribution's version: 15 on Debian 12) when the
+# machine has none. A cluster this script created accepts local TCP
+# connections without a password (trust on 127.0.0.1 and ::1 only), as a
+# development machine's; an existing cluster's settings are left alone.
 ensure_postgres() {
   if pg_isready -q -h "$PGHOST_ADDR" -p 5432 2>/dev/null; then return; fi
-  say "starting PostgreSQL"
-  local ver
+  local ver fresh=
   ver=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -1)
   if [ -z "$ver" ]; then
-    echo "PostgreSQL is not installed: apt-get install postgresql" >&2; exit 1
+    say "installing PostgreSQL (Debian's postgresql package)"
+    apt_install postgresql postgresql-client
+    ver=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -1)
+    [ -n "$ver" ] || { echo "apt-get installed postgresql but made no cluster in /etc/postgresql" >&2; exit 1; }
+    fresh=1
   fi
-  pg_ctlcluster --skip-systemctl-redirect "$ver" main start
+  if [ -n "$fresh" ]; then
+    local hba=/etc/postgresql/$ver/main/pg_hba.conf
+    { printf 'host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n'; cat "$hba"; } >"$hba.new" && mv "$hba.new" "$hba"
+    chown postgres:postgres "$hba"
+  fi
+  say "starting PostgreSQL $ver"
+  pg_ctlcluster --skip-systemctl-redirect "$ver" main start 2>/dev/null || pg_ctlcluster --skip-systemctl-redirect "$ver" main reload
   for _ in $(seq 1 30); do pg_isready -q -h "$PGHOST_ADDR" -p 5432 && return; sleep 1; done
   echo "PostgreSQL did not start" >&2; exit 1
 }
 
+# ensure_redis starts Redis on 127.0.0.1:6379 (nothing kept on disk: jobs of
+# a development machine), first installing Debian's redis-server if missing.
 ensure_redis() {
-  if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then return; fi
+  if command -v redis-cli >/dev/null 2>&1 && redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then return; fi
+  if ! command -v redis-server >/dev/null 2>&1; then
+    say "installing Redis (Debian's redis-server package)"
+    apt_install redis-server
+  fi
   say "starting Redis"
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
   for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return; sleep 0.5; done
@@ -86,8 +113,9 @@ ensure_document_tools() {
   apt-get install -y -qq --no-install-recommends poppler-utils libreoffice-calc-nogui >/dev/null
 }
 
-# ensure_roles creates the owning role and the application role (which owns
-# nothing and cannot bypass Row-Level Security).
+# ensure_roles creates the owning role, the application role (which owns
+# nothing and cannot bypass Row-Level Security) and the backup role (reads
+# every row, writes nothing: `tuijin migrate` grants it SELECT).
 ensure_roles() {
   psql "$ADMIN_URL" -v ON_ERROR_STOP=1 -q <<'SQL'
 DO $$
@@ -97,6 +125,9 @@ BEGIN
   END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tuijin_app') THEN
     CREATE ROLE tuijin_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD 'tuijin_app';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tuijin_backup') THEN
+    CREATE ROLE tuijin_backup LOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD 'tuijin_backup';
   END IF;
 END $$;
 SQL

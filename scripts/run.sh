@@ -13,11 +13,8 @@ ensure_fonts
 ensure_roles
 ensure_database tuijin
 
-say "building the console"
-(cd web && npm ci --no-audit --no-fund && npm run build)
-say "building"
-mkdir -p bin
-go build -o bin/tuijin ./cmd/tuijin
+say "building the console and the binary (scripts/build.sh, as the image does)"
+scripts/build.sh bin
 
 say "migrating"
 bin/tuijin migrate

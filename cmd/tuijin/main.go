@@ -1,6 +1,6 @@
 // Command tuijin runs the key project coordination platform: its API and
-// console (serve), its migrations (migrate), the demo tenants (demo) and the
-// audit chain check (audit verify).
+// console (serve), its migrations (migrate), the demo tenants (demo), the
+// audit chain check (audit verify), backups (backup, restore).
 package main
 
 import (

@@ -45,6 +45,8 @@ commands:
   migrate        apply migrations and permissions (as the owning role, TUIJIN_MIGRATE_DATABASE_URL)
   demo           load the demo prefecture, counties and accounts (idempotent)
   audit verify   check every county's audit hash chain
+  backup DIR     copy the database (as TUIJIN_BACKUP_DATABASE_URL) and the bucket into DIR
+  restore DIR    load DIR into an empty database and bucket, then check counts, hashes and audit chains
   openapi        print the OpenAPI document of the API
   healthcheck    exit 0 when the local server is ready (for container health checks)
   config         print the configuration variables and their defaults`
@@ -58,6 +60,12 @@ func Run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	log := newLogger(cfg.LogLevel, os.Stderr)
 	if len(args) == 0 {
 		return errors.New(usage)
+	}
+	if len(args) == 2 && (args[0] == "backup" || args[0] == "restore") {
+		if args[0] == "backup" {
+			return Backup(ctx, cfg, args[1], stdout)
+		}
+		return Restore(ctx, cfg, log, args[1], stdout)
 	}
 	switch strings.Join(args, " ") {
 	case "serve":
@@ -304,6 +312,11 @@ func Migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	if err := owner.InPlatform(ctx, func(ctx context.Context, tx bun.IDB) error { return authz.SyncPermissions(ctx, tx, perms) }); err != nil {
 		return err
+	}
+	if ok, err := db.GrantReader(ctx, owner, cfg.BackupRole); err != nil {
+		return err
+	} else if !ok {
+		log.Warn("backup role does not exist: create it (LOGIN BYPASSRLS) to take backups", "role", cfg.BackupRole)
 	}
 	log.Info("migrated", "applied", applied, "permissions", len(perms))
 	return nil

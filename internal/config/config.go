@@ -29,6 +29,8 @@ type Config struct {
 	DatabaseURL string `env:"TUIJIN_DATABASE_URL" default:"postgres://tuijin_app@127.0.0.1:5432/tuijin?sslmode=disable" required:"true" secret:"true" doc:"PostgreSQL URL of the application role (no table ownership, no BYPASSRLS)"`
 	MigrateURL  string `env:"TUIJIN_MIGRATE_DATABASE_URL" default:"postgres://tuijin_owner@127.0.0.1:5432/tuijin?sslmode=disable" required:"true" secret:"true" doc:"PostgreSQL URL of the owning role, used by migrate and audit verify"`
 	AppRole     string `env:"TUIJIN_APP_ROLE" default:"tuijin_app" required:"true" doc:"database role the application connects as; migrate grants it its privileges"`
+	BackupURL   string `env:"TUIJIN_BACKUP_DATABASE_URL" default:"postgres://tuijin_backup@127.0.0.1:5432/tuijin?sslmode=disable" secret:"true" doc:"PostgreSQL URL of the backup role (BYPASSRLS, read only), used by backup and restore"`
+	BackupRole  string `env:"TUIJIN_BACKUP_ROLE" default:"tuijin_backup" doc:"database role backups read as; migrate grants it SELECT when it exists"`
 	DBMaxConns  int    `env:"TUIJIN_DB_MAX_CONNS" default:"20" doc:"maximum open PostgreSQL connections"`
 	RedisURL    string `env:"TUIJIN_REDIS_URL" default:"redis://127.0.0.1:6379/0" required:"true" secret:"true" doc:"Redis URL (login throttling, jobs)"`
 	S3Endpoint  string `env:"TUIJIN_S3_ENDPOINT" default:"127.0.0.1:9000" required:"true" doc:"S3/MinIO endpoint host:port"`

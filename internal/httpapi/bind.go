@@ -24,6 +24,7 @@ var (
 	errMediaType = errs.E(errs.Invalid, "unsupported_media_type", "请求内容须为 JSON（Content-Type: application/json）", "the body must be JSON (Content-Type: application/json)")
 	errEmptyBody = errs.E(errs.Invalid, "empty_body", "请求内容为空", "the request body is empty")
 	errBadJSON   = errs.E(errs.Invalid, "malformed_json", "JSON 格式错误", "the body is not well-formed JSON")
+	errNotObject = errs.E(errs.Invalid, "not_an_object", "请求内容须为 JSON 对象", "the body must be a JSON object")
 )
 
 // bindJSON decodes the body into v strictly: JSON only, no unknown fields,
@@ -92,6 +93,8 @@ func DecodeError(err error) error {
 		return errEmptyBody
 	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
 		return errBadJSON.Wrap(err)
+	case errors.As(err, &typ) && typ.Field == "": // an array, a string … where an object belongs
+		return errNotObject.Wrap(err)
 	case errors.As(err, &typ):
 		var v errs.Validation
 		v.Add(typ.Field, "wrong_type", "字段类型错误，应为"+typ.Type.String(), "wrong type, expected "+typ.Type.String())

@@ -65,7 +65,9 @@ func (s *Server) handleError(c *echo.Context, err error) {
 		case errors.As(err, &he) && he.StatusCode() == http.StatusRequestEntityTooLarge:
 			e = errTooLarge
 		default:
-			e = errInternal
+			if e = unavailable(err); e == nil {
+				e = errInternal
+			}
 		}
 	}
 	status := statusOf[e.Kind]

@@ -75,7 +75,8 @@ func (s *Store) EnsureBucket(ctx context.Context) error {
 }
 
 // ErrUnavailable is an S3 store that does not answer.
-var ErrUnavailable = errs.E(errs.Unavailable, "storage_unavailable", "文件存储暂不可用，请稍后再试", "file storage is unavailable; try again shortly")
+var ErrUnavailable = &errs.Error{Kind: errs.Unavailable, Code: "storage_unavailable", ZH: "文件存储暂不可用，请稍后再试",
+	EN: "file storage is unavailable; try again shortly", RetryAfter: 5 * time.Second}
 
 // ErrCorrupted is an object whose content no longer matches its recorded hash.
 var ErrCorrupted = errs.E(errs.Internal, "file_corrupted", "文件校验失败：存储的文件与登记的哈希值不一致，已拒绝提供，请联系管理员",

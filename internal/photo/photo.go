@@ -14,7 +14,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/rwcarlsen/goexif/exif"
 	"golang.org/x/image/draw"
 
 	"github.com/tuijin/tuijin/internal/errs"
@@ -68,14 +67,7 @@ func Inspect(f *os.File, declared string, lim Limits) (Meta, error) {
 	m := Meta{ContentType: ct, Width: cfg.Width, Height: cfg.Height}
 	if ct == "image/jpeg" {
 		if _, err := f.Seek(0, io.SeekStart); err == nil {
-			if x, err := exif.Decode(f); err == nil {
-				if t, err := x.DateTime(); err == nil {
-					m.TakenAt = &t
-				}
-				if lat, lng, err := x.LatLong(); err == nil {
-					m.Lat, m.Lng = &lat, &lng
-				}
-			}
+			m.TakenAt, m.Lat, m.Lng = readExif(f)
 		}
 	}
 	_, err = f.Seek(0, io.SeekStart)

@@ -19,20 +19,22 @@ import (
 	"github.com/tuijin/tuijin/migrations"
 )
 
-// AppRole and OwnerRole are the roles scripts/lib.sh creates.
+// AppRole, OwnerRole and BackupRole are the roles scripts/lib.sh creates.
 const (
-	AppRole   = "tuijin_app"
-	OwnerRole = "tuijin_owner"
+	AppRole    = "tuijin_app"
+	OwnerRole  = "tuijin_owner"
+	BackupRole = "tuijin_backup"
 )
 
 // Env is one test database.
 type Env struct {
-	Name     string
-	AppURL   string
-	OwnerURL string
-	App      *db.DB
-	Owner    *db.DB
-	adminURL string
+	Name      string
+	AppURL    string
+	OwnerURL  string
+	BackupURL string // the backup role (BYPASSRLS; `tuijin migrate` grants it SELECT)
+	App       *db.DB
+	Owner     *db.DB
+	adminURL  string
 }
 
 // AdminURL is a superuser connection used only to create and drop databases.
@@ -50,13 +52,19 @@ func withUserDB(base, user, dbname string) string {
 	return u.String()
 }
 
-// New creates and migrates a database; Close drops it.
-func New(ctx context.Context) (*Env, error) { return NewWith(ctx, migrations.FS) }
+// New creates and migrates a database on the shared server (AdminURL);
+// Close drops it.
+func New(ctx context.Context) (*Env, error) { return NewAt(ctx, AdminURL()) }
 
-// NewWith creates a database migrated with fsys (a migration test gives the
-// migrations before the one it tests).
-func NewWith(ctx context.Context, fsys fs.FS) (*Env, error) {
-	admin := AdminURL()
+// NewWith creates a database on the shared server migrated with fsys (a
+// migration test gives the migrations before the one it tests).
+func NewWith(ctx context.Context, fsys fs.FS) (*Env, error) { return newEnv(ctx, AdminURL(), fsys) }
+
+// NewAt creates the roles if missing and a migrated database on the server
+// that the superuser URL admin reaches (a test's own cluster); Close drops it.
+func NewAt(ctx context.Context, admin string) (*Env, error) { return newEnv(ctx, admin, migrations.FS) }
+
+func newEnv(ctx context.Context, admin string, fsys fs.FS) (*Env, error) {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	e := &Env{Name: "tuijin_t_" + hex.EncodeToString(b), adminURL: admin}
@@ -69,7 +77,8 @@ func NewWith(ctx context.Context, fsys fs.FS) (*Env, error) {
 		fmt.Sprintf(`DO $$ BEGIN
 			IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%s') THEN CREATE ROLE %s LOGIN NOSUPERUSER NOBYPASSRLS CREATEDB; END IF;
 			IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%s') THEN CREATE ROLE %s LOGIN NOSUPERUSER NOBYPASSRLS; END IF;
-			END $$`, OwnerRole, OwnerRole, AppRole, AppRole),
+			IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%s') THEN CREATE ROLE %s LOGIN NOSUPERUSER BYPASSRLS; END IF;
+			END $$`, OwnerRole, OwnerRole, AppRole, AppRole, BackupRole, BackupRole),
 		fmt.Sprintf("CREATE DATABASE %s OWNER %s", e.Name, OwnerRole),
 	} {
 		if _, err := adb.ExecContext(ctx, stmt); err != nil {
@@ -78,6 +87,7 @@ func NewWith(ctx context.Context, fsys fs.FS) (*Env, error) {
 	}
 	e.AppURL = withUserDB(admin, AppRole, e.Name)
 	e.OwnerURL = withUserDB(admin, OwnerRole, e.Name)
+	e.BackupURL = withUserDB(admin, BackupRole, e.Name)
 	if e.Owner, err = db.Open(ctx, e.OwnerURL, 4); err != nil {
 		return nil, err
 	}

@@ -14,15 +14,18 @@ RUN go mod download
 COPY . .
 RUN scripts/build.sh /out
 
-# 2. The CJK TrueType font embedded in PDF bulletins (TUIJIN_PDF_FONT's
-#    default; Debian's fonts-droid-fallback).
+# 2. The fonts embedded in PDF bulletins (TUIJIN_PDF_FONT's default):
+#    WenQuanYi Micro Hei (CJK, digits, Latin), Droid Sans Fallback and
+#    DejaVu Sans for whatever the first lacks.
 FROM debian:bookworm-slim AS font
-RUN apt-get update && apt-get install -y --no-install-recommends fonts-droid-fallback && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei fonts-droid-fallback fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 
 # 3. Runtime.
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/tuijin /tuijin
+COPY --from=font /usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 COPY --from=font /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf
+COPY --from=font /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 USER 65532:65532
 ENV TUIJIN_HTTP_ADDR=0.0.0.0:8080 TUIJIN_METRICS_ADDR=0.0.0.0:9090
 EXPOSE 8080 9090

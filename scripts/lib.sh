@@ -93,15 +93,16 @@ ensure_chromium() {
   apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
 }
 
-# ensure_fonts installs the CJK TrueType font embedded in PDF bulletins
-# (TUIJIN_PDF_FONT); ensure_document_tools adds what the tests read the
+# ensure_fonts installs the fonts embedded in PDF bulletins (TUIJIN_PDF_FONT's
+# default); ensure_document_tools adds what the tests read the
 # bulletin files back with: pdftotext and LibreOffice (xlsx to CSV).
 ensure_fonts() {
-  if [ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ]; then return; fi
-  say "installing fonts-droid-fallback (the PDF bulletins' CJK font)"
+  if [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] && [ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] &&
+     [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then return; fi
+  say "installing the PDF bulletins' fonts (fonts-wqy-microhei, fonts-droid-fallback, fonts-dejavu-core)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends fonts-droid-fallback >/dev/null
+  apt-get install -y -qq --no-install-recommends fonts-wqy-microhei fonts-droid-fallback fonts-dejavu-core >/dev/null
 }
 
 ensure_document_tools() {

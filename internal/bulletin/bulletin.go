@@ -24,22 +24,26 @@ const RoundingRule = "说明：各项比率均按元、个精确计算，仅对�
 
 // Project is one project on the key list in the bulletin's week.
 type Project struct {
-	Code       string `json:"code"`
-	Name       string `json:"name"`
-	Unit       string `json:"unit"`
-	Category   string `json:"category"`
-	Type       string `json:"type"` // new, continuing, completing
-	TotalYuan  int64  `json:"total_yuan"`
-	PlanYuan   int64  `json:"plan_yuan"` // the year's planned investment
-	DoneYuan   int64  `json:"done_yuan"` // completed this year up to the week
-	Started    bool   `json:"started"`
-	Completed  bool   `json:"completed"`
-	DueToStart bool   `json:"due_to_start"` // planned start on or before the week's end
-	Streak     int    `json:"streak"`       // weeks without substantive progress
+	Code      string `json:"code"`
+	Name      string `json:"name"`
+	Unit      string `json:"unit"`
+	Category  string `json:"category"`
+	Type      string `json:"type"` // new, continuing, completing
+	TotalYuan int64  `json:"total_yuan"`
+	PlanYuan  int64  `json:"plan_yuan"` // the year's planned investment
+	DoneYuan  int64  `json:"done_yuan"` // completed this year up to the period's end
+	// PeriodYuan is completed in the period itself (本周/本月/本季度完成):
+	// the growth of DoneYuan over the period (Rules ≥ 2).
+	PeriodYuan int64 `json:"period_yuan,omitempty"`
+	Started    bool  `json:"started"`
+	Completed  bool  `json:"completed"`
+	DueToStart bool  `json:"due_to_start"` // planned start on or before the week's end
+	Streak     int   `json:"streak"`       // weeks without substantive progress
 	// Stalled is the week close's decision (streak at the county's
 	// threshold); DoneSource says where DoneYuan comes from (Rules ≥ 1).
 	Stalled    bool   `json:"stalled,omitempty"`
 	DoneSource string `json:"done_source,omitempty"`
+	StatMonths int    `json:"stat_months,omitempty"` // months of DoneYuan taken from the Statistics Bureau
 }
 
 // Escalation is a TV-questioning entry raised in the week.
@@ -70,17 +74,26 @@ type Finding struct {
 	Findings     string `json:"findings"`
 }
 
-// RulesVersion is the version of the rules BulletinInputs gathers under.
-const RulesVersion = 1
+// RulesVersion is the version of the rules BulletinInputs gathers under:
+// 2 adds the period, its issue number, the 时序进度 basis, the category
+// catalogue's order and each project's completion in the period.
+const RulesVersion = 2
 
 // Inputs are everything a bulletin is computed from; an issued bulletin
 // stores them, so it can always be rendered again, identically.
 type Inputs struct {
 	// Rules is the version of the rules the inputs were gathered under: 0
 	// before "stalled" had one meaning (any streak counted), 1 since (the
-	// week close's Stalled). An issued bulletin renders under its own.
+	// week close's Stalled), 2 with periods (see RulesVersion). An issued
+	// bulletin is computed again under its own.
 	Rules              int          `json:"rules,omitempty"`
-	Kind               string       `json:"kind"` // weekly or group6
+	Kind               string       `json:"kind"`                     // weekly (every listed project) or group6 (百城提质)
+	Period             PeriodKind   `json:"period,omitempty"`         // week when empty
+	PeriodStart        string       `json:"period_start,omitempty"`   // its first day
+	PeriodEnd          string       `json:"period_end,omitempty"`     // its last day
+	IssueNo            int          `json:"issue_no,omitempty"`       // 第N期 of its kind, period and year
+	ScheduleBasis      string       `json:"schedule_basis,omitempty"` // month, half_month or day; day when empty
+	Categories         []string     `json:"categories,omitempty"`     // the county's catalogue, in its order
 	County             string       `json:"county"`
 	Year               int          `json:"year"`
 	Week               string       `json:"week"` // Monday
@@ -97,12 +110,24 @@ func (in Inputs) WeekEnd() time.Time {
 	return w.AddDate(0, 0, 6)
 }
 
+// Span is the bulletin's period (a week for inputs gathered before periods).
+func (in Inputs) Span() Period {
+	if in.PeriodStart == "" {
+		w, _ := time.Parse(time.DateOnly, in.Week)
+		return Period{PeriodWeek, w, w.AddDate(0, 0, 6)}
+	}
+	s, _ := time.Parse(time.DateOnly, in.PeriodStart)
+	e, _ := time.Parse(time.DateOnly, in.PeriodEnd)
+	return Period{in.Period, s, e}
+}
+
 // Summary is the overview of a set of projects.
 type Summary struct {
 	Projects          int    `json:"projects"`
 	TotalYuan         int64  `json:"total_yuan"`
 	PlanYuan          int64  `json:"plan_yuan"`
-	DoneYuan          int64  `json:"done_yuan"`
+	DoneYuan          int64  `json:"done_yuan"`   // year to the period's end (累计完成)
+	PeriodYuan        int64  `json:"period_yuan"` // in the period (本期完成)
 	Started           int    `json:"started"`
 	StartRate         string `json:"start_rate"`      // percent, one decimal
 	CompletionRate    string `json:"completion_rate"` // of the year plan
@@ -129,7 +154,8 @@ type UnitRow struct {
 // Figures are the computed bulletin.
 type Figures struct {
 	Inputs      Inputs    `json:"inputs"`
-	Schedule    string    `json:"schedule"` // time-elapsed schedule, percent
+	Schedule    string    `json:"schedule"`       // time-elapsed schedule, percent
+	ScheduleHow string    `json:"schedule_basis"` // how it was counted, in words ("按月计：已过3个月÷12")
 	Overview    Summary   `json:"overview"`
 	ByType      []Group   `json:"by_type"`
 	ByCategory  []Group   `json:"by_category"`
@@ -145,15 +171,22 @@ var TypeNames = []struct{ Code, Name string }{{"continuing", "续建项目"}, {"
 // Compute derives every figure from the inputs.
 func Compute(in Inputs) Figures {
 	f := Figures{Inputs: in}
-	end := in.WeekEnd()
+	end := in.Span().End
 	jan1 := time.Date(in.Year, 1, 1, 0, 0, 0, 0, time.UTC)
 	f.DaysInYear = int(jan1.AddDate(1, 0, 0).Sub(jan1).Hours() / 24)
 	f.DaysElapsed = int(end.Sub(jan1).Hours()/24) + 1
 	if f.DaysElapsed > f.DaysInYear {
 		f.DaysElapsed = f.DaysInYear
 	}
-	schedule := big.NewRat(int64(f.DaysElapsed), int64(f.DaysInYear))
-	f.Schedule = Percent(schedule)
+	basis := in.ScheduleBasis
+	if basis == "" {
+		basis = BasisDay // inputs gathered before the basis was a setting
+	}
+	if end.Year() != in.Year { // a week whose Sunday is in the next year (inputs before Rules 2)
+		end = time.Date(in.Year, 12, 31, 0, 0, 0, 0, time.UTC)
+	}
+	schedule, how := Schedule(basis, end)
+	f.Schedule, f.ScheduleHow = Percent(schedule), how
 	f.Overview = summarize(in.Projects, schedule)
 	for _, t := range TypeNames {
 		var ps []Project
@@ -167,6 +200,16 @@ func Compute(in Inputs) Figures {
 		}
 	}
 	f.ByCategory = groupBy(in.Projects, func(p Project) string { return p.Category }, schedule)
+	if len(in.Categories) > 0 { // the catalogue's order; a category not in it last
+		pos := map[string]int{}
+		for i, c := range in.Categories {
+			pos[c] = i + 1
+		}
+		sort.SliceStable(f.ByCategory, func(i, j int) bool {
+			a, b := pos[f.ByCategory[i].Name], pos[f.ByCategory[j].Name]
+			return a != 0 && (b == 0 || a < b)
+		})
+	}
 	for _, g := range groupBy(in.Projects, func(p Project) string { return p.Unit }, schedule) {
 		f.ByUnit = append(f.ByUnit, UnitRow{Group: g})
 	}
@@ -237,6 +280,7 @@ func summarize(ps []Project, schedule *big.Rat) Summary {
 		s.TotalYuan += p.TotalYuan
 		s.PlanYuan += p.PlanYuan
 		s.DoneYuan += p.DoneYuan
+		s.PeriodYuan += p.PeriodYuan
 		if p.Started {
 			s.Started++
 		}
@@ -272,6 +316,9 @@ func Percent(r *big.Rat) string {
 
 // Wan is yuan in 万元, rounded once to two decimals ("12345.68").
 func Wan(yuan int64) string { return roundRat(big.NewRat(yuan, 10000), 2) }
+
+// Yi is yuan in 亿元, rounded once to two decimals ("337.13").
+func Yi(yuan int64) string { return roundRat(big.NewRat(yuan, 100_000_000), 2) }
 
 func roundRat(r *big.Rat, places int) string {
 	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(places)), nil)

@@ -66,7 +66,7 @@ type Config struct {
 	SMTPFrom          string        `env:"TUIJIN_SMTP_FROM" default:"tuijin@localhost" doc:"sender address of e-mail notifications"`
 	SMTPUser          string        `env:"TUIJIN_SMTP_USER" default:"" doc:"SMTP user (empty: no authentication)"`
 	SMTPPassword      string        `env:"TUIJIN_SMTP_PASSWORD" default:"" secret:"true" doc:"SMTP password"`
-	PDFFont           string        `env:"TUIJIN_PDF_FONT" default:"/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf" doc:"CJK TrueType font embedded in PDF bulletins (Debian package fonts-droid-fallback)"`
+	PDFFont           string        `env:"TUIJIN_PDF_FONT" default:"/usr/share/fonts/truetype/wqy/wqy-microhei.ttc,/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf,/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf" doc:"fonts embedded in PDF bulletins, comma-separated, in order of preference: each character is drawn with the first that has it (TrueType .ttf, or the first face of a .ttc; Debian packages fonts-wqy-microhei, fonts-droid-fallback, fonts-dejavu-core)"`
 }
 
 // Load reads the configuration through lookup (os.LookupEnv in production).

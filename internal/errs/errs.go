@@ -44,7 +44,7 @@ type Error struct {
 	// Ref is the id of what the client can follow up, e.g. the import
 	// attempt whose annotated workbook shows every bad cell.
 	Ref string
-	Err        error
+	Err error
 }
 
 func (e *Error) Error() string {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tuijin/tuijin/internal/bulletin"
 	"github.com/tuijin/tuijin/internal/bulletin/bulletindb"
+	"github.com/tuijin/tuijin/internal/config"
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/settings"
 	"github.com/tuijin/tuijin/internal/supervision/supervisiondb"
@@ -229,7 +230,7 @@ func BenchmarkBulletin300(b *testing.B) {
 			b.Fatal(err)
 		}
 		t3 := time.Now()
-		if _, err := bulletin.PDF(f, "第1版", "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"); err != nil {
+		if _, err := bulletin.PDF(f, "第1版", benchFonts); err != nil {
 			b.Fatal(err)
 		}
 		t4 := time.Now()
@@ -241,3 +242,13 @@ func BenchmarkBulletin300(b *testing.B) {
 	b.ReportMetric(float64(xlsx.Milliseconds())/n, "xlsx-ms")
 	b.ReportMetric(float64(pdf.Milliseconds())/n, "pdf-ms")
 }
+
+// benchFonts are TUIJIN_PDF_FONT's default.
+var benchFonts = func() string {
+	for _, d := range config.Docs() {
+		if d.Name == "TUIJIN_PDF_FONT" {
+			return d.Default
+		}
+	}
+	return ""
+}()

@@ -19,6 +19,7 @@ import (
 
 	"github.com/tuijin/tuijin/internal/auth"
 	"github.com/tuijin/tuijin/internal/authz"
+	"github.com/tuijin/tuijin/internal/bulletin/bulletindb"
 	"github.com/tuijin/tuijin/internal/config"
 	"github.com/tuijin/tuijin/internal/console"
 	"github.com/tuijin/tuijin/internal/db"
@@ -45,6 +46,7 @@ commands:
   migrate        apply migrations and permissions (as the owning role, TUIJIN_MIGRATE_DATABASE_URL)
   demo           load the demo prefecture, counties and accounts (idempotent)
   audit verify   check every county's audit hash chain
+  bulletin verify  recompute every issued bulletin from its stored inputs and check its stored files
   backup DIR     copy the database (as TUIJIN_BACKUP_DATABASE_URL) and the bucket into DIR
   restore DIR    load DIR into an empty database and bucket, then check counts, hashes and audit chains
   openapi        print the OpenAPI document of the API
@@ -80,6 +82,8 @@ func Run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		return Demo(ctx, cfg, log, stdout)
 	case "audit verify":
 		return AuditVerify(ctx, cfg, stdout)
+	case "bulletin verify":
+		return BulletinVerify(ctx, cfg, stdout)
 	case "openapi":
 		srv, err := httpapi.New(httpapi.Deps{Config: cfg, Log: log, Areas: Areas})
 		if err != nil {
@@ -364,4 +368,51 @@ func AuditVerify(ctx context.Context, cfg config.Config, out io.Writer) error {
 		fmt.Fprintln(out, "BROKEN:", b)
 	}
 	return fmt.Errorf("audit chain broken in %d chain(s); first: %s", len(breaks), breaks[0])
+}
+
+// BulletinVerify checks every county's issued bulletins (see
+// bulletindb.Verify) and fails when one does not hold: its figures
+// recomputed from its stored inputs differ from those issued, or a stored
+// file no longer matches its hash.
+func BulletinVerify(ctx context.Context, cfg config.Config, out io.Writer) error {
+	d, err := db.Open(ctx, cfg.DatabaseURL, 2)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	store, err := objects.Open(objects.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
+		Bucket: cfg.S3Bucket, TLS: cfg.S3UseTLS, Governance: cfg.S3LockMode == "GOVERNANCE"})
+	if err != nil {
+		return fmt.Errorf("TUIJIN_S3_*: %w", err)
+	}
+	var counties []postgres.County
+	if err := d.InPlatform(ctx, func(ctx context.Context, tx bun.IDB) error {
+		counties, err = postgres.ListCounties(ctx, tx, nil)
+		return err
+	}); err != nil {
+		return err
+	}
+	files := bulletindb.Files{Store: store, Fonts: cfg.PDFFont, RetainYears: cfg.RetainYears}
+	total, failed := 0, 0
+	for _, c := range counties {
+		err := d.InCounty(ctx, c.ID, func(ctx context.Context, tx bun.IDB) error {
+			checked, found, err := bulletindb.Verify(ctx, tx, files)
+			total += checked
+			for _, f := range found {
+				if f.Fatal {
+					failed++
+				}
+				fmt.Fprintf(out, "%s %s %s: %s\n", c.Name, f.BulletinID, f.Title, f.Problem)
+			}
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.Name, err)
+		}
+	}
+	fmt.Fprintf(out, "%d issued bulletin versions checked, %d do not hold\n", total, failed)
+	if failed > 0 {
+		return fmt.Errorf("%d bulletin versions do not hold", failed)
+	}
+	return nil
 }

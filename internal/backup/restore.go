@@ -23,10 +23,12 @@ import (
 type VersionColumn struct{ Table, KeyColumn, VersionColumn string }
 
 // Versions are tuijin's columns naming object versions: a signed letter's
-// scan and a photo's original are read by version and checked by hash.
+// scan, a photo's original and an issued bulletin's files are read by
+// version and checked by hash.
 var Versions = []VersionColumn{
 	{Table: "letter_scans", KeyColumn: "object_key", VersionColumn: "version_id"},
 	{Table: "photos", KeyColumn: "original_key", VersionColumn: "original_version"},
+	{Table: "bulletin_files", KeyColumn: "object_key", VersionColumn: "version_id"},
 }
 
 // Target is where Restore writes.

@@ -24,14 +24,16 @@ func XLSX(f Figures, version string) ([]byte, error) {
 	o := f.Overview
 	rows := [][]any{
 		{f.Title()},
-		{f.Subtitle() + " " + version},
+		{strings.TrimSpace(f.IssueLine() + " " + f.Subtitle() + " " + version)},
 		{"指标", "数值"},
 		{"项目数（个）", o.Projects},
 		{"总投资（万元）", num(Wan(o.TotalYuan))},
 		{"年度计划投资（万元）", num(Wan(o.PlanYuan))},
 		{"累计完成投资（万元）", num(Wan(o.DoneYuan))},
+		{f.Inputs.Span().ThisPeriod() + "完成投资（万元）", num(Wan(o.PeriodYuan))},
 		{"年度投资完成率（%）", num(o.CompletionRate)},
 		{"时序进度（%）", num(f.Schedule)},
+		{"时序进度计算方式", f.ScheduleHow},
 		{"与时序进度差（百分点）", num(o.Lead)},
 		{"已开工（个）", o.Started},
 		{"开工率（%）", num(o.StartRate)},
@@ -41,6 +43,7 @@ func XLSX(f Figures, version string) ([]byte, error) {
 		{"其中未到开工时间（个）", o.NotYetDue},
 		{},
 		{f.OverviewText()},
+		{f.SourceText()},
 		{RoundingRule},
 	}
 	for i, r := range rows {
@@ -364,4 +367,40 @@ func (w *pdfWriter) table(t Table) {
 		}
 		row(r, false)
 	}
+}
+
+// Formats are the renderings an issued bulletin is kept in, with their
+// content types.
+var Formats = map[string]string{
+	"html": "text/html; charset=utf-8",
+	"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	"pdf":  "application/pdf",
+}
+
+// Render renders the bulletin in every format, as issued with its version label.
+func Render(f Figures, version, fontSpec string) (map[string][]byte, error) {
+	html, err := HTML(f, version)
+	if err != nil {
+		return nil, err
+	}
+	xlsx, err := XLSX(f, version)
+	if err != nil {
+		return nil, err
+	}
+	pdf, err := PDF(f, version, fontSpec)
+	if err != nil {
+		return nil, err
+	}
+	return map[string][]byte{"html": html, "xlsx": xlsx, "pdf": pdf}, nil
+}
+
+// FileName is an issued file's name: county, kind, period, issue number
+// and version ("光山县-重点项目建设周通报-2026-03-23-第13期-第1版.pdf").
+func FileName(f Figures, version, format string) string {
+	issue := f.IssueLine()
+	if issue != "" {
+		issue = "-" + strings.TrimPrefix(issue, fmt.Sprintf("%d年", f.Inputs.Year))
+	}
+	title := strings.TrimPrefix(f.Title(), f.Inputs.County)
+	return fmt.Sprintf("%s-%s-%s%s-%s.%s", f.Inputs.County, title, f.Inputs.Span().Value(), issue, version, format)
 }

@@ -163,3 +163,16 @@ func Schedule(basis string, end time.Time) (*big.Rat, string) {
 	elapsed := int(date(y, m, d).Sub(jan1).Hours()/24) + 1
 	return big.NewRat(int64(elapsed), int64(days)), fmt.Sprintf("按日计：已过%d天÷%d天", elapsed, days)
 }
+
+// Week is the week period starting on monday.
+func Week(monday time.Time) Period { return Period{PeriodWeek, monday, monday.AddDate(0, 0, 6)} }
+
+// LastWeek is the Monday of the period's last week that ends in it: the
+// week whose close decides the period's streaks and stalls.
+func (p Period) LastWeek() time.Time {
+	monday := p.End.AddDate(0, 0, -((int(p.End.Weekday()) + 6) % 7))
+	if monday.AddDate(0, 0, 6).After(p.End) {
+		monday = monday.AddDate(0, 0, -7)
+	}
+	return monday
+}

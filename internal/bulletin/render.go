@@ -165,7 +165,7 @@ func (f Figures) Tables() []Table {
 		t.Rows = append(t.Rows, []string{rank, u.Name, strconv.Itoa(u.Projects), Wan(u.PlanYuan), Wan(u.DoneYuan), Wan(u.PeriodYuan), dash(u.CompletionRate), LeadShort(u.Lead)})
 	}
 	ts = append(ts, t)
-	t = Table{Title: "五、停滞项目（连续无实质进度达到问政周数）", Header: []string{"项目编号", "项目名称", "责任单位", "连续无实质进度（周）"}, Widths: []float64{1.2, 3.4, 2, 1.4}, Empty: "本期无停滞项目。"}
+	t = Table{Title: "五、停滞项目（连续无实质进度达到问政周数）", Header: []string{"项目编号", "项目名称", "责任单位", "连续无实质进度（周）"}, Widths: []float64{1.2, 3.2, 1.8, 1.8}, Empty: "本期无停滞项目。"}
 	for _, p := range f.Stalled {
 		t.Rows = append(t.Rows, []string{p.Code, p.Name, p.Unit, strconv.Itoa(p.Streak)})
 	}

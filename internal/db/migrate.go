@@ -84,6 +84,17 @@ func grant(ctx context.Context, conn bun.Conn, role string) error {
 		// An issued bulletin is frozen: a correction is a new version (issue 7).
 		"REVOKE UPDATE, DELETE, TRUNCATE ON bulletins FROM ?",
 	}
+	// The files and figures of issued bulletins are insert-only too (when
+	// the migrations that make them have run).
+	for _, t := range []string{"bulletin_files", "bulletin_figures"} {
+		var exists bool
+		if err := conn.QueryRowContext(ctx, "SELECT to_regclass(?) IS NOT NULL", t).Scan(&exists); err != nil {
+			return err
+		}
+		if exists {
+			stmts = append(stmts, "REVOKE UPDATE, DELETE, TRUNCATE ON "+t+" FROM ?")
+		}
+	}
 	for _, s := range stmts {
 		if _, err := conn.ExecContext(ctx, s, r); err != nil {
 			return fmt.Errorf("%s: %w", s, err)

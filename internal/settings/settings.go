@@ -62,6 +62,10 @@ type Settings struct {
 	WeightObservation    int     `json:"weight_observation"`
 	WeightSupervision    int     `json:"weight_supervision"`
 	ServiceUnitsRewarded int     `json:"service_units_rewarded"` // M5.4: best-scored service units
+	// ScheduleBasis is how bulletins count 时序进度 (the share of the year
+	// elapsed): month (months completed ÷ 12, as published bulletins do),
+	// half_month (half-months ÷ 24) or day (days elapsed ÷ days in the year).
+	ScheduleBasis string `json:"schedule_basis"`
 }
 
 // Defaults are Guangshan County's rules as written in its mechanism.
@@ -89,6 +93,7 @@ func Defaults() Settings {
 		FiscalCutPercent:    20,
 		WeightInvestment:    60, WeightNodePlan: 20, WeightObservation: 10, WeightSupervision: 10,
 		ServiceUnitsRewarded: 2,
+		ScheduleBasis:        "month",
 	}
 }
 
@@ -159,6 +164,11 @@ func (s Settings) Validate() error {
 		v.Add("weight_investment", "weights_sum", "各项权重之和须为100", "the weights must add up to 100")
 	}
 	between("service_units_rewarded", s.ServiceUnitsRewarded, 0, 10, "受奖服务单位数")
+	switch s.ScheduleBasis {
+	case "month", "half_month", "day":
+	default:
+		v.Add("schedule_basis", "invalid_basis", "时序进度计算方式须为 month（按月）、half_month（按半月）或 day（按日）", "schedule basis must be month, half_month or day")
+	}
 	return v.Err()
 }
 

@@ -214,7 +214,7 @@ func BenchmarkBulletin300(b *testing.B) {
 		t0 := time.Now()
 		err := env.App.InCounty(ctx, c, func(ctx context.Context, tx bun.IDB) error {
 			var err error
-			in, err = bulletindb.BulletinInputs(ctx, tx, "weekly", week)
+			in, err = bulletindb.BulletinInputs(ctx, tx, "weekly", bulletin.Week(week))
 			return err
 		})
 		if err != nil || len(in.Projects) != 300 {

@@ -1,6 +1,9 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { BASE, launch, newPage, login, shot } from './helpers.mjs'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { execFileSync } from 'node:child_process'
+import { BASE, ARTIFACTS, launch, newPage, login, shot } from './helpers.mjs'
 
 let browser
 before(async () => { browser = await launch() })
@@ -81,6 +84,28 @@ test('the office previews and issues the weekly bulletin; a correction needs a r
   const preview = await page.request.get(BASE + (await page.getAttribute('[data-test=preview-page]', 'href')))
   assert.equal(preview.status(), 200)
   assert.match(await preview.text(), /草稿（未签发）/)
+  // A month-end bulletin: October, once its last week (19–25 October) is closed.
+  assert.equal((await page.request.post(BASE + '/api/v1/supervision/week-close', { data: { week: '2026-10-19' } })).status(), 200)
+  await page.click('[data-test=bulletin-period]')
+  await page.click('.el-select-dropdown__item:visible:has-text("月报")')
+  await page.locator('.toolbar .el-date-editor input').first().fill('2026-10')
+  await page.locator('.toolbar .el-date-editor input').first().press('Enter')
+  await page.waitForFunction(() => document.querySelector('[data-test=bulletin-preview]')?.textContent?.includes('2026年1-10月'))
+  const monthText = await page.textContent('[data-test=bulletin-preview]')
+  assert.ok(monthText.includes('时序进度 83.3%') && monthText.includes('本月完成') && monthText.includes('进展情况通报'), monthText)
+  await page.click('[data-test=issue]')
+  await page.click('.el-message-box__btns .el-button--primary')
+  await page.waitForFunction(() => document.querySelector('[data-test=bulletin-versions]')?.textContent?.includes('2026年1-10月'))
+  const row = page.locator('[data-test=bulletin-versions] .el-table__body tr:has-text("2026年1-10月")').first()
+  assert.match(await row.textContent(), /第1期/)
+  await shot(page, 'bulletin-month-issue')
+  const pdfHref = await row.locator('a:has-text("PDF")').getAttribute('href')
+  const monthPDF = await page.request.get(BASE + pdfHref)
+  assert.equal(monthPDF.status(), 200)
+  assert.match(monthPDF.headers()['content-disposition'], /%E7%AC%AC1%E6%9C%9F/) // 第1期 in the file name
+  const file = join(ARTIFACTS, 'bulletin-october.pdf')
+  writeFileSync(file, await monthPDF.body())
+  execFileSync('pdftoppm', ['-r', '70', '-png', file, join(ARTIFACTS, 'bulletin-october')])
   assert.deepEqual(page.errors, [])
   await page.context().close()
 
@@ -88,7 +113,7 @@ test('the office previews and issues the weekly bulletin; a correction needs a r
   await login(unit, 'gs.unit', { to: '/bulletins' })
   await unit.waitForFunction(() => document.querySelector('[data-test=bulletin-versions]')?.textContent?.includes('第2版'))
   assert.equal(await unit.locator('[data-test=bulletin-preview]').count(), 0, 'no draft preview for unit users')
-  const links = await unit.$$eval('[data-test=bulletin-versions] a', (as) => as.map((a) => a.getAttribute('href')))
+  const links = await unit.locator('[data-test=bulletin-versions] .el-table__body tr:has-text("第2版")').first().locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))
   const html = await unit.request.get(BASE + links.find((l) => l.endsWith('/html')))
   assert.equal(html.status(), 200)
   assert.match(await html.text(), /第2版/)

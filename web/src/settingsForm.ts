@@ -3,7 +3,7 @@
 import type { Schemas } from './api/client'
 
 export type Settings = Schemas['Settings']
-export type FieldKind = 'int' | 'money' | 'weekday' | 'time' | 'cadence' | 'amounts'
+export type FieldKind = 'int' | 'money' | 'weekday' | 'time' | 'cadence' | 'amounts' | 'basis'
 export interface Field {
   name: keyof Settings
   kind: FieldKind
@@ -40,6 +40,7 @@ export const SECTIONS: { key: string; fields: Field[] }[] = [
       'cadence_bimonthly_report', 'cadence_semiannual_review', 'cadence_joint_review'] as const).map((name) => ({ name, kind: 'cadence' as const })),
   },
   { key: 'review', fields: [{ name: 'joint_review_deadline_days', kind: 'int', min: 1, max: 90 }] },
+  { key: 'bulletin', fields: [{ name: 'schedule_basis', kind: 'basis' }] },
   {
     key: 'ranking',
     fields: [

@@ -13,7 +13,7 @@ const defaults: Settings = {
   cadence_semiannual_review: { every: 6, unit: 'month' }, cadence_joint_review: { every: 2, unit: 'week' },
   joint_review_deadline_days: 14, ranking_top_n: 2, ranking_bottom_n: 2,
   township_rewards_yuan: [1000000, 500000], township_fines_yuan: [1000000, 500000], fiscal_cut_percent: 20,
-  weight_investment: 60, weight_node_plan: 20, weight_observation: 10, weight_supervision: 10, service_units_rewarded: 2,
+  weight_investment: 60, weight_node_plan: 20, weight_observation: 10, weight_supervision: 10, service_units_rewarded: 2, schedule_basis: 'month',
 }
 
 describe('settings form', () => {

@@ -1,10 +1,15 @@
 package bulletindb
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"sort"
 	"time"
 
 	"github.com/google/uuid"
@@ -13,43 +18,67 @@ import (
 	"github.com/tuijin/tuijin/internal/audit"
 	"github.com/tuijin/tuijin/internal/bulletin"
 	"github.com/tuijin/tuijin/internal/errs"
+	"github.com/tuijin/tuijin/internal/objects"
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/project"
+	"github.com/tuijin/tuijin/internal/reporting"
 	"github.com/tuijin/tuijin/internal/reporting/reportingdb"
+	"github.com/tuijin/tuijin/internal/settings"
 	"github.com/tuijin/tuijin/internal/supervision"
 )
 
-// BulletinInputs gathers what a week's bulletin is computed from. kind is
-// weekly (every project on the list) or group6 (the projects of inspection
-// group 6, the 百城提质 projects).
-func BulletinInputs(ctx context.Context, tx bun.IDB, kind string, week time.Time) (bulletin.Inputs, error) {
-	in := bulletin.Inputs{Kind: kind, Year: week.Year(), Week: week.Format(time.DateOnly),
+// BulletinInputs gathers what a bulletin of a period is computed from. kind
+// is weekly (every project listed in the period) or group6 (the projects of
+// inspection group 6, the 百城提质 projects). Completed investment is the
+// year's up to the period's end and its growth over the period; the streaks
+// are those of the period's last closed week.
+func BulletinInputs(ctx context.Context, tx bun.IDB, kind string, period bulletin.Period) (bulletin.Inputs, error) {
+	start, end := period.Start, period.End
+	in := bulletin.Inputs{Rules: bulletin.RulesVersion, Kind: kind, Year: period.Year(), Period: period.Kind,
+		PeriodStart: start.Format(time.DateOnly), PeriodEnd: end.Format(time.DateOnly),
 		Projects: []bulletin.Project{}, Escalations: []bulletin.Escalation{}, OverdueApprovals: []bulletin.Approval{},
-		Findings: []bulletin.Finding{}, MissingInspections: []string{}}
+		Findings: []bulletin.Finding{}, MissingInspections: []string{}, Categories: []string{}}
 	if kind != "weekly" && kind != "group6" {
 		return in, errs.E(errs.Invalid, "invalid_kind", "通报类型须为 weekly 或 group6", "kind must be weekly or group6")
+	}
+	if period.Kind == bulletin.PeriodWeek {
+		in.Week = in.PeriodStart
 	}
 	if err := tx.NewRaw("SELECT name FROM counties WHERE id = app_county()").Scan(ctx, &in.County); err != nil {
 		return in, err
 	}
-	end := week.AddDate(0, 0, 6)
-	jan1 := time.Date(week.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
-	in.Rules = bulletin.RulesVersion
-	// The projects of the bulletin: listed in the week (group6: of group 6).
+	rules, err := postgres.SettingsOn(ctx, tx, end)
+	if err != nil {
+		return in, err
+	}
+	in.ScheduleBasis = rules.Values.ScheduleBasis
+	cats, err := postgres.ListCategories(ctx, tx)
+	if err != nil {
+		return in, err
+	}
+	for _, c := range cats {
+		in.Categories = append(in.Categories, c.Name)
+	}
+	// The period's last week that ends in it: its close gives the streaks.
+	lastWeek := period.LastWeek()
+	jan1 := time.Date(in.Year, 1, 1, 0, 0, 0, 0, time.UTC)
+	// The projects of the bulletin: listed in the period (group6: of group 6).
 	scope := `SELECT l.project_id, l.planned_investment_yuan FROM ` + reportingdb.ListedSQL + ` l`
 	if kind == "group6" {
 		scope += ` WHERE l.project_id IN (SELECT a.project_id FROM inspection_assignments a JOIN org_groups g ON g.id = a.group_id
 			WHERE a.year = ?2 AND g.number = 6) OR l.project_id IN (SELECT id FROM projects WHERE ?4 = ANY(tags))`
 	}
-	// Every query reads the bulletin's projects as "listed".
+	// Every query reads the bulletin's projects as "listed"; ?0 is the
+	// period's first day, ?1 its last, ?2 its year, ?3 1 January, ?5 the
+	// Monday of its last closed week.
 	listed := func(query string, into any) error {
-		return tx.NewRaw("WITH listed AS ("+scope+") "+query, week, end, week.Year(), jan1, project.TagHundredCities).Scan(ctx, into)
+		return tx.NewRaw("WITH listed AS ("+scope+") "+query, start, end, in.Year, jan1, project.TagHundredCities, lastWeek).Scan(ctx, into)
 	}
 	var rows []struct {
 		bulletin.Project
 		ID uuid.UUID `bun:"id"`
 	}
-	err := listed(`
+	err = listed(`
 		SELECT p.id, p.code, p.name, u.name AS unit, c.name AS category, p.construction_type AS type,
 		  p.total_investment_yuan AS total_yuan, l.planned_investment_yuan AS plan_yuan,
 		  (p.status IN ('under_construction','completed') OR EXISTS (SELECT 1 FROM project_nodes n WHERE n.project_id = p.id
@@ -60,7 +89,7 @@ func BulletinInputs(ctx context.Context, tx bun.IDB, kind string, week time.Time
 		  coalesce(ws.streak, 0) AS streak, coalesce(ws.stalled, false) AS stalled
 		FROM listed l JOIN projects p ON p.id = l.project_id
 		JOIN units u ON u.id = p.responsible_unit_id JOIN project_categories c ON c.id = p.category_id
-		LEFT JOIN week_status ws ON ws.project_id = p.id AND ws.week_start = ?0::date
+		LEFT JOIN week_status ws ON ws.project_id = p.id AND ws.week_start = ?5::date
 		ORDER BY p.code`, &rows)
 	if err != nil {
 		return in, fmt.Errorf("bulletin projects: %w", err)
@@ -69,21 +98,33 @@ func BulletinInputs(ctx context.Context, tx bun.IDB, kind string, week time.Time
 	for i, r := range rows {
 		ids[i] = r.ID
 	}
-	// Completed investment up to the week's Sunday, with its source (M4.4).
-	done, err := reportingdb.CompletedInvestment(ctx, tx, ids, week.Year(), end)
+	// Completed investment up to the period's end, with its source (M4.4),
+	// and before the period: the difference is the period's own.
+	done, err := reportingdb.CompletedInvestment(ctx, tx, ids, in.Year, end)
+	if err != nil {
+		return in, fmt.Errorf("bulletin investment: %w", err)
+	}
+	before, err := reportingdb.CompletedInvestment(ctx, tx, ids, in.Year, start.AddDate(0, 0, -1))
 	if err != nil {
 		return in, fmt.Errorf("bulletin investment: %w", err)
 	}
 	for _, r := range rows {
 		p := r.Project
-		p.DoneYuan, p.DoneSource = done[r.ID].TotalYuan, done[r.ID].SourceText()
+		d := done[r.ID]
+		p.DoneYuan, p.DoneSource = d.TotalYuan, d.SourceText()
+		p.PeriodYuan = d.TotalYuan - before[r.ID].TotalYuan
+		for _, m := range d.Months {
+			if m.Source == reporting.SourceStatistics {
+				p.StatMonths++
+			}
+		}
 		in.Projects = append(in.Projects, p)
 	}
 	if err := listed(`
 		SELECT p.name AS project, es.level, coalesce(pp.name, '') AS person, coalesce(pp.post, '') AS post, es.weeks, es.status
 		FROM escalations es JOIN listed l ON l.project_id = es.project_id JOIN projects p ON p.id = es.project_id
 		LEFT JOIN people pp ON pp.id = es.person_id
-		WHERE es.raised_week = ?0::date ORDER BY es.level DESC, p.code, pp.name`, &in.Escalations); err != nil {
+		WHERE es.raised_week + 6 BETWEEN ?0::date AND ?1::date ORDER BY es.raised_week, es.level DESC, p.code, pp.name`, &in.Escalations); err != nil {
 		return in, fmt.Errorf("bulletin escalations: %w", err)
 	}
 	if err := listed(`
@@ -100,33 +141,44 @@ func BulletinInputs(ctx context.Context, tx bun.IDB, kind string, week time.Time
 		  i.verified_investment_yuan AS verified_yuan, i.findings
 		FROM inspections i JOIN listed l ON l.project_id = i.project_id JOIN projects p ON p.id = i.project_id
 		JOIN org_groups g ON g.id = i.group_id
-		WHERE i.week_start = ?0::date ORDER BY g.number, p.code`, &in.Findings); err != nil {
+		WHERE i.week_start + 6 BETWEEN ?0::date AND ?1::date ORDER BY i.week_start, g.number, p.code`, &in.Findings); err != nil {
 		return in, fmt.Errorf("bulletin findings: %w", err)
 	}
-	if err := listed(`
-		SELECT p.name FROM listed l JOIN projects p ON p.id = l.project_id
-		JOIN inspection_assignments a ON a.project_id = p.id AND a.year = ?2
-		WHERE NOT EXISTS (SELECT 1 FROM inspections i WHERE i.project_id = p.id AND i.week_start = ?0::date)
-		ORDER BY p.code`, &in.MissingInspections); err != nil {
-		return in, fmt.Errorf("bulletin missing inspections: %w", err)
+	if period.Kind == bulletin.PeriodWeek {
+		if err := listed(`
+			SELECT p.name FROM listed l JOIN projects p ON p.id = l.project_id
+			JOIN inspection_assignments a ON a.project_id = p.id AND a.year = ?2
+			WHERE NOT EXISTS (SELECT 1 FROM inspections i WHERE i.project_id = p.id AND i.week_start = ?0::date)
+			ORDER BY p.code`, &in.MissingInspections); err != nil {
+			return in, fmt.Errorf("bulletin missing inspections: %w", err)
+		}
 	}
 	return in, nil
 }
 
-// Bulletin is an issued version of a bulletin: frozen inputs and the
-// SHA-256 of its HTML rendering.
+// Bulletin is an issued version of a bulletin: its period and issue number,
+// its frozen inputs and the SHA-256 of its HTML as issued.
 type Bulletin struct {
 	bun.BaseModel `bun:"table:bulletins,alias:bl"`
 	ID            uuid.UUID       `bun:"id,pk,type:uuid"`
 	CountyID      uuid.UUID       `bun:"county_id,type:uuid,nullzero,default:app_county()"`
 	Kind          string          `bun:"kind"`
-	WeekStart     time.Time       `bun:"week_start,type:date"`
+	Period        string          `bun:"period"`
+	PeriodStart   time.Time       `bun:"period_start,type:date"`
+	PeriodEnd     time.Time       `bun:"period_end,type:date"`
+	WeekStart     *time.Time      `bun:"week_start,type:date"`
+	IssueNo       int             `bun:"issue_no"`
 	Version       int             `bun:"version"`
 	Inputs        json.RawMessage `bun:"inputs,type:jsonb"`
 	OutputHash    []byte          `bun:"output_hash"`
 	Reason        string          `bun:"reason"`
 	IssuedBy      *uuid.UUID      `bun:"issued_by,type:uuid"`
 	IssuedAt      time.Time       `bun:"issued_at,nullzero,default:now()"`
+}
+
+// Span is the bulletin's period.
+func (b Bulletin) Span() bulletin.Period {
+	return bulletin.Period{Kind: bulletin.PeriodKind(b.Period), Start: b.PeriodStart, End: b.PeriodEnd}
 }
 
 // VersionLabel is how a version is named on the page.
@@ -137,45 +189,133 @@ func VersionLabel(version int) string {
 	return fmt.Sprintf("第%d版", version)
 }
 
-// Figures recomputes an issued bulletin from its stored inputs and checks
-// the rendering still hashes to what was issued.
-func (b Bulletin) Figures() (bulletin.Figures, []byte, error) {
-	var in bulletin.Inputs
-	if err := json.Unmarshal(b.Inputs, &in); err != nil {
-		return bulletin.Figures{}, nil, err
-	}
-	f := bulletin.Compute(in)
-	html, err := bulletin.HTML(f, VersionLabel(b.Version))
-	if err != nil {
-		return f, nil, err
-	}
-	if sum := sha256.Sum256(html); string(sum[:]) != string(b.OutputHash) {
-		return f, nil, fmt.Errorf("bulletin %s renders differently from what was issued (hash mismatch)", b.ID)
-	}
-	return f, html, nil
+// Objects keep an issued bulletin's files: written locked, read back only
+// when their hash still matches (internal/objects).
+type Objects interface {
+	Put(ctx context.Context, key string, r io.Reader, contentType string, retainUntil time.Time) (objects.Stored, error)
+	Verified(ctx context.Context, key, versionID string, want []byte) (*os.File, error)
 }
 
-// IssueBulletin freezes a week's bulletin as its next version (audited) and
-// tells every account of the county. A version after the first is a
-// correction and needs a reason.
-func IssueBulletin(ctx context.Context, tx bun.IDB, kind string, week time.Time, reason string, by *uuid.UUID, now time.Time) (Bulletin, error) {
-	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended('bulletin:' || app_county()::text || ?, 0))", kind+week.Format(time.DateOnly)); err != nil {
-		return Bulletin{}, err
+// Files say how an issued bulletin's files are stored and rendered.
+type Files struct {
+	Store       Objects
+	Fonts       string // TUIJIN_PDF_FONT
+	RetainYears int
+}
+
+// File is one stored rendering of an issued version.
+type File struct {
+	bun.BaseModel `bun:"table:bulletin_files,alias:bf"`
+	ID            uuid.UUID `bun:"id,pk,type:uuid"`
+	CountyID      uuid.UUID `bun:"county_id,type:uuid,nullzero,default:app_county()"`
+	BulletinID    uuid.UUID `bun:"bulletin_id,type:uuid"`
+	Format        string    `bun:"format"`
+	ObjectKey     string    `bun:"object_key"`
+	VersionID     string    `bun:"version_id"`
+	SHA256        []byte    `bun:"sha256"`
+	SizeBytes     int64     `bun:"size_bytes"`
+	AfterIssue    bool      `bun:"after_issue"`
+	CreatedAt     time.Time `bun:"created_at,nullzero,default:now()"`
+}
+
+type figuresRow struct {
+	bun.BaseModel `bun:"table:bulletin_figures,alias:bfg"`
+	BulletinID    uuid.UUID       `bun:"bulletin_id,pk,type:uuid"`
+	CountyID      uuid.UUID       `bun:"county_id,type:uuid,nullzero,default:app_county()"`
+	Figures       json.RawMessage `bun:"figures,type:jsonb"`
+	AfterIssue    bool            `bun:"after_issue"`
+}
+
+var errStorage = errs.E(errs.Unavailable, "storage_unavailable", "文件存储未配置或不可用，通报文件暂不能签发或提供",
+	"file storage is not configured or unavailable: bulletin files cannot be issued or served now")
+
+// store renders a version from its inputs, writes each file as a locked
+// object and records the files and the figures; afterIssue marks a version
+// issued before its files were kept.
+func (fs Files) store(ctx context.Context, tx bun.IDB, b Bulletin, f bulletin.Figures, now time.Time, afterIssue bool) (map[string][]byte, error) {
+	if fs.Store == nil {
+		return nil, errStorage
 	}
-	var last int
-	if err := tx.NewRaw("SELECT coalesce(max(version), 0) FROM bulletins WHERE kind = ? AND week_start = ?", kind, week).Scan(ctx, &last); err != nil {
-		return Bulletin{}, err
-	}
-	closed, err := postgres.JobDone(ctx, tx, supervision.JobWeekClose, supervision.Period(week))
+	rendered, err := bulletin.Render(f, VersionLabel(b.Version), fs.Fonts)
 	if err != nil {
+		return nil, err
+	}
+	retain := now.AddDate(fs.RetainYears, 0, 0)
+	for _, format := range []string{"html", "xlsx", "pdf"} {
+		key := fmt.Sprintf("bulletins/%s/%s/%s", b.CountyID, b.ID, format)
+		st, err := fs.Store.Put(ctx, key, bytes.NewReader(rendered[format]), bulletin.Formats[format], retain)
+		if err != nil {
+			return nil, err
+		}
+		row := File{ID: uuid.New(), BulletinID: b.ID, Format: format, ObjectKey: st.Key, VersionID: st.VersionID, SHA256: st.SHA256,
+			SizeBytes: st.Size, AfterIssue: afterIssue}
+		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
+			return nil, postgres.MapErr(err)
+		}
+	}
+	figs, err := json.Marshal(f)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.NewInsert().Model(&figuresRow{BulletinID: b.ID, Figures: figs, AfterIssue: afterIssue}).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
+		return nil, postgres.MapErr(err)
+	}
+	return rendered, nil
+}
+
+// ErrPeriodOpen refuses a bulletin of a period whose data is not final.
+func periodOpen(zh, en string) error { return errs.E(errs.Conflict, "period_not_closed", zh, en) }
+
+// Issuable says whether a period's bulletin can be issued at now: the
+// period has ended and its last week (the last that ends in it) is closed,
+// so that its stalls and escalations are final.
+func Issuable(ctx context.Context, tx bun.IDB, period bulletin.Period, now time.Time) error {
+	if period.Kind != bulletin.PeriodWeek && !settings.Today(now).After(period.End) {
+		return periodOpen(fmt.Sprintf("%s尚未结束，不能签发", period.Label()), "the period has not ended yet")
+	}
+	lastWeek := period.LastWeek()
+	if !lastWeek.Before(period.Start.AddDate(0, 0, -6)) {
+		closed, err := postgres.JobDone(ctx, tx, supervision.JobWeekClose, supervision.Period(lastWeek))
+		if err != nil {
+			return err
+		}
+		if !closed {
+			return errs.E(errs.Conflict, "week_not_closed", fmt.Sprintf("%s当周尚未结算（停滞与问政数据未定），请先结算再签发通报", lastWeek.Format("1月2日")),
+				"close the period's last week before issuing its bulletin")
+		}
+	}
+	return nil
+}
+
+// IssueBulletin freezes a period's bulletin as its next version (audited):
+// the inputs, the figures computed from them, an issue number (第N期, per
+// kind, period and year; a correction keeps its version 1's) and the HTML,
+// .xlsx and PDF, each stored as a locked object with its SHA-256. It tells
+// every account of the county. A version after the first is a correction
+// and needs a reason. The period must have ended and its last week closed.
+func IssueBulletin(ctx context.Context, tx bun.IDB, files Files, kind string, period bulletin.Period, reason string, by *uuid.UUID, now time.Time) (Bulletin, error) {
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended('bulletin:' || app_county()::text || ?, 0))",
+		kind+string(period.Kind)+period.Start.Format(time.DateOnly)); err != nil {
 		return Bulletin{}, err
 	}
-	if !closed {
-		return Bulletin{}, errs.E(errs.Conflict, "week_not_closed", "该周尚未结算（停滞与问政数据未定），请先结算再签发通报", "close the week before issuing its bulletin")
+	var prior []struct {
+		Version int `bun:"version"`
+		IssueNo int `bun:"issue_no"`
+	}
+	if err := tx.NewRaw("SELECT version, issue_no FROM bulletins WHERE kind = ? AND period = ? AND period_start = ? ORDER BY version DESC LIMIT 1",
+		kind, period.Kind, period.Start).Scan(ctx, &prior); err != nil {
+		return Bulletin{}, err
+	}
+	if err := Issuable(ctx, tx, period, now); err != nil {
+		return Bulletin{}, err
+	}
+	last, issueNo := 0, 0
+	if len(prior) > 0 {
+		last, issueNo = prior[0].Version, prior[0].IssueNo
 	}
 	if last > 0 && len([]rune(reason)) < 4 {
 		var v errs.Validation
-		v.Add("reason", "reason_required", fmt.Sprintf("本周通报已签发第%d版；更正须写明理由（至少4个字）", last), "this week's bulletin was issued; a correction needs a reason (at least 4 characters)")
+		v.Add("reason", "reason_required", fmt.Sprintf("本期通报已签发第%d版；更正须写明理由（至少4个字）", last), "this bulletin was issued; a correction needs a reason (at least 4 characters)")
 		return Bulletin{}, v.Err()
 	}
 	if len([]rune(reason)) > 1000 {
@@ -183,11 +323,27 @@ func IssueBulletin(ctx context.Context, tx bun.IDB, kind string, week time.Time,
 		v.Add("reason", "too_long", "理由不能超过1000字", "the reason is at most 1000 characters")
 		return Bulletin{}, v.Err()
 	}
-	in, err := BulletinInputs(ctx, tx, kind, week)
+	if issueNo == 0 {
+		if err := tx.NewRaw("SELECT coalesce(max(issue_no), 0) + 1 FROM bulletins WHERE kind = ? AND period = ? AND extract(year FROM period_end) = ?",
+			kind, period.Kind, period.Year()).Scan(ctx, &issueNo); err != nil {
+			return Bulletin{}, err
+		}
+	}
+	in, err := BulletinInputs(ctx, tx, kind, period)
 	if err != nil {
 		return Bulletin{}, err
 	}
-	b := Bulletin{ID: uuid.New(), Kind: kind, WeekStart: week, Version: last + 1, Reason: reason, IssuedBy: by, IssuedAt: now}
+	in.IssueNo = issueNo
+	var county uuid.UUID
+	if err := tx.NewRaw("SELECT app_county()").Scan(ctx, &county); err != nil {
+		return Bulletin{}, err
+	}
+	b := Bulletin{ID: uuid.New(), CountyID: county, Kind: kind, Period: string(period.Kind), PeriodStart: period.Start, PeriodEnd: period.End,
+		IssueNo: issueNo, Version: last + 1, Reason: reason, IssuedBy: by, IssuedAt: now}
+	if period.Kind == bulletin.PeriodWeek {
+		w := period.Start
+		b.WeekStart = &w
+	}
 	if b.Inputs, err = json.Marshal(in); err != nil {
 		return b, err
 	}
@@ -201,8 +357,12 @@ func IssueBulletin(ctx context.Context, tx bun.IDB, kind string, week time.Time,
 	if _, err := tx.NewInsert().Model(&b).Exec(ctx); err != nil {
 		return b, postgres.MapErr(err)
 	}
+	if _, err := files.store(ctx, tx, b, f, now, false); err != nil {
+		return b, err
+	}
 	if err := postgres.Audit(ctx, tx, audit.Entry{Action: "bulletin.issue", EntityType: "bulletin", EntityID: b.ID.String(),
-		After: map[string]any{"kind": kind, "week": week.Format(time.DateOnly), "version": b.Version, "reason": reason, "sha256": fmt.Sprintf("%x", sum)}}); err != nil {
+		After: map[string]any{"kind": kind, "period": period.Kind, "start": period.Start.Format(time.DateOnly), "issue_no": issueNo,
+			"version": b.Version, "reason": reason, "sha256": fmt.Sprintf("%x", sum)}}); err != nil {
 		return b, err
 	}
 	var accounts []uuid.UUID
@@ -211,11 +371,142 @@ func IssueBulletin(ctx context.Context, tx bun.IDB, kind string, week time.Time,
 	}
 	msgs := make([]postgres.Message, 0, len(accounts))
 	for _, a := range accounts {
-		msgs = append(msgs, postgres.Message{AccountID: a, Kind: postgres.MsgBulletinIssued, Title: "已签发：" + f.Title() + VersionLabel(b.Version),
+		msgs = append(msgs, postgres.Message{AccountID: a, Kind: postgres.MsgBulletinIssued, Title: "已签发：" + f.Title() + f.IssueLine() + VersionLabel(b.Version),
 			Body: f.Subtitle() + " " + f.OverviewText(), Link: "/bulletins", IdemKey: "bulletin:" + b.ID.String()})
 	}
 	_, err = postgres.Notify(ctx, tx, msgs)
 	return b, err
+}
+
+// Figures computes an issued version from its stored inputs with today's rules.
+func (b Bulletin) Figures() (bulletin.Figures, error) {
+	var in bulletin.Inputs
+	if err := json.Unmarshal(b.Inputs, &in); err != nil {
+		return bulletin.Figures{}, err
+	}
+	return bulletin.Compute(in), nil
+}
+
+// OpenFile is an issued version's file of a format as it was stored, after
+// checking its hash (a mismatch is objects.ErrCorrupted). A version issued
+// before files were kept has them produced from its stored inputs now,
+// once, and marked as produced after issue.
+func OpenFile(ctx context.Context, tx bun.IDB, files Files, b Bulletin, format string, now time.Time) (*os.File, File, error) {
+	if _, ok := bulletin.Formats[format]; !ok {
+		return nil, File{}, errs.ErrNotFound
+	}
+	if files.Store == nil {
+		return nil, File{}, errStorage
+	}
+	var row File
+	err := tx.NewSelect().Model(&row).Where("bf.bulletin_id = ? AND bf.format = ?", b.ID, format).Scan(ctx)
+	if postgres.IsNotFound(err) {
+		// Issued before files were kept: produce them once (a concurrent
+		// opening waits on the lock and then finds them).
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended('bulletin-files:' || ?, 0))", b.ID.String()); err != nil {
+			return nil, File{}, err
+		}
+		err = tx.NewSelect().Model(&row).Where("bf.bulletin_id = ? AND bf.format = ?", b.ID, format).Scan(ctx)
+		if postgres.IsNotFound(err) {
+			f, ferr := b.Figures()
+			if ferr != nil {
+				return nil, File{}, ferr
+			}
+			if _, err := files.store(ctx, tx, b, f, now, true); err != nil {
+				return nil, File{}, err
+			}
+			if err := postgres.Audit(ctx, tx, audit.Entry{Action: "bulletin.files_after_issue", EntityType: "bulletin", EntityID: b.ID.String(),
+				After: map[string]any{"version": b.Version}}); err != nil {
+				return nil, File{}, err
+			}
+			err = tx.NewSelect().Model(&row).Where("bf.bulletin_id = ? AND bf.format = ?", b.ID, format).Scan(ctx)
+		}
+	}
+	if err != nil {
+		return nil, File{}, err
+	}
+	fh, err := files.Store.Verified(ctx, row.ObjectKey, row.VersionID, row.SHA256)
+	return fh, row, err
+}
+
+// Finding is what `tuijin bulletin verify` found wrong with a version.
+type Finding struct {
+	BulletinID uuid.UUID
+	Title      string
+	Problem    string
+	Fatal      bool // the version does not hold (not merely issued before files were kept)
+}
+
+// Verify checks every issued version of the county: its figures, computed
+// again from its stored inputs with today's rules, must equal the figures
+// stored when it was issued (a rule changed since shows up here, never in
+// the served files), and each stored file must still match its hash. A
+// version whose files were never produced is reported as such.
+func Verify(ctx context.Context, tx bun.IDB, files Files) (checked int, found []Finding, err error) {
+	var list []Bulletin
+	if err := tx.NewSelect().Model(&list).OrderExpr("bl.period_start, bl.kind, bl.version").Scan(ctx); err != nil {
+		return 0, nil, err
+	}
+	for _, b := range list {
+		checked++
+		f, err := b.Figures()
+		if err != nil {
+			return checked, found, err
+		}
+		title := f.Title() + f.IssueLine() + f.Subtitle() + VersionLabel(b.Version)
+		var stored []figuresRow
+		if err := tx.NewSelect().Model(&stored).Where("bfg.bulletin_id = ?", b.ID).Scan(ctx); err != nil {
+			return checked, found, err
+		}
+		if len(stored) == 0 {
+			found = append(found, Finding{b.ID, title, "签发前未保存数字与文件（首次打开时生成） / issued before figures and files were kept (produced at first opening)", false})
+		} else if diff := figuresDiffer(stored[0].Figures, f); diff != "" {
+			found = append(found, Finding{b.ID, title, "按现行规则重算与签发时的数字不一致 / recomputed figures differ from those issued: " + diff, true})
+		}
+		var rows []File
+		if err := tx.NewSelect().Model(&rows).Where("bf.bulletin_id = ?", b.ID).OrderExpr("bf.format").Scan(ctx); err != nil {
+			return checked, found, err
+		}
+		for _, r := range rows {
+			fh, err := files.Store.Verified(ctx, r.ObjectKey, r.VersionID, r.SHA256)
+			if err != nil {
+				found = append(found, Finding{b.ID, title, r.Format + ": " + err.Error(), true})
+				continue
+			}
+			fh.Close()
+			os.Remove(fh.Name())
+		}
+	}
+	return checked, found, nil
+}
+
+// figuresDiffer compares stored figures with recomputed ones as JSON values
+// and names the first top-level field that differs ("" when equal).
+func figuresDiffer(stored json.RawMessage, f bulletin.Figures) string {
+	now, err := json.Marshal(f)
+	if err != nil {
+		return err.Error()
+	}
+	var a, b map[string]any
+	if json.Unmarshal(stored, &a) != nil || json.Unmarshal(now, &b) != nil {
+		return "unreadable figures"
+	}
+	var keys []string
+	for k := range a {
+		keys = append(keys, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !reflect.DeepEqual(a[k], b[k]) {
+			return k
+		}
+	}
+	return ""
 }
 
 // ListBulletins lists a page of the issued versions, newest issue first;

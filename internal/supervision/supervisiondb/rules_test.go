@@ -13,6 +13,7 @@ import (
 
 	"github.com/tuijin/tuijin/internal/audit"
 	"github.com/tuijin/tuijin/internal/auth"
+	"github.com/tuijin/tuijin/internal/bulletin"
 	"github.com/tuijin/tuijin/internal/bulletin/bulletindb"
 	"github.com/tuijin/tuijin/internal/db/dbtest"
 	"github.com/tuijin/tuijin/internal/demo"
@@ -378,7 +379,7 @@ func TestEveryCallerAgrees(t *testing.T) {
 	// investment (the Bureau's January in W4, not yet in W3) and the close's "stalled".
 	for _, week := range []time.Time{w3, w4} {
 		in(t, w.county, func(ctx context.Context, tx bun.IDB) error {
-			b, err := bulletindb.BulletinInputs(ctx, tx, "weekly", week)
+			b, err := bulletindb.BulletinInputs(ctx, tx, "weekly", bulletin.Week(week))
 			if err != nil {
 				return err
 			}

@@ -66,7 +66,7 @@ const en: typeof zh = {
     hint: 'Settings are versioned by effective date: rules already applied never change.',
     sections: {
       stall: 'Stall escalation (M1.3)', presence: 'Site presence (M2.2)', report: 'Weekly report (M3.4)', progress: 'Substantive progress',
-      cadence: 'Meeting and inspection cadences (M1.1)', review: 'Joint review (M3.7)', ranking: 'Rewards and penalties (§5)', weights: 'Scoring weights (sum 100)',
+      cadence: 'Meeting and inspection cadences (M1.1)', review: 'Joint review (M3.7)', bulletin: 'Bulletins', ranking: 'Rewards and penalties (§5)', weights: 'Scoring weights (sum 100)',
     },
     weekdays: ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'],
     every: 'every', week: 'week(s)', month: 'month(s)',
@@ -88,7 +88,9 @@ const en: typeof zh = {
       fiscal_cut_percent: 'Fiscal cut for townships without key projects (%)',
       weight_investment: 'Investment', weight_node_plan: 'Node plan', weight_observation: 'Observation', weight_supervision: 'Supervision',
       service_units_rewarded: 'Service units rewarded',
+      schedule_basis: 'Time-elapsed schedule (时序进度)',
     },
+    bases: { month: 'By month: months completed ÷ 12', half_month: 'By half-month: half-months ÷ 24', day: 'By day: days elapsed ÷ days in the year' },
     badAmounts: 'Enter whole amounts separated by commas',
   },
   project: {
@@ -179,7 +181,10 @@ const en: typeof zh = {
   },
   bulletin: {
     title: 'Bulletins', kind: 'Kind', kinds: { weekly: 'Weekly bulletin', group6: 'Hundred Cities bulletin' }, week: 'Week',
-    preview: 'Preview', issue: 'Issue', issueCorrection: 'Issue a correction', reason: 'Reason for the correction', issued: 'Version {v} issued',
+    period: 'Period', issueNo: 'Issue', periods: { week: 'Weekly', month: 'Monthly', quarter: 'Quarterly', half: 'Half-year', year: 'Year' },
+    quarters: { 1: 'Q1', 2: 'Q2', 3: 'Q3', 4: 'Q4' }, halves: { 1: 'First half', 2: 'Second half' },
+    kpi: { projects: 'Projects', plan: 'Year plan (10k yuan)', periodDone: 'Done {p} (10k yuan)', done: 'Done to date (10k yuan)', rate: 'Completion' },
+    preview: 'Preview', issue: 'Issue', issueCorrection: 'Issue a correction', reason: 'Reason for the correction', issued: 'Issue {no}, version {v} issued',
     versions: 'Issued versions', version: 'Version', issuedAt: 'Issued', open: 'Open', schedule: 'Time elapsed',
     confirmIssue: 'An issued version is frozen; a correction is a new version. Issue now?',
     notClosed: 'This week is not closed yet: stalled projects and escalations come from the close; issue after it.',

@@ -12,7 +12,7 @@ export default {
   },
   menu: {
     home: '首页', projects: '重点项目', pipeline: '谋划项目', reports: '周报与督导', letters: '责任书', units: '单位', people: '人员', groups: '领导小组与督导组', accounts: '用户与角色',
-    settings: '参数设置', audit: '操作日志', supervision: '督导推进', bulletins: '周通报',
+    settings: '参数设置', audit: '操作日志', supervision: '督导推进', bulletins: '通报',
   },
   roles: {
     platform_admin: '平台管理员', municipal: '市重点项目办', leading_group: '领导小组成员', office: '县重点项目办',
@@ -63,7 +63,7 @@ export default {
     hint: '参数按生效日期分版本保存：已执行的规则不会被追溯修改。',
     sections: {
       stall: '停滞问政（M1.3）', presence: '到场要求（M2.2）', report: '周报（M3.4）', progress: '实质进度判定',
-      cadence: '会议与督导周期（M1.1）', review: '联审联批（M3.7）', ranking: '考评奖惩（§5）', weights: '考评权重（合计100）',
+      cadence: '会议与督导周期（M1.1）', review: '联审联批（M3.7）', bulletin: '通报', ranking: '考评奖惩（§5）', weights: '考评权重（合计100）',
     },
     weekdays: ['', '周一', '周二', '周三', '周四', '周五', '周六', '周日'],
     every: '每', week: '周', month: '月',
@@ -91,7 +91,9 @@ export default {
       fiscal_cut_percent: '无重点项目乡镇次年财政扣减（%）',
       weight_investment: '投资完成', weight_node_plan: '节点计划', weight_observation: '观摩评比', weight_supervision: '督导检查',
       service_units_rewarded: '受奖服务单位（个）',
+      schedule_basis: '时序进度计算方式',
     },
+    bases: { month: '按月：已过月数÷12', half_month: '按半月：已过半月数÷24', day: '按日：已过天数÷全年天数' },
     badAmounts: '请输入以逗号分隔的整数金额',
   },
   project: {
@@ -181,8 +183,11 @@ export default {
     taskType: '任务', error: '错误', attempts: '尝试次数', failedAt: '失败时间', retry: '重新执行', retried: '已重新提交',
   },
   bulletin: {
-    title: '周通报', kind: '类型', kinds: { weekly: '重点项目建设周通报', group6: '“百城提质”督导通报' }, week: '通报周',
-    preview: '预览', issue: '签发', issueCorrection: '签发更正版', reason: '更正理由', issued: '已签发第{v}版',
+    title: '通报', kind: '类型', kinds: { weekly: '重点项目建设通报', group6: '“百城提质”督导通报' }, week: '通报周',
+    period: '期间', issueNo: '期号', periods: { week: '周报', month: '月报', quarter: '季报', half: '半年报', year: '年报' },
+    quarters: { 1: '第一季度', 2: '第二季度', 3: '第三季度', 4: '第四季度' }, halves: { 1: '上半年', 2: '下半年' },
+    kpi: { projects: '项目数（个）', plan: '年度计划（万元）', periodDone: '{p}完成（万元）', done: '累计完成（万元）', rate: '完成率' },
+    preview: '预览', issue: '签发', issueCorrection: '签发更正版', reason: '更正理由', issued: '已签发第{no}期第{v}版',
     versions: '已签发版本', version: '版本', issuedAt: '签发时间', open: '查看', schedule: '时序进度',
     confirmIssue: '签发后该版本将冻结，不能修改；更正只能签发新版本。确定签发？',
     notClosed: '该周尚未结算：停滞项目与电视问政以结算结果为准，结算后方可签发。',

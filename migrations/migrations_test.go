@@ -132,3 +132,107 @@ func TestRulesMigrationBackfills(t *testing.T) {
 		}
 	}
 }
+
+// TestDutiesMigrationReportsDoubleSeats: 0013 leaves a person who already
+// holds two seats of a project as they are, tells every office account of
+// that county (and no other) with one message, and from then on refuses a
+// second seat for the same person in the database itself.
+func TestDutiesMigrationReportsDoubleSeats(t *testing.T) {
+	ctx := context.Background()
+	env, err := dbtest.NewWith(ctx, before(t, "0013"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	var counties [2]uuid.UUID
+	var offices [2]uuid.UUID
+	if err := env.App.InPlatform(ctx, func(ctx context.Context, tx bun.IDB) error {
+		var pref uuid.UUID
+		if err := tx.NewRaw("INSERT INTO prefectures (code, name) VALUES ('419700', '测试市') RETURNING id").Scan(ctx, &pref); err != nil {
+			return err
+		}
+		for i := range counties {
+			if err := tx.NewRaw("INSERT INTO counties (prefecture_id, code, name, slug) VALUES (?, ?, ?, ?) RETURNING id",
+				pref, "41970"+string(rune('1'+i)), "测试县"+string(rune('一'+i)), "dut-"+string(rune('a'+i))).Scan(ctx, &counties[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range counties {
+		if err := env.Owner.Bun.NewRaw(`INSERT INTO accounts (scope, county_id, username, display_name, password_hash)
+			VALUES ('county', ?, ?, '办公室', 'x') RETURNING id`, c, "dut.office"+string(rune('a'+i))).Scan(ctx, &offices[i]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.Owner.Bun.ExecContext(ctx, "INSERT INTO casbin_rules (ptype, v0, v1, v2) VALUES ('g', ?, 'office', ?)",
+			offices[i].String(), "*/"+c.String()); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.App.InCounty(ctx, c, func(ctx context.Context, tx bun.IDB) error {
+			qs := []string{
+				`INSERT INTO units (code, name, kind) VALUES ('U1', '一镇', 'town')`,
+				`INSERT INTO people (name, rank, unit_id) SELECT n, 'section_level', (SELECT id FROM units) FROM (VALUES ('甲'), ('乙')) v(n)`,
+				`INSERT INTO project_categories (code, name) VALUES ('c', '城建')`,
+				`INSERT INTO projects (code, name, category_id, level, construction_type, responsible_unit_id, total_investment_yuan)
+				   SELECT 'P' || g, '项目' || g, (SELECT id FROM project_categories), 'county', 'new', (SELECT id FROM units), 1 FROM generate_series(1, 2) g`,
+			}
+			if i == 0 { // 甲 is P1's responsible person and its helper
+				qs = append(qs, `INSERT INTO task_force_assignments (project_id, role, person_id, valid_from)
+				   SELECT (SELECT id FROM projects WHERE code = 'P1'), r, (SELECT id FROM people WHERE name = '甲'), '2026-01-01'
+				   FROM (VALUES ('responsible'), ('helper')) v(r)`)
+			}
+			for _, q := range qs {
+				if _, err := tx.ExecContext(ctx, q); err != nil {
+					t.Fatalf("%.80s: %v", q, err)
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Migrate(ctx, env.Owner, migrations.FS, dbtest.AppRole); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range counties {
+		if err := env.App.InCounty(ctx, c, func(ctx context.Context, tx bun.IDB) error {
+			var got []struct {
+				AccountID uuid.UUID `bun:"account_id"`
+				Kind      string    `bun:"kind"`
+				Body      string    `bun:"body"`
+			}
+			if err := tx.NewRaw("SELECT account_id, kind, body FROM notifications").Scan(ctx, &got); err != nil {
+				return err
+			}
+			switch {
+			case i == 0 && (len(got) != 1 || got[0].AccountID != offices[0] || got[0].Kind != "double_seat" ||
+				!strings.Contains(got[0].Body, "甲同时担任") || !strings.Contains(got[0].Body, "项目1")):
+				t.Errorf("county with a double seat: messages %+v", got)
+			case i == 1 && len(got) != 0:
+				t.Errorf("county without one: messages %+v", got)
+			}
+			var seats int
+			if err := tx.NewRaw("SELECT count(*) FROM task_force_assignments").Scan(ctx, &seats); err != nil {
+				return err
+			}
+			if seats != 2*(1-i) {
+				t.Errorf("county %d: %d seats after the migration", i, seats)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// From now on the database refuses a second seat.
+	err = env.App.InCounty(ctx, counties[1], func(ctx context.Context, tx bun.IDB) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO task_force_assignments (project_id, role, person_id, valid_from)
+			SELECT (SELECT id FROM projects WHERE code = 'P2'), r, (SELECT id FROM people WHERE name = '乙'), '2026-01-01'
+			FROM (VALUES ('chief'), ('assistant')) v(r)`)
+		return err
+	})
+	if db.ViolatedConstraint(err) != "task_force_one_seat_per_person" {
+		t.Fatalf("a second seat: %v", err)
+	}
+}

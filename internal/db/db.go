@@ -173,6 +173,16 @@ func IsForeignKeyViolation(err error) bool { return pgCode(err) == "23503" }
 // IsCheckViolation reports a check-constraint error.
 func IsCheckViolation(err error) bool { return pgCode(err) == "23514" }
 
+// ViolatedConstraint names the constraint an integrity error broke ("" if
+// err is not one).
+func ViolatedConstraint(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && len(pe.Code) == 5 && pe.Code[:2] == "23" {
+		return pe.ConstraintName
+	}
+	return ""
+}
+
 func pgCode(err error) string {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {

@@ -47,7 +47,9 @@ func TestMinIOStoppedDuringUploads(t *testing.T) {
 	s := newStack(t)
 	helper := s.mustLogin("gs.helper")
 	projects := s.helperProjects(helper)
-	week := weeks(2)[1]
+	// Two weeks, 20 photos each: a project's week takes at most 30.
+	wks := weeks(3)[1:]
+	weekOf := func(i int) string { return wks[i%2] }
 	const uploads, clients = 40, 4
 	hashes := make([]string, uploads)
 	data := make([][]byte, uploads)
@@ -71,7 +73,7 @@ func TestMinIOStoppedDuringUploads(t *testing.T) {
 			for i := range next {
 				p := projects[i%len(projects)]
 				a := retry(&c, func() answer {
-					return s.do(helper, "POST", fmt.Sprintf("/api/v1/projects/%s/photos?week=%s", p, week), "image/jpeg", data[i])
+					return s.do(helper, "POST", fmt.Sprintf("/api/v1/projects/%s/photos?week=%s", p, weekOf(i)), "image/jpeg", data[i])
 				})
 				if a.status == 201 {
 					ok[i] = true
@@ -152,15 +154,17 @@ func TestMinIOStoppedDuringUploads(t *testing.T) {
 	// The list the console shows: each acknowledged photo once.
 	listed := map[string]int{}
 	for _, p := range projects {
-		a := s.do(helper, "GET", fmt.Sprintf("/api/v1/projects/%s/photos?week=%s", p, week), "", nil)
-		var ps []struct {
-			SHA256 string `json:"sha256"`
-		}
-		if a.status != 200 || json.Unmarshal(a.body, &ps) != nil {
-			t.Fatalf("photos of %s: %d %s", p, a.status, a.body)
-		}
-		for _, ph := range ps {
-			listed[ph.SHA256]++
+		for _, week := range wks {
+			a := s.do(helper, "GET", fmt.Sprintf("/api/v1/projects/%s/photos?week=%s", p, week), "", nil)
+			var ps []struct {
+				SHA256 string `json:"sha256"`
+			}
+			if a.status != 200 || json.Unmarshal(a.body, &ps) != nil {
+				t.Fatalf("photos of %s: %d %s", p, a.status, a.body)
+			}
+			for _, ph := range ps {
+				listed[ph.SHA256]++
+			}
 		}
 	}
 	for i := range uploads {
@@ -181,7 +185,7 @@ func TestMinIOStoppedDuringUploads(t *testing.T) {
 		t.Errorf("%d uploads never acknowledged, %d lost, %d duplicated, %d rows without objects", unacked, lost, duplicated, orphanRows)
 	}
 	// Recovery without a restart: one more upload.
-	if a := s.do(helper, "POST", fmt.Sprintf("/api/v1/projects/%s/photos?week=%s", projects[0], week), "image/jpeg", photoBytes(t, 999)); a.status != 201 {
+	if a := s.do(helper, "POST", fmt.Sprintf("/api/v1/projects/%s/photos?week=%s", projects[0], wks[0]), "image/jpeg", photoBytes(t, 999)); a.status != 201 {
 		t.Errorf("upload after the restart: %d %s", a.status, a.body)
 	}
 }

@@ -78,12 +78,37 @@ func (s *Server) getAccount(r *Req) (any, error) {
 
 func (s *Server) setRoles(r *Req, id uuid.UUID, roles []authz.Role) error {
 	before := s.Authz.RolesIn(id, r.Session.Domain())
+	if id == r.Session.AccountID {
+		if sameRoles(before, roles) {
+			return nil // an edit of one's own name keeps one's roles
+		}
+		var v errs.Validation
+		v.Add("roles", "own_roles", "不能更改自己账号的角色，请由其他管理员办理", "you cannot change your own roles: another administrator must")
+		return v.Err()
+	}
 	if err := authz.SetRoles(r.Ctx, r.Tx, id, r.Session.Domain(), roles); err != nil {
 		return err
 	}
 	r.AfterCommit(s.reloadAuthz)
 	return postgres.Audit(r.Ctx, r.Tx, audit.Entry{Action: "account.roles", EntityType: "account", EntityID: id.String(),
 		Before: map[string]any{"roles": before}, After: map[string]any{"roles": roles}})
+}
+
+func sameRoles(a, b []authz.Role) bool {
+	set := map[authz.Role]bool{}
+	for _, r := range a {
+		set[r] = true
+	}
+	for _, r := range b {
+		if !set[r] {
+			return false
+		}
+	}
+	seen := map[authz.Role]bool{}
+	for _, r := range b {
+		seen[r] = true
+	}
+	return len(seen) == len(set)
 }
 
 func (s *Server) createAccount(r *Req) (any, error) {
@@ -144,6 +169,17 @@ func (s *Server) updateAccount(r *Req) (any, error) {
 		v.Add("disabled", "self_disable", "不能停用自己的账号", "you cannot disable your own account")
 		return nil, v.Err()
 	}
+	if id == r.Session.AccountID {
+		cur, err := postgres.GetCountyAccount(r.Ctx, r.Tx, id)
+		if err != nil {
+			return nil, err
+		}
+		if !sameRef(cur.PersonID, in.PersonID) {
+			var v errs.Validation
+			v.Add("person_id", "own_person", "不能更改自己账号关联的人员，请由其他管理员办理", "you cannot change the person your own account acts as: another administrator must")
+			return nil, v.Err()
+		}
+	}
 	a, err := postgres.UpdateAccount(r.Ctx, r.Tx, id, strings.TrimSpace(in.DisplayName), in.PersonID, in.Disabled)
 	if err != nil {
 		return nil, err
@@ -161,6 +197,10 @@ func (s *Server) updateAccount(r *Req) (any, error) {
 	out := s.accountAPI(a, r.Session.Domain())
 	out.Roles = in.Roles
 	return out, nil
+}
+
+func sameRef(a, b *uuid.UUID) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
 }
 
 func (s *Server) resetPassword(r *Req) (any, error) {

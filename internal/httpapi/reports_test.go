@@ -175,7 +175,9 @@ func TestWeeklyReportFlow(t *testing.T) {
 		t.Fatalf("override without a reason: %d", r.Status)
 	}
 	r = c.do(office, "POST", base+week(11)+"/override", map[string]any{"progress": true, "reason": "督导组现场核实主体结构已封顶"})
-	r.decode(t, &rep)
+	var ov reportingapi.OverrideResult
+	r.decode(t, &ov)
+	rep = ov.Report
 	if r.Status != 200 || !*rep.Progress || *rep.RuleProgress {
 		t.Fatalf("override: %d %s", r.Status, r.Body)
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -63,7 +64,8 @@ func TestEscalationRegister(t *testing.T) {
 	// Again: the same stored result, nothing new.
 	var again supervisionapi.WeekCloseResult
 	office.do("POST", "/api/v1/supervision/week-close", supervisionapi.WeekCloseInput{Week: closedWeek}).decode(t, &again)
-	if again != res {
+	res.CaughtUp = nil
+	if !reflect.DeepEqual(again, res) {
 		t.Fatalf("second close %+v, first %+v", again, res)
 	}
 	if r := login(t, "gs.taskforce").do("GET", "/api/v1/escalations", nil); r.Status != http.StatusForbidden {

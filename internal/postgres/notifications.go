@@ -282,3 +282,18 @@ func AccountsOfUnits(ctx context.Context, tx bun.IDB, units []uuid.UUID) (map[uu
 	}
 	return out, err
 }
+
+// SamePerson says whether account a (nil: nobody) and account b are the
+// same account, or accounts of the same person (separation of duties).
+func SamePerson(ctx context.Context, tx bun.IDB, a *uuid.UUID, b uuid.UUID) (bool, error) {
+	if a == nil {
+		return false, nil
+	}
+	if *a == b {
+		return true, nil
+	}
+	var same bool
+	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM accounts x JOIN accounts y ON x.person_id = y.person_id
+		WHERE x.id = ? AND y.id = ?)`, *a, b).Scan(&same)
+	return same, err
+}

@@ -28,6 +28,8 @@ const (
 	MaxPageSize     = 200
 )
 
+var errOneSeat = errs.E(errs.Invalid, "one_seat_per_person", "一人不能在同一项目任务组兼任两个岗位", "one person cannot hold two seats of a project's task force")
+
 var errBadCursor = errs.E(errs.Invalid, "invalid_cursor", "分页游标无效", "invalid page cursor")
 
 // Normalize clamps the limit and refuses oversized pages.
@@ -66,6 +68,8 @@ func MapErr(err error) error {
 		return nil
 	case db.NoRows(err):
 		return errs.ErrNotFound
+	case db.ViolatedConstraint(err) == "task_force_one_seat_per_person":
+		return errOneSeat.Wrap(err)
 	case db.IsUniqueViolation(err):
 		return errs.ErrDuplicate.Wrap(err)
 	case db.IsForeignKeyViolation(err):

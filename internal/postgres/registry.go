@@ -267,6 +267,19 @@ func Assign(ctx context.Context, tx bun.IDB, p project.Project, role project.Rol
 		v.Add("valid_from", "not_after_current", "生效日期须晚于该角色现任人员的起始日期", "the date must be after the current holder's start")
 		return project.Assignment{}, v.Err()
 	}
+	// One seat per person (the same rule is a trigger in the database).
+	var other []string
+	if err := tx.NewSelect().Model((*assignmentRow)(nil)).Column("a.role").
+		Where("a.project_id = ? AND a.person_id = ? AND a.role <> ? AND (a.valid_to IS NULL OR a.valid_to > ?)", p.ID, personID, role, from).
+		Scan(ctx, &other); err != nil {
+		return project.Assignment{}, err
+	}
+	if len(other) > 0 {
+		var v errs.Validation
+		v.Add("person_id", "one_seat_per_person", "该人员已在本项目任务组担任"+project.RoleNames[project.Role(other[0])]+"，一人不能兼任两个岗位；请先为原岗位另行指定人员",
+			"this person already holds the "+other[0]+" seat of the project's task force: one person, one seat; appoint someone else to that seat first")
+		return project.Assignment{}, v.Err()
+	}
 	if _, err := tx.NewUpdate().Model((*assignmentRow)(nil)).Set("valid_to = ?", from).
 		Where("a.project_id = ? AND a.role = ? AND a.valid_to IS NULL", p.ID, role).Exec(ctx); err != nil {
 		return project.Assignment{}, MapErr(err)

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/tuijin/tuijin/internal/project"
 )
 
 // The rules below are the only definition of a project's week: its report
@@ -196,15 +194,6 @@ func Baseline(prevInListing, atListing, prevAnyYear *int) *int {
 		return atListing
 	}
 	return prevAnyYear
-}
-
-// SeatDone is how much of its weekly minimum a seat has done (M2.2): the
-// helper's days present, the other seats' verified visits.
-func SeatDone(role project.Role, visits, days int) int {
-	if role == project.RoleHelper {
-		return days
-	}
-	return visits
 }
 
 // SeatMet says whether a held seat met its weekly minimum.

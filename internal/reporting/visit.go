@@ -26,15 +26,22 @@ type VisitCheck struct {
 	Reason    string // why not verified, in Chinese
 }
 
+// VisitClockSkew is how far a check-in's visit time may lie from the
+// server's time of recording: a check-in is made on site, at the time.
+const VisitClockSkew = 10 * time.Minute
+
 // CheckVisit verifies a visit at (lat, lng) at visited, recorded at recorded,
-// against the project's location and the county's radius (M2.2).
+// against the project's location and the county's radius (M2.2). The visit
+// time must be within VisitClockSkew of the recording.
 func CheckVisit(p project.Project, lat, lng float64, visited, recorded time.Time, s settings.Settings) VisitCheck {
 	c := VisitCheck{Week: WeekStart(visited)}
 	switch {
 	case p.Latitude == nil || p.Longitude == nil:
 		c.Reason = "项目未登记坐标，无法核验到场位置"
-	case visited.After(recorded.Add(5 * time.Minute)):
+	case visited.After(recorded.Add(VisitClockSkew)):
 		c.Reason = "到场时间晚于登记时间"
+	case visited.Before(recorded.Add(-VisitClockSkew)):
+		c.Reason = "到场时间早于登记时间10分钟以上：须在现场即时登记，不能补登"
 	case !WeekStart(recorded).Equal(c.Week):
 		c.Reason = "到场须在当周登记，不能补登往周"
 	default:

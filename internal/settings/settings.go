@@ -38,6 +38,9 @@ type Settings struct {
 	WeekCloseWeekday      int    `json:"week_close_weekday"`
 	WeekCloseTime         string `json:"week_close_time"`
 	MinPhotosPerReport    int    `json:"min_photos_per_report"`
+	// MaxPhotosPerWeek caps a project's site photos of one week: every
+	// original is kept, locked, for the retention period.
+	MaxPhotosPerWeek int `json:"max_photos_per_week"`
 	// Substantive progress rules (M1.3 input).
 	ProgressMinInvestmentYuan int64 `json:"progress_min_investment_yuan"`
 	ProgressMinImagePoints    int   `json:"progress_min_image_points"`
@@ -77,6 +80,7 @@ func Defaults() Settings {
 		ReportDeadlineWeekday: 5, ReportDeadlineTime: "12:00",
 		WeekCloseWeekday: 5, WeekCloseTime: "18:00",
 		MinPhotosPerReport:        3,
+		MaxPhotosPerWeek:          30,
 		ProgressMinInvestmentYuan: 100000, ProgressMinImagePoints: 5,
 		CadenceWeeklyMeeting:    Cadence{1, "week"},
 		CadenceInspection:       Cadence{1, "week"},
@@ -125,6 +129,10 @@ func (s Settings) Validate() error {
 		}
 	}
 	between("min_photos_per_report", s.MinPhotosPerReport, 0, 20, "每份周报最少照片数")
+	between("max_photos_per_week", s.MaxPhotosPerWeek, 1, 200, "每个项目每周最多照片数")
+	if s.MaxPhotosPerWeek < s.MinPhotosPerReport {
+		v.Add("max_photos_per_week", "below_minimum", "每周最多照片数不能少于每份周报最少照片数", "must be at least min_photos_per_report")
+	}
 	if s.ProgressMinInvestmentYuan < 0 || s.ProgressMinInvestmentYuan > 100_000_000_000 {
 		v.Add("progress_min_investment_yuan", "out_of_range", "实质进度投资门槛须在0到1000亿元之间", "must be between 0 and 100,000,000,000 yuan")
 	}

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { execFileSync } from 'node:child_process'
-import { BASE, ARTIFACTS, launch, newPage, login, shot } from './helpers.mjs'
+import { BASE, ARTIFACTS, launch, newPage, login, shot, apiGet } from './helpers.mjs'
 
 let browser
 before(async () => { browser = await launch() })
@@ -122,6 +122,66 @@ test('the office previews and issues the weekly bulletin; a correction needs a r
   await unit.goto(BASE + links.find((l) => l.endsWith('/html')))
   await shot(unit, 'bulletin-page')
   await unit.context().close()
+})
+
+test('the office decides again on a closed week: later weeks are closed again, escalations withdrawn, issued bulletins flagged', async () => {
+  // The helper reports the week of 5 January late, with too little to count.
+  const helper = await newPage(browser, phone)
+  await login(helper, 'gs.helper')
+  const mine = await apiGet(helper, '/api/v1/projects?limit=200')
+  const project = mine.body.items.find((p) => p.code === 'GS2026-003')
+  const week = '2026-01-05'
+  const jpegs = await helper.evaluate(() => [1, 2, 3].map((i) => {
+    const c = document.createElement('canvas')
+    c.width = 480
+    c.height = 360
+    const g = c.getContext('2d')
+    g.fillStyle = `rgb(90, ${i * 50}, 120)`
+    g.fillRect(0, 0, 480, 360)
+    return c.toDataURL('image/jpeg', 0.9).split(',')[1]
+  }))
+  for (const b of jpegs) {
+    const r = await helper.request.post(`${BASE}/api/v1/projects/${project.id}/photos?week=${week}`, { headers: { 'Content-Type': 'image/jpeg' }, data: Buffer.from(b, 'base64') })
+    assert.equal(r.status(), 201, await r.text())
+  }
+  const path = `/api/v1/projects/${project.id}/reports/${week}`
+  assert.equal((await helper.request.put(BASE + path, { data: { image_progress: '完成场地平整', image_percent: 5, investment_yuan: 50000 } })).status(), 200)
+  assert.equal((await helper.request.post(BASE + path + '/submit')).status(), 200)
+  await helper.context().close()
+
+  const page = await newPage(browser)
+  await login(page, 'gs.office', { to: `/projects/${project.id}/report/${week}` })
+  const before = await apiGet(page, `/api/v1/escalations?project_id=${project.id}&status=pending`)
+  assert.ok(before.body.items.some((e) => e.raised_week === week), 'an escalation raised in the week')
+  await page.waitForSelector('[data-test=override]')
+  assert.match(await page.textContent('[data-test=report-progress]'), /无实质进度/)
+  await page.click('[data-test=override] label:has-text("有实质进度")')
+  await page.fill('[data-test=override-reason]', '督导组1月8日现场核实：已完成场地平整并进场施工')
+  await page.click('[data-test=override-save]')
+  await page.waitForSelector('[data-test=override-correction]')
+  const said = await page.textContent('[data-test=override-correction]')
+  assert.ok(said.includes('2026-01-05') && /撤销电视问政[1-9]/.test(said) && /[1-9]期已签发通报标记为需更正/.test(said), said)
+  assert.match(await page.textContent('[data-test=report-progress]'), /有实质进度/)
+  await page.locator('[data-test=override-correction]').scrollIntoViewIfNeeded()
+  await shot(page, 'override-correction')
+
+  // The register keeps the withdrawn escalation with its reason.
+  await page.goto(BASE + '/supervision?tab=escalations')
+  await page.click('[data-test=esc-status]')
+  await page.click('.el-select-dropdown__item:visible:has-text("已撤销")')
+  const withdrawn = page.locator('[data-test=register] .el-table__body tr:has-text("紫水街道老旧小区改造项目")').first()
+  await withdrawn.waitFor()
+  await withdrawn.click()
+  await page.waitForSelector('[data-test=withdrawn]')
+  assert.match(await page.textContent('[data-test=withdrawn]'), /督导组1月8日现场核实/)
+  await shot(page, 'escalation-withdrawn')
+
+  // The bulletins issued over those weeks say they need a correction.
+  await page.goto(BASE + '/bulletins')
+  await page.waitForSelector('[data-test=needs-correction]')
+  await shot(page, 'bulletin-needs-correction')
+  assert.deepEqual(page.errors, [])
+  await page.context().close()
 })
 
 test('on a phone, an inspector records a joint inspection of their group with a finding', async () => {

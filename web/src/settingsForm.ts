@@ -31,6 +31,7 @@ export const SECTIONS: { key: string; fields: Field[] }[] = [
       { name: 'week_close_weekday', kind: 'weekday' },
       { name: 'week_close_time', kind: 'time' },
       { name: 'min_photos_per_report', kind: 'int', min: 0, max: 20 },
+      { name: 'max_photos_per_week', kind: 'int', min: 1, max: 200 },
     ],
   },
   { key: 'progress', fields: [{ name: 'progress_min_investment_yuan', kind: 'money' }, { name: 'progress_min_image_points', kind: 'int', min: 0, max: 100 }] },

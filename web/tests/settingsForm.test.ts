@@ -5,7 +5,7 @@ import { parseAmounts, toForm, fromForm, todayInShanghai, SECTIONS, type Setting
 const defaults: Settings = {
   stall_unit_head_weeks: 2, stall_county_leader_weeks: 3, visits_chief_per_week: 1, visits_assistant_per_week: 2,
   visits_responsible_per_week: 1, helper_days_per_week: 5, visit_radius_meters: 500, report_deadline_weekday: 5,
-  report_deadline_time: '12:00', week_close_weekday: 5, week_close_time: '18:00', min_photos_per_report: 3,
+  report_deadline_time: '12:00', week_close_weekday: 5, week_close_time: '18:00', min_photos_per_report: 3, max_photos_per_week: 30,
   progress_min_investment_yuan: 100000, progress_min_image_points: 5,
   cadence_weekly_meeting: { every: 1, unit: 'week' }, cadence_inspection: { every: 1, unit: 'week' },
   cadence_monthly_meeting: { every: 1, unit: 'month' }, cadence_observation: { every: 1, unit: 'month' },

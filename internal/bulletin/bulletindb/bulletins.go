@@ -174,6 +174,20 @@ type Bulletin struct {
 	Reason        string          `bun:"reason"`
 	IssuedBy      *uuid.UUID      `bun:"issued_by,type:uuid"`
 	IssuedAt      time.Time       `bun:"issued_at,nullzero,default:now()"`
+	// FlagReasons say why weeks of the period were judged again after this
+	// version was issued (FlagIssued); Superseded: a later version exists.
+	FlagReasons []string `bun:"flag_reasons,array,scanonly"`
+	Superseded  bool     `bun:"superseded,scanonly"`
+}
+
+// NeedsCorrection says the version is the latest of its period and weeks
+// it covers were judged again after it was issued.
+func (b Bulletin) NeedsCorrection() bool { return len(b.FlagReasons) > 0 && !b.Superseded }
+
+func withFlags(q *bun.SelectQuery) *bun.SelectQuery {
+	return q.ColumnExpr("ARRAY(SELECT f.reason FROM bulletin_flags f WHERE f.bulletin_id = bl.id ORDER BY f.created_at) AS flag_reasons").
+		ColumnExpr(`EXISTS (SELECT 1 FROM bulletins n WHERE n.kind = bl.kind AND n.period = bl.period
+			AND n.period_start = bl.period_start AND n.version > bl.version) AS superseded`)
 }
 
 // Span is the bulletin's period.
@@ -513,7 +527,7 @@ func figuresDiffer(stored json.RawMessage, f bulletin.Figures) string {
 // next is the cursor of the following page.
 func ListBulletins(ctx context.Context, tx bun.IDB, kind string, page postgres.Page) ([]Bulletin, string, error) {
 	list := []Bulletin{}
-	q := tx.NewSelect().Model((*Bulletin)(nil)).ExcludeColumn("inputs")
+	q := withFlags(tx.NewSelect().Model((*Bulletin)(nil)).ExcludeColumn("inputs"))
 	if kind != "" {
 		q.Where("bl.kind = ?", kind)
 	}
@@ -524,9 +538,31 @@ func ListBulletins(ctx context.Context, tx bun.IDB, kind string, page postgres.P
 // GetBulletin reads one issued version with its inputs.
 func GetBulletin(ctx context.Context, tx bun.IDB, id uuid.UUID) (Bulletin, error) {
 	var b Bulletin
-	err := tx.NewSelect().Model(&b).Where("bl.id = ?", id).Scan(ctx)
+	err := withFlags(tx.NewSelect().Model(&b).Column("bl.*")).Where("bl.id = ?", id).Scan(ctx)
 	if err != nil && postgres.IsNotFound(err) {
 		return b, errs.E(errs.NotFound, "bulletin_not_found", "未找到该通报", "no such bulletin")
 	}
 	return b, err
+}
+
+// FlagIssued marks the issued bulletins whose period overlaps [from, to]
+// as needing a correction, because a project's closed weeks in it were
+// judged again after issue (the latest version of each; the issued files
+// stay as they are). It returns the bulletins flagged.
+func FlagIssued(ctx context.Context, tx bun.IDB, from, to time.Time, projectID uuid.UUID, reason string, by *uuid.UUID) ([]uuid.UUID, error) {
+	ids := []uuid.UUID{}
+	err := tx.NewRaw(`INSERT INTO bulletin_flags (bulletin_id, week_start, project_id, reason, flagged_by)
+		SELECT bl.id, ?::date, ?, ?, ? FROM bulletins bl
+		WHERE bl.period_start <= ?::date AND bl.period_end >= ?::date
+		  AND NOT EXISTS (SELECT 1 FROM bulletins n WHERE n.kind = bl.kind AND n.period = bl.period
+		                  AND n.period_start = bl.period_start AND n.version > bl.version)
+		RETURNING bulletin_id`, from, projectID, reason, by, to, from).Scan(ctx, &ids)
+	if err != nil {
+		return nil, postgres.MapErr(err)
+	}
+	if len(ids) > 0 {
+		err = postgres.Audit(ctx, tx, audit.Entry{Action: "bulletin.flag", EntityType: "project", EntityID: projectID.String(),
+			After: map[string]any{"bulletins": ids, "from": from.Format(time.DateOnly), "to": to.Format(time.DateOnly), "reason": reason}})
+	}
+	return ids, err
 }

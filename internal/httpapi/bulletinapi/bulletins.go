@@ -29,6 +29,10 @@ type BulletinVersion struct {
 	Reason      string    `json:"reason"`
 	IssuedAt    time.Time `json:"issued_at"`
 	SHA256      string    `json:"sha256" description:"of the HTML as issued"`
+	// NeedsCorrection: weeks of the period were judged again after this
+	// version was issued; issue a correction (a new version).
+	NeedsCorrection bool     `json:"needs_correction"`
+	Corrections     []string `json:"corrections" description:"why, one entry per week judged again"`
 }
 
 // BulletinIssue issues a period's bulletin; a correction needs a reason.
@@ -44,7 +48,7 @@ func toBulletinAPI(b bulletindb.Bulletin) BulletinVersion {
 	p := b.Span()
 	return BulletinVersion{ID: b.ID, Kind: b.Kind, Period: b.Period, At: p.Value(), PeriodLabel: p.Label(), PeriodStart: b.PeriodStart.Format(time.DateOnly),
 		PeriodEnd: b.PeriodEnd.Format(time.DateOnly), IssueNo: b.IssueNo, Version: b.Version, Reason: b.Reason, IssuedAt: b.IssuedAt,
-		SHA256: hex.EncodeToString(b.OutputHash)}
+		SHA256: hex.EncodeToString(b.OutputHash), NeedsCorrection: b.NeedsCorrection(), Corrections: append([]string{}, b.FlagReasons...)}
 }
 
 // period reads a bulletin's period: period (default week) and at, or week.

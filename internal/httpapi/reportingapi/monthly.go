@@ -102,7 +102,7 @@ func (s *API) putMonthly(r *httpapi.Req) (any, error) {
 		return nil, err
 	}
 	if _, err := reportingdb.PutMonthlyFigure(r.Ctx, r.Tx, reportingdb.MonthlyFigure{ProjectID: p.ID, Year: year, Month: month,
-		InvestmentYuan: in.InvestmentYuan, ImageProgress: in.ImageProgress, ReportedBy: &r.Session.AccountID}); err != nil {
+		InvestmentYuan: in.InvestmentYuan, ImageProgress: in.ImageProgress, ReportedBy: &r.Session.AccountID}, s.Today()); err != nil {
 		return nil, err
 	}
 	return s.monthlyOf(r, p, year)

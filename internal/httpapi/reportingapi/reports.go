@@ -13,6 +13,7 @@ import (
 	"github.com/tuijin/tuijin/internal/project"
 	"github.com/tuijin/tuijin/internal/reporting"
 	"github.com/tuijin/tuijin/internal/reporting/reportingdb"
+	"github.com/tuijin/tuijin/internal/supervision/supervisiondb"
 )
 
 // WeeklyReport is a project's report of a week with its review state.
@@ -264,7 +265,27 @@ func (s *API) overrideReport(r *httpapi.Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.toReportAPI(r, x)
+	// A closed week is closed again, with the later weeks that depend on it.
+	c, err := supervisiondb.CorrectWeeks(r.Ctx, r.Tx, p.ID, w, in.Reason, &r.Session.AccountID, s.Now())
+	if err != nil {
+		return nil, err
+	}
+	rep, err := s.toReportAPI(r, x)
+	if err != nil {
+		return nil, err
+	}
+	out := OverrideResult{Report: rep}
+	if c.Changed() {
+		out.Correction = &c
+	}
+	return out, nil
+}
+
+// OverrideResult is the report as decided and, when its week had closed,
+// what closing it again changed.
+type OverrideResult struct {
+	Report     WeeklyReport              `json:"report"`
+	Correction *supervisiondb.Correction `json:"correction" description:"null: the week had not closed, or its close stands as it was"`
 }
 
 func (s *API) reportRevisions(r *httpapi.Req) (any, error) {
@@ -384,7 +405,7 @@ func (s *API) routes() []*httpapi.Route {
 		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/confirm", Summary: "Confirm the submitted report (the responsible person)", Tag: "reports", Roles: httpapi.FieldWrite, County: true, Resp: WeeklyReport{}, Handler: s.seatStep(project.RoleResponsible, s.confirmReport)},
 		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/verify", Summary: "Verify a confirmed report (office); keeps a revision", Tag: "reports", Roles: httpapi.OfficeOnly, County: true, Resp: WeeklyReport{}, Handler: s.reviewReport("verify")},
 		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/return", Summary: "Return a report with a comment (office)", Tag: "reports", Roles: httpapi.OfficeOnly, County: true, Body: ReviewInput{}, Resp: WeeklyReport{}, Handler: s.reviewReport("return")},
-		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/override", Summary: "Decide substantive progress with a reason (office, audited)", Tag: "reports", Roles: httpapi.OfficeOnly, County: true, Body: OverrideInput{}, Resp: WeeklyReport{}, Handler: s.overrideReport},
+		{Method: http.MethodPost, Path: v1 + "/projects/:id/reports/:week/override", Summary: "Decide substantive progress with a reason (office, audited)", Tag: "reports", Roles: httpapi.OfficeOnly, County: true, Body: OverrideInput{}, Resp: OverrideResult{}, Handler: s.overrideReport},
 		{Method: http.MethodGet, Path: v1 + "/projects/:id/reports/:week/revisions", Summary: "The verified revisions of a report", Tag: "reports", Roles: httpapi.CountyRead, County: true, Resp: []ReportRevision{}, Handler: s.reportRevisions},
 		{Method: http.MethodPost, Path: v1 + "/projects/:id/visits", Summary: "Check in at the site with the phone's location (a task-force member of the project)", Tag: "reports", Roles: httpapi.FieldWrite, County: true, Status: http.StatusCreated, Body: VisitInput{}, Resp: Visit{}, Handler: s.recordVisit},
 		{Method: http.MethodGet, Path: v1 + "/projects/:id/visits", Summary: "A project's site visits of a week (default this week)", Tag: "reports", Roles: httpapi.CountyRead, County: true, Query: []httpapi.Param{{Name: "week", Description: "周（星期一）", Type: "date"}}, Resp: []Visit{}, Handler: s.listVisits},

@@ -33,10 +33,13 @@ type Escalation struct {
 	StreakStart string     `json:"streak_start" format:"date"`
 	RaisedWeek  string     `json:"raised_week" format:"date"`
 	Weeks       int        `json:"weeks"`
-	Status      string     `json:"status" enum:"pending,scheduled,done,waived"`
+	Status      string     `json:"status" enum:"pending,scheduled,done,waived,withdrawn"`
 	ScheduledOn *string    `json:"scheduled_on" format:"date"`
 	Note        string     `json:"note"`
-	Version     int        `json:"version"`
+	WithdrawnAt *time.Time `json:"withdrawn_at" description:"when a correction of the weeks it rested on withdrew it"`
+	// WithdrawnReason says which correction withdrew it.
+	WithdrawnReason string `json:"withdrawn_reason"`
+	Version         int    `json:"version"`
 }
 
 // EscalationDetail is an escalation with the evidence of its streak.
@@ -86,6 +89,33 @@ type WeekCloseResult struct {
 	OverdueNodes      int    `json:"overdue_nodes"`
 	OverdueProblems   int    `json:"overdue_problems"`
 	Messages          int    `json:"messages"`
+	// CaughtUp are the earlier weeks closed first (after downtime), oldest first.
+	CaughtUp []WeekCloseResult `json:"caught_up,omitempty"`
+	// Corrections are the changes made to the week after it closed.
+	Corrections []WeekCorrection `json:"corrections,omitempty"`
+}
+
+// WeekCorrection is a project's week judged again after the week closed.
+type WeekCorrection struct {
+	At        time.Time  `json:"at"`
+	ProjectID uuid.UUID  `json:"project_id"`
+	Reason    string     `json:"reason"`
+	Progress  bool       `json:"progress"`
+	Streak    int        `json:"streak"`
+	By        *uuid.UUID `json:"by,omitempty"`
+}
+
+func toWeekCloseAPI(r supervisiondb.WeekCloseResult) WeekCloseResult {
+	out := WeekCloseResult{Week: r.Week, Projects: r.Projects, NoProgress: r.NoProgress, Missing: r.Missing, Late: r.Late, Stalled: r.Stalled,
+		Escalations: r.Escalations, VisitShortfalls: r.VisitShortfalls, OverdueProcedures: r.OverdueProcedures, OverdueNodes: r.OverdueNodes,
+		OverdueProblems: r.OverdueProblems, Messages: r.Messages}
+	for _, c := range r.CaughtUp {
+		out.CaughtUp = append(out.CaughtUp, toWeekCloseAPI(c))
+	}
+	for _, c := range r.Corrections {
+		out.Corrections = append(out.Corrections, WeekCorrection(c))
+	}
+	return out
 }
 
 // Dashboard is the supervision overview: trend, stalled projects, compliance.
@@ -126,7 +156,7 @@ func toEscalationAPI(e supervisiondb.Escalation) Escalation {
 	return Escalation{ID: e.ID, ProjectID: e.ProjectID, ProjectCode: e.ProjectCode, ProjectName: e.ProjectName, UnitName: e.UnitName,
 		Level: e.Level, LevelName: supervision.LevelName(e.Level), Role: e.Role, PersonID: e.PersonID, NamedAs: e.NamedAs, HasAccount: e.HasAccount, PersonName: e.PersonName, PersonPost: e.PersonPost,
 		StreakStart: e.StreakStart.Format(time.DateOnly), RaisedWeek: e.RaisedWeek.Format(time.DateOnly), Weeks: e.Weeks,
-		Status: e.Status, ScheduledOn: httpapi.DateString(e.ScheduledOn), Note: e.Note, Version: e.Version}
+		Status: e.Status, ScheduledOn: httpapi.DateString(e.ScheduledOn), Note: e.Note, WithdrawnAt: e.WithdrawnAt, WithdrawnReason: e.WithdrawnWhy, Version: e.Version}
 }
 
 func (s *API) listEscalations(r *httpapi.Req) (any, error) {
@@ -208,7 +238,7 @@ func (s *API) closeWeek(r *httpapi.Req) (any, error) {
 		return nil, errWeekNotOver
 	}
 	res, err := supervisiondb.CloseWeek(r.Ctx, r.Tx, week, s.Now())
-	return WeekCloseResult(res), err
+	return toWeekCloseAPI(res), err
 }
 
 func (s *API) dashboard(r *httpapi.Req) (any, error) {
@@ -237,7 +267,7 @@ func (s *API) dashboard(r *httpapi.Req) (any, error) {
 func (s *API) routes() []*httpapi.Route {
 	const v1 = "/api/v1"
 	return []*httpapi.Route{
-		{Method: http.MethodGet, Path: v1 + "/escalations", Summary: "The TV-questioning register (M1.3), newest week first", Tag: "supervision", Roles: httpapi.RegisterRead, County: true, Query: append([]httpapi.Param{{Name: "status", Description: "pending | scheduled | done | waived", Type: "string"}, {Name: "level", Description: "1 | 2", Type: "integer"}, {Name: "project_id", Description: "项目", Type: "uuid"}}, httpapi.PageParams...), Resp: httpapi.List[Escalation]{}, Handler: s.listEscalations},
+		{Method: http.MethodGet, Path: v1 + "/escalations", Summary: "The TV-questioning register (M1.3), newest week first", Tag: "supervision", Roles: httpapi.RegisterRead, County: true, Query: append([]httpapi.Param{{Name: "status", Description: "pending | scheduled | done | waived | withdrawn", Type: "string"}, {Name: "level", Description: "1 | 2", Type: "integer"}, {Name: "project_id", Description: "项目", Type: "uuid"}}, httpapi.PageParams...), Resp: httpapi.List[Escalation]{}, Handler: s.listEscalations},
 		{Method: http.MethodGet, Path: v1 + "/escalations/:id", Summary: "An escalation with the evidence of its streak (reports, photos, visits)", Tag: "supervision", Roles: httpapi.RegisterRead, County: true, Resp: EscalationDetail{}, Handler: s.getEscalation},
 		{Method: http.MethodPut, Path: v1 + "/escalations/:id", Summary: "Schedule, record or waive (with a reason) a TV questioning", Tag: "supervision", Roles: httpapi.OfficeOnly, County: true, Body: EscalationUpdate{}, Resp: Escalation{}, Handler: s.updateEscalation},
 		{Method: http.MethodPost, Path: v1 + "/supervision/week-close", Summary: "Close a week now (normally the worker does at the county's close time); idempotent", Tag: "supervision", Roles: httpapi.OfficeOnly, County: true, Body: WeekCloseInput{}, Resp: WeekCloseResult{}, Handler: s.closeWeek},

@@ -77,8 +77,9 @@ type Seat struct {
 func (s Seat) Met() bool { return s.PersonID != nil && reporting.SeatMet(s.Required, s.Done) }
 
 // SeatCompliance is every seat of each of projects in a week under the
-// settings s in force that week: the holder on the week's last day and their
-// verified visits (the helper's days present), by reporting.SeatDone.
+// settings s in force that week: the holder on the week's last day and the
+// days of the week they made a verified visit in that seat (a day counts
+// once, however many check-ins it has: M2.2 asks for presence on site).
 func SeatCompliance(ctx context.Context, tx bun.IDB, week time.Time, projects []uuid.UUID, s settings.Settings) (map[uuid.UUID][]Seat, error) {
 	out := map[uuid.UUID][]Seat{}
 	if len(projects) == 0 {
@@ -101,10 +102,9 @@ func SeatCompliance(ctx context.Context, tx bun.IDB, week time.Time, projects []
 		ProjectID uuid.UUID `bun:"project_id"`
 		PersonID  uuid.UUID `bun:"person_id"`
 		Role      string    `bun:"role"`
-		Visits    int       `bun:"visits"`
 		Days      int       `bun:"days"`
 	}
-	if err := tx.NewRaw(`SELECT project_id, person_id, role, count(*) AS visits,
+	if err := tx.NewRaw(`SELECT project_id, person_id, role,
 		  count(DISTINCT (visited_at AT TIME ZONE 'Asia/Shanghai')::date) AS days
 		FROM site_visits WHERE week_start = ? AND verified AND project_id IN (?)
 		GROUP BY project_id, person_id, role`, week, bun.List(projects)).Scan(ctx, &counts); err != nil {
@@ -124,7 +124,7 @@ func SeatCompliance(ctx context.Context, tx bun.IDB, week time.Time, projects []
 	}
 	done := map[visitKey]int{}
 	for _, c := range counts {
-		done[visitKey{c.ProjectID, c.PersonID, c.Role}] = reporting.SeatDone(project.Role(c.Role), c.Visits, c.Days)
+		done[visitKey{c.ProjectID, c.PersonID, c.Role}] = c.Days
 	}
 	for _, p := range projects {
 		seats := make([]Seat, 0, len(project.Roles))

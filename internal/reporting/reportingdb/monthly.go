@@ -2,6 +2,7 @@ package reportingdb
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -57,11 +58,24 @@ func lockMonth(ctx context.Context, tx bun.IDB, projectID uuid.UUID, year, month
 }
 
 // PutMonthlyFigure reports (or corrects) a month; a correction clears the
-// Statistics Bureau's verification.
-func PutMonthlyFigure(ctx context.Context, tx bun.IDB, f MonthlyFigure) (MonthlyFigure, error) {
+// Statistics Bureau's verification. A month is reported once it has begun
+// (today is the county's date) and only for a year the project is on the
+// key list.
+func PutMonthlyFigure(ctx context.Context, tx bun.IDB, f MonthlyFigure, today time.Time) (MonthlyFigure, error) {
 	var v errs.Validation
 	if f.Month < 1 || f.Month > 12 || f.Year < 2000 || f.Year > 2100 {
 		v.Add("month", "out_of_range", "年月无效", "year or month out of range")
+	} else if first := time.Date(f.Year, time.Month(f.Month), 1, 0, 0, 0, 0, time.UTC); first.After(today) {
+		v.Add("month", "month_not_begun", "该月尚未开始，不能填报", "that month has not begun")
+	} else {
+		listing, err := ListingOf(ctx, tx, f.ProjectID, time.Date(f.Year, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(f.Year, 12, 31, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			return MonthlyFigure{}, err
+		}
+		if listing == nil {
+			v.Add("year", "not_listed", fmt.Sprintf("该项目未列入%d年重点项目名单，不能填报当年数据", f.Year),
+				fmt.Sprintf("the project is not on the %d key list", f.Year))
+		}
 	}
 	if f.InvestmentYuan < 0 || f.InvestmentYuan > project.MaxYuan {
 		v.Add("investment_yuan", "out_of_range", "当月完成投资超出范围", "investment out of range")
@@ -104,6 +118,11 @@ func VerifyMonthlyFigure(ctx context.Context, tx bun.IDB, projectID uuid.UUID, y
 	}
 	if !ok {
 		return MonthlyFigure{}, errs.E(errs.NotFound, "figure_not_reported", "该月数据尚未填报", "that month has not been reported")
+	}
+	if same, err := postgres.SamePerson(ctx, tx, f.ReportedBy, by); err != nil {
+		return MonthlyFigure{}, err
+	} else if same {
+		return MonthlyFigure{}, errs.E(errs.Forbidden, "own_figure", "不能核实本人填报的数据", "nobody verifies figures they reported")
 	}
 	before := f
 	f.VerifiedBy, f.VerifiedAt = &by, &now

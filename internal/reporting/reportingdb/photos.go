@@ -39,6 +39,9 @@ type Photo struct {
 // AddPhoto records a stored photo; the same bytes seen before in the county
 // make it a duplicate of their first appearance (flagged to the office).
 func AddPhoto(ctx context.Context, tx bun.IDB, p Photo) (Photo, error) {
+	if err := CheckPhotoCap(ctx, tx, p.ProjectID, p.WeekStart); err != nil {
+		return Photo{}, err
+	}
 	var first []uuid.UUID
 	if err := tx.NewSelect().Model((*Photo)(nil)).Column("id").Where("sha256 = ?", p.SHA256).OrderExpr("uploaded_at").Limit(1).Scan(ctx, &first); err != nil {
 		return Photo{}, err

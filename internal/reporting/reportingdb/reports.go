@@ -73,6 +73,7 @@ type Revision struct {
 
 var (
 	errReportInReview = errs.E(errs.Conflict, "report_in_review", "周报正在审核中，不能修改；如需修改请由重点项目办退回", "the report is under review; the office must return it before it can change")
+	errOwnReport      = errs.E(errs.Forbidden, "own_report", "不能确认或审核本人报送、确认的周报", "nobody confirms or verifies a report they submitted or confirmed")
 	errWrongState     = errs.E(errs.Conflict, "report_wrong_state", "周报当前状态不允许此操作", "the report's state does not allow this")
 )
 
@@ -246,6 +247,24 @@ func Transition(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.
 	}
 	before := cur
 	t := now
+	// Nobody confirms what they submitted or verifies what they submitted
+	// or confirmed (M2.3: the helper reports, the responsible person
+	// confirms, the office verifies), not even through a second account.
+	if action == "confirm" || action == "verify" {
+		mine := []*uuid.UUID{cur.SubmittedBy}
+		if action == "verify" {
+			mine = append(mine, cur.ConfirmedBy)
+		}
+		for _, a := range mine {
+			same, err := postgres.SamePerson(ctx, tx, a, by)
+			if err != nil {
+				return Report{}, err
+			}
+			if same {
+				return Report{}, errOwnReport
+			}
+		}
+	}
 	switch {
 	case action == "confirm" && cur.Status == string(reporting.Submitted):
 		cur.Status, cur.ConfirmedAt, cur.ConfirmedBy = string(reporting.Confirmed), &t, &by

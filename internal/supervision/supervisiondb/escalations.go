@@ -30,6 +30,8 @@ type Escalation struct {
 	Status        string     `bun:"status" json:"status"`
 	ScheduledOn   *time.Time `bun:"scheduled_on,type:date" json:"-"`
 	Note          string     `bun:"note" json:"note"`
+	WithdrawnAt   *time.Time `bun:"withdrawn_at" json:"withdrawn_at"`
+	WithdrawnWhy  string     `bun:"withdrawn_reason" json:"withdrawn_reason"`
 	Version       int        `bun:"version" json:"version"`
 	CreatedAt     time.Time  `bun:"created_at,nullzero,default:now()" json:"created_at"`
 	UpdatedAt     time.Time  `bun:"updated_at,nullzero,default:now()" json:"updated_at"`
@@ -138,6 +140,7 @@ var escalationMoves = map[string][]string{
 	"scheduled": {"scheduled", "done", "waived"},
 	"done":      {},
 	"waived":    {},
+	"withdrawn": {}, // by a correction of the weeks it rested on, never by hand
 }
 
 // UpdateEscalation applies a change (audited).
@@ -147,7 +150,7 @@ func UpdateEscalation(ctx context.Context, tx bun.IDB, id uuid.UUID, c Escalatio
 		return before, err
 	}
 	if before.Version != c.Version {
-		return before, errs.E(errs.Conflict, "version_conflict", "该记录已被他人修改，请刷新后重试", "the record was changed by someone else; reload and retry")
+		return before, errVersionConflict
 	}
 	allowed := false
 	for _, s := range escalationMoves[before.Status] {
@@ -175,14 +178,25 @@ func UpdateEscalation(ctx context.Context, tx bun.IDB, id uuid.UUID, c Escalatio
 	if c.ScheduledOn != nil {
 		after.ScheduledOn = c.ScheduledOn
 	}
-	if _, err := tx.NewUpdate().Model(&after).Column("status", "scheduled_on", "note", "version", "updated_at").WherePK().Exec(ctx); err != nil {
+	// The version is checked again by the UPDATE itself: a change committed
+	// since the read above makes it match no row.
+	res, err := tx.NewUpdate().Model(&after).Column("status", "scheduled_on", "note", "version", "updated_at").WherePK().
+		Where("es.version = ?", before.Version).Exec(ctx)
+	if err != nil {
 		return before, postgres.MapErr(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return before, err
+	} else if n == 0 {
+		return before, errVersionConflict
 	}
 	return after, postgres.Audit(ctx, tx, audit.Entry{Action: "escalation." + c.Status, EntityType: "escalation", EntityID: id.String(),
 		Before: escalationView(before), After: escalationView(after)})
 }
 
-var statusZh = map[string]string{"pending": "待安排", "scheduled": "已安排", "done": "已问政", "waived": "免于问政"}
+var errVersionConflict = errs.E(errs.Conflict, "version_conflict", "该记录已被他人修改，请刷新后重试", "the record was changed by someone else; reload and retry")
+
+var statusZh = map[string]string{"pending": "待安排", "scheduled": "已安排", "done": "已问政", "waived": "免于问政", "withdrawn": "已撤销"}
 
 func escalationView(e Escalation) map[string]any {
 	m := map[string]any{"status": e.Status, "note": e.Note, "version": e.Version}

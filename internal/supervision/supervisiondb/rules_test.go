@@ -211,7 +211,7 @@ func TestEveryCallerAgrees(t *testing.T) {
 			report(t, ctx, tx, w, ps["verified"], w1.AddDate(0, 0, 7*i), reporting.Content{InvestmentYuan: amount}, "confirm")
 		}
 		// The Statistics Bureau's January figure replaces January's weekly sum (6,000,000).
-		if _, err := reportingdb.PutMonthlyFigure(ctx, tx, reportingdb.MonthlyFigure{ProjectID: ps["verified"].ID, Year: 2031, Month: 1, InvestmentYuan: 7_500_000}); err != nil {
+		if _, err := reportingdb.PutMonthlyFigure(ctx, tx, reportingdb.MonthlyFigure{ProjectID: ps["verified"].ID, Year: 2031, Month: 1, InvestmentYuan: 7_500_000}, day("2031-02-05")); err != nil {
 			return err
 		}
 		if _, err := reportingdb.VerifyMonthlyFigure(ctx, tx, ps["verified"].ID, 2031, 1, w.people["何静"], day("2031-02-05")); err != nil {

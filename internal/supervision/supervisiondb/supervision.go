@@ -34,6 +34,11 @@ type WeekCloseResult struct {
 	OverdueNodes      int    `json:"overdue_nodes"`
 	OverdueProblems   int    `json:"overdue_problems"`
 	Messages          int    `json:"messages"`
+	// CaughtUp are the earlier weeks this close closed first, oldest first
+	// (after downtime), each with its own figures.
+	CaughtUp []WeekCloseResult `json:"caught_up,omitempty"`
+	// Corrections are the changes made to the week after it closed.
+	Corrections []WeekCorrection `json:"corrections,omitempty"`
 }
 
 // CloseWeek closes a county's week (M1.3, M2.2): for every project on the
@@ -70,13 +75,18 @@ func CloseWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time) (
 		pending = append(pending, w)
 	}
 	var res WeekCloseResult
+	var earlier []WeekCloseResult
 	for i := len(pending) - 1; i >= 0; i-- {
 		r, err := closeOneWeek(ctx, tx, pending[i], now)
 		if err != nil {
 			return WeekCloseResult{}, err
 		}
+		if i > 0 {
+			earlier = append(earlier, r)
+		}
 		res = r
 	}
+	res.CaughtUp = earlier
 	if len(pending) == 0 { // the week was closed before: its stored result
 		_, stored, err := postgres.LockJob(ctx, tx, supervision.JobWeekClose, supervision.Period(week))
 		if err != nil {
@@ -105,7 +115,7 @@ func closeOneWeek(ctx context.Context, tx bun.IDB, week time.Time, now time.Time
 	}
 	s := rules.Values
 	end := week.AddDate(0, 0, 6)
-	weeks, err := judgeWeek(ctx, tx, week, s)
+	weeks, err := judgeWeek(ctx, tx, week, s, nil)
 	if err != nil {
 		return res, err
 	}
@@ -179,15 +189,21 @@ type projectWeek struct {
 // judgeWeek applies the rules to every project listed in the week: its
 // report's state at the week's close time, the substantive progress, the
 // streak continued from last week's row, "stalled", and each seat's
-// compliance. It reads; storeWeek writes.
-func judgeWeek(ctx context.Context, tx bun.IDB, week time.Time, s settings.Settings) ([]projectWeek, error) {
+// compliance (of one project only when only is given). It reads;
+// storeWeek writes.
+func judgeWeek(ctx context.Context, tx bun.IDB, week time.Time, s settings.Settings, only *uuid.UUID) ([]projectWeek, error) {
 	listed, err := reportingdb.ListedIn(ctx, tx, week, week.AddDate(0, 0, 6))
 	if err != nil || len(listed) == 0 {
 		return nil, err
 	}
-	ids := make([]uuid.UUID, len(listed))
-	for i, l := range listed {
-		ids[i] = l.ProjectID
+	ids := make([]uuid.UUID, 0, len(listed))
+	for _, l := range listed {
+		if only == nil || l.ProjectID == *only {
+			ids = append(ids, l.ProjectID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
 	}
 	var rows []struct {
 		ProjectID uuid.UUID           `bun:"project_id"`
@@ -294,7 +310,8 @@ func raiseEscalations(ctx context.Context, tx bun.IDB, week time.Time, weeks []p
 	}
 	err := tx.NewRaw(`WITH due AS (
 		  SELECT * FROM unnest(?0::uuid[], ?1::int[], ?2::text[], ?3::date[], ?4::int[]) AS d(project_id, level, role, streak_start, threshold)
-		  WHERE NOT EXISTS (SELECT 1 FROM escalations x WHERE x.project_id = d.project_id AND x.level = d.level AND x.streak_start = d.streak_start)),
+		  WHERE NOT EXISTS (SELECT 1 FROM escalations x WHERE x.project_id = d.project_id AND x.level = d.level AND x.streak_start = d.streak_start
+		    AND x.status <> 'withdrawn')),
 		holders AS (
 		  SELECT DISTINCT d.project_id, d.level, d.role, d.streak_start, d.threshold, a.person_id, 'seat' AS named_as
 		  FROM due d JOIN task_force_assignments a ON a.project_id = d.project_id AND a.role = d.role

@@ -47,8 +47,8 @@ func TestOverrideRecloses(t *testing.T) {
 			return err
 		}
 		p = newProject(t, w, tx, ctx, "C-2037", day("2037-01-01"), nil)
-		report(t, ctx, tx, w, p, wk(1), reporting.Content{InvestmentYuan: 2_000_000})           // progress
-		report(t, ctx, tx, w, p, wk(3), reporting.Content{InvestmentYuan: 10_000})              // W2 missing, W3 too little: streak 2
+		report(t, ctx, tx, w, p, wk(1), reporting.Content{InvestmentYuan: 2_000_000})            // progress
+		report(t, ctx, tx, w, p, wk(3), reporting.Content{InvestmentYuan: 10_000})               // W2 missing, W3 too little: streak 2
 		report(t, ctx, tx, w, p, wk(5), reporting.Content{InvestmentYuan: 3_000_000}, "confirm") // W4 missing (streak 3), W5 progress
 		res, err := supervisiondb.CloseWeek(ctx, tx, wk(5), supervision.CloseAt(wk(5), s).Add(time.Minute))
 		if err != nil {

@@ -1,11 +1,19 @@
 -- Separation of duties and corrections of closed weeks.
 
 -- One seat per person per project (M2.1: four people, four seats). Checked
--- on every new or changed assignment; seats held twice before this check
--- existed are left as they are and reported to the county's office below.
+-- on every new or changed assignment, under a lock per project and person
+-- so that two transactions cannot each add one of two seats; seats held
+-- twice before this check existed are left as they are, reported to the
+-- county's office below, and can be ended (a period that only shrinks is
+-- not checked again).
 CREATE FUNCTION task_force_one_seat() RETURNS trigger
 LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.project_id = OLD.project_id AND NEW.person_id = OLD.person_id AND NEW.role = OLD.role
+     AND daterange(NEW.valid_from, NEW.valid_to) <@ daterange(OLD.valid_from, OLD.valid_to) THEN
+    RETURN NEW;
+  END IF;
+  PERFORM pg_advisory_xact_lock(hashtextextended('task_force:' || NEW.project_id::text || ':' || NEW.person_id::text, 0));
   IF EXISTS (SELECT 1 FROM task_force_assignments o
              WHERE o.project_id = NEW.project_id AND o.person_id = NEW.person_id AND o.id <> NEW.id
                AND o.role <> NEW.role
@@ -34,7 +42,7 @@ BEGIN
         string_agg(CASE x.role WHEN 'chief' THEN '项目长' WHEN 'assistant' THEN '项目长助理'
                                WHEN 'responsible' THEN '项目责任人' ELSE '帮办人员' END, '、' ORDER BY x.role) AS roles
       FROM task_force_assignments x JOIN projects p ON p.id = x.project_id JOIN people pe ON pe.id = x.person_id
-      WHERE x.valid_to IS NULL OR x.valid_to > current_date
+      WHERE x.valid_from <= current_date AND (x.valid_to IS NULL OR x.valid_to > current_date)
       GROUP BY x.project_id, p.name, pe.name, x.person_id
       HAVING count(DISTINCT x.role) > 1
     ) d

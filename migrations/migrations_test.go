@@ -225,6 +225,21 @@ func TestDutiesMigrationReportsDoubleSeats(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A seat held twice can be ended (the office fixes it by giving one of
+	// the seats to someone else); lengthening it is checked again.
+	if err := env.App.InCounty(ctx, counties[0], func(ctx context.Context, tx bun.IDB) error {
+		_, err := tx.ExecContext(ctx, "UPDATE task_force_assignments SET valid_to = '2026-06-01' WHERE role = 'helper'")
+		return err
+	}); err != nil {
+		t.Fatalf("ending a seat held twice: %v", err)
+	}
+	err = env.App.InCounty(ctx, counties[0], func(ctx context.Context, tx bun.IDB) error {
+		_, err := tx.ExecContext(ctx, "UPDATE task_force_assignments SET valid_to = NULL WHERE role = 'helper'")
+		return err
+	})
+	if db.ViolatedConstraint(err) != "task_force_one_seat_per_person" {
+		t.Fatalf("lengthening it again: %v", err)
+	}
 	// From now on the database refuses a second seat.
 	err = env.App.InCounty(ctx, counties[1], func(ctx context.Context, tx bun.IDB) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO task_force_assignments (project_id, role, person_id, valid_from)

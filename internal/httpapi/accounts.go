@@ -78,7 +78,11 @@ func (s *Server) getAccount(r *Req) (any, error) {
 
 func (s *Server) setRoles(r *Req, id uuid.UUID, roles []authz.Role) error {
 	before := s.Authz.RolesIn(id, r.Session.Domain())
-	if id == r.Session.AccountID {
+	own, err := postgres.SamePerson(r.Ctx, r.Tx, &id, r.Session.AccountID) // this account, or another of the same person
+	if err != nil {
+		return err
+	}
+	if own {
 		if sameRoles(before, roles) {
 			return nil // an edit of one's own name keeps one's roles
 		}
@@ -169,7 +173,11 @@ func (s *Server) updateAccount(r *Req) (any, error) {
 		v.Add("disabled", "self_disable", "不能停用自己的账号", "you cannot disable your own account")
 		return nil, v.Err()
 	}
-	if id == r.Session.AccountID {
+	own, err := postgres.SamePerson(r.Ctx, r.Tx, &id, r.Session.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	if own {
 		cur, err := postgres.GetCountyAccount(r.Ctx, r.Tx, id)
 		if err != nil {
 			return nil, err

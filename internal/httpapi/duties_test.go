@@ -77,6 +77,24 @@ func TestOwnRoles(t *testing.T) {
 	if r.Status != http.StatusOK || a.DisplayName != "测试改名" {
 		t.Fatalf("renaming oneself: %d %s", r.Status, r.Body)
 	}
+	// Nor through another account of the same person: an office account
+	// acting as 唐明 cannot change the roles of gs.helper (唐明's).
+	tangID := uuid.MustParse(tang)
+	_, twin := guangshanAccount(t, []string{"office"}, &tangID)
+	var list httpapi.List[httpapi.Account]
+	login(t, "gs.office").do("GET", "/api/v1/accounts?limit=200", nil).decode(t, &list)
+	found := false
+	for _, a := range list.Items {
+		if a.Username == "gs.helper" {
+			found = true
+			if r := twin.do("PUT", "/api/v1/accounts/"+a.ID.String(), map[string]any{"display_name": a.DisplayName, "roles": []string{"task_force", "statistics"}, "person_id": tang}); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "own_roles") {
+				t.Fatalf("an account changed the roles of another account of its person: %d %s", r.Status, r.Body)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("gs.helper is not in the account list")
+	}
 	// Another administrator may.
 	if r := login(t, "gs.office").do("PUT", self, map[string]any{"display_name": "测试改名", "roles": []string{"office", "statistics"}}); r.Status != http.StatusOK {
 		t.Fatalf("another administrator changes the roles: %d %s", r.Status, r.Body)

@@ -22,6 +22,7 @@ const (
 	MsgDeadlineNear    = "deadline_near"    // a problem or procedure is due tomorrow
 	MsgDeadlineOverdue = "deadline_overdue" // … and is now overdue
 	MsgBulletinIssued  = "bulletin_issued"
+	MsgDoubleSeat      = "double_seat" // a person holds two seats of a project (sent once, by migration 0013)
 )
 
 // Message is one in-app notification to one account. IdemKey makes it at

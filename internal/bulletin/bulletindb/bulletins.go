@@ -124,7 +124,7 @@ func BulletinInputs(ctx context.Context, tx bun.IDB, kind string, period bulleti
 		SELECT p.name AS project, es.level, coalesce(pp.name, '') AS person, coalesce(pp.post, '') AS post, es.weeks, es.status
 		FROM escalations es JOIN listed l ON l.project_id = es.project_id JOIN projects p ON p.id = es.project_id
 		LEFT JOIN people pp ON pp.id = es.person_id
-		WHERE es.raised_week + 6 BETWEEN ?0::date AND ?1::date ORDER BY es.raised_week, es.level DESC, p.code, pp.name`, &in.Escalations); err != nil {
+		WHERE es.raised_week + 6 BETWEEN ?0::date AND ?1::date AND es.status <> 'withdrawn' ORDER BY es.raised_week, es.level DESC, p.code, pp.name`, &in.Escalations); err != nil {
 		return in, fmt.Errorf("bulletin escalations: %w", err)
 	}
 	if err := listed(`
@@ -546,17 +546,19 @@ func GetBulletin(ctx context.Context, tx bun.IDB, id uuid.UUID) (Bulletin, error
 }
 
 // FlagIssued marks the issued bulletins whose period overlaps [from, to]
-// as needing a correction, because a project's closed weeks in it were
-// judged again after issue (the latest version of each; the issued files
-// stay as they are). It returns the bulletins flagged.
+// and that list the project as needing a correction, because the
+// project's closed weeks in it were judged again after issue (the latest
+// version of each; the issued files stay as they are). It returns the
+// bulletins flagged.
 func FlagIssued(ctx context.Context, tx bun.IDB, from, to time.Time, projectID uuid.UUID, reason string, by *uuid.UUID) ([]uuid.UUID, error) {
 	ids := []uuid.UUID{}
 	err := tx.NewRaw(`INSERT INTO bulletin_flags (bulletin_id, week_start, project_id, reason, flagged_by)
 		SELECT bl.id, ?::date, ?, ?, ? FROM bulletins bl
 		WHERE bl.period_start <= ?::date AND bl.period_end >= ?::date
+		  AND (bl.inputs->'projects' IS NULL OR bl.inputs->'projects' @> jsonb_build_array(jsonb_build_object('code', (SELECT code FROM projects WHERE id = ?))))
 		  AND NOT EXISTS (SELECT 1 FROM bulletins n WHERE n.kind = bl.kind AND n.period = bl.period
 		                  AND n.period_start = bl.period_start AND n.version > bl.version)
-		RETURNING bulletin_id`, from, projectID, reason, by, to, from).Scan(ctx, &ids)
+		RETURNING bulletin_id`, from, projectID, reason, by, to, from, projectID).Scan(ctx, &ids)
 	if err != nil {
 		return nil, postgres.MapErr(err)
 	}

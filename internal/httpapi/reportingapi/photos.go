@@ -84,7 +84,7 @@ func (s *API) uploadPhoto(r *httpapi.Req) (any, error) {
 	if week.After(reporting.WeekStart(s.Now())) {
 		return nil, errs.E(errs.Invalid, "report_future_week", "不能为尚未开始的周上传照片", "photos cannot be added to a week that has not begun")
 	}
-	if err := reportingdb.CheckPhotoCap(r.Ctx, r.Tx, p.ID, week); err != nil {
+	if err := reportingdb.CheckPhotoCap(r.Ctx, r.Tx, p.ID, week, false); err != nil {
 		return nil, err // refused before the body is read
 	}
 	if s.Objects == nil {

@@ -14,12 +14,16 @@ import (
 
 // CheckPhotoCap refuses a photo beyond the county's cap for a project's
 // week (settings.MaxPhotosPerWeek): each original is kept, locked, for
-// years. The project-week is locked until the transaction ends, so that
-// parallel uploads cannot pass the cap together.
-func CheckPhotoCap(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Time) error {
-	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended('photos:' || ?::text || ':' || ?::text, 0))",
-		projectID, week.Format(time.DateOnly)); err != nil {
-		return err
+// years. With lock, the project-week stays locked until the transaction
+// ends, so that parallel uploads cannot pass the cap together (the check
+// that writes the row); without, it is the early refusal made before an
+// upload's body is read.
+func CheckPhotoCap(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Time, lock bool) error {
+	if lock {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended('photos:' || ?::text || ':' || ?::text, 0))",
+			projectID, week.Format(time.DateOnly)); err != nil {
+			return err
+		}
 	}
 	rules, err := postgres.SettingsOn(ctx, tx, week)
 	if err != nil {

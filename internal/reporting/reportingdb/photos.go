@@ -39,7 +39,7 @@ type Photo struct {
 // AddPhoto records a stored photo; the same bytes seen before in the county
 // make it a duplicate of their first appearance (flagged to the office).
 func AddPhoto(ctx context.Context, tx bun.IDB, p Photo) (Photo, error) {
-	if err := CheckPhotoCap(ctx, tx, p.ProjectID, p.WeekStart); err != nil {
+	if err := CheckPhotoCap(ctx, tx, p.ProjectID, p.WeekStart, true); err != nil {
 		return Photo{}, err
 	}
 	var first []uuid.UUID

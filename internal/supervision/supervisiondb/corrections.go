@@ -13,6 +13,8 @@ import (
 	"github.com/tuijin/tuijin/internal/audit"
 	"github.com/tuijin/tuijin/internal/bulletin/bulletindb"
 	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/internal/reporting"
+	"github.com/tuijin/tuijin/internal/reporting/reportingdb"
 	"github.com/tuijin/tuijin/internal/supervision"
 )
 
@@ -48,83 +50,126 @@ type Correction struct {
 func (c Correction) Changed() bool { return len(c.Weeks) > 0 }
 
 type storedWeek struct {
-	Progress bool `bun:"progress"`
-	Streak   int  `bun:"streak"`
-	Stalled  bool `bun:"stalled"`
+	Progress   bool `bun:"progress"`
+	Overridden bool `bun:"overridden"`
+	Streak     int  `bun:"streak"`
+	Stalled    bool `bun:"stalled"`
 }
 
-// CorrectWeeks re-closes a project's week after its report's substantive
-// progress was decided again (an override), and every later closed week
-// whose streak depends on it: the project's rows are judged again in order
+func readStoredWeek(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Time) (*storedWeek, error) {
+	var rows []storedWeek
+	if err := tx.NewRaw("SELECT progress, overridden, streak, stalled FROM week_status WHERE project_id = ? AND week_start = ?", projectID, week).
+		Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return &rows[0], nil
+}
+
+// CorrectWeeks closes a project's week again after the office decided its
+// substantive progress anew (an override), with every later closed week
+// whose streak depends on it. The overridden week takes the decision; each
+// later week keeps what it closed on (its report state, progress and site
+// presence as they were then) and only its streak and "stalled" follow,
 // until a week's streak comes out as stored. An escalation raised in those
 // weeks whose streak no longer holds is withdrawn with the reason (never
-// deleted; one already held or waived stands and is reported), a streak
-// that now reaches a threshold is raised, each week's job result is
-// updated with the correction, and the issued bulletins covering the
-// changed weeks are flagged as needing a correction. A week not yet closed
-// changes nothing here: its close will read the report as it is.
+// deleted; one already held or waived stands, and the office is asked to
+// check it); a streak that now reaches a threshold is raised; each week's
+// job result is updated and lists the correction; the issued bulletins that
+// cover the changed weeks and list the project are flagged as needing a
+// correction. A week not yet closed, or a decision that agrees with what
+// the week closed on, changes nothing here.
 func CorrectWeeks(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Time, reason string, by *uuid.UUID, now time.Time) (Correction, error) {
 	out := Correction{Weeks: []string{}, Withdrawn: []uuid.UUID{}, Kept: []uuid.UUID{}, Raised: []uuid.UUID{}, Flagged: []uuid.UUID{}}
+	closed, _, err := postgres.LockJob(ctx, tx, supervision.JobWeekClose, supervision.Period(week))
+	if err != nil || !closed {
+		return out, err
+	}
+	stored, err := readStoredWeek(ctx, tx, projectID, week)
+	if err != nil || stored == nil {
+		return out, err // not listed that week: nothing was closed for it
+	}
+	rep, err := reportingdb.GetReport(ctx, tx, projectID, week)
+	if err != nil {
+		return out, err
+	}
+	f := rep.Facts()
+	decided, overridden := reporting.Progress(f), f.Submitted() && f.OverrideProgress != nil
+	if decided == stored.Progress {
+		if overridden != stored.Overridden {
+			_, err = tx.ExecContext(ctx, "UPDATE week_status SET overridden = ? WHERE project_id = ? AND week_start = ?", overridden, projectID, week)
+		}
+		return out, err
+	}
+	prev, err := readStoredWeek(ctx, tx, projectID, week.AddDate(0, 0, -7))
+	if err != nil {
+		return out, err
+	}
+	streak := 0
+	if prev != nil {
+		streak = prev.Streak
+	}
 	type rejudged struct {
 		week time.Time
 		pw   projectWeek
 	}
 	var changed []rejudged
 	for w := week; ; w = w.AddDate(0, 0, 7) {
-		closed, _, err := postgres.LockJob(ctx, tx, supervision.JobWeekClose, supervision.Period(w))
-		if err != nil {
-			return out, err
-		}
-		if !closed {
-			break
+		if !w.Equal(week) {
+			closed, _, err := postgres.LockJob(ctx, tx, supervision.JobWeekClose, supervision.Period(w))
+			if err != nil {
+				return out, err
+			}
+			if !closed {
+				break
+			}
+			if stored, err = readStoredWeek(ctx, tx, projectID, w); err != nil {
+				return out, err
+			}
+			if stored == nil {
+				break // not listed that week: no streak runs through it
+			}
 		}
 		rules, err := postgres.SettingsOn(ctx, tx, w)
 		if err != nil {
 			return out, err
 		}
-		judged, err := judgeWeek(ctx, tx, w, rules.Values, &projectID)
-		if err != nil {
-			return out, err
+		pw := projectWeek{ProjectID: projectID, Progress: stored.Progress, Overridden: stored.Overridden}
+		if w.Equal(week) {
+			pw.Progress, pw.Overridden = decided, overridden
 		}
-		if len(judged) == 0 {
-			break // not listed that week: no streak runs through it
-		}
-		var stored []storedWeek
-		if err := tx.NewRaw("SELECT progress, streak, stalled FROM week_status WHERE project_id = ? AND week_start = ?", projectID, w).
-			Scan(ctx, &stored); err != nil {
-			return out, err
-		}
-		pw := judged[0]
-		if len(stored) == 1 && stored[0].Progress == pw.Progress && stored[0].Streak == pw.Streak && stored[0].Stalled == pw.Stalled {
-			if w.Equal(week) {
-				continue // the decision agrees with what the week closed on
-			}
+		pw.Streak = supervision.NextStreak(streak, pw.Progress)
+		pw.Stalled = supervision.Stalled(pw.Streak, rules.Values)
+		if !w.Equal(week) && pw.Streak == stored.Streak && pw.Stalled == stored.Stalled {
 			break // from here on the streak is as stored
 		}
-		if err := storeWeek(ctx, tx, w, judged); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE week_status SET progress = ?, overridden = ?, streak = ?, stalled = ?
+			WHERE project_id = ? AND week_start = ?`, pw.Progress, pw.Overridden, pw.Streak, pw.Stalled, projectID, w); err != nil {
 			return out, fmt.Errorf("week status: %w", err)
 		}
 		changed = append(changed, rejudged{w, pw})
-	}
-	if len(changed) == 0 {
-		return out, nil
+		streak = pw.Streak
 	}
 	first, last := changed[0].week, changed[len(changed)-1].week
-	// Escalations raised in the changed weeks whose streak no longer holds.
+	// Escalations raised in the changed weeks whose streak no longer holds:
+	// it must still reach the threshold at the week it was raised and cover
+	// the weeks it was raised for.
 	var held []Escalation
 	if err := tx.NewSelect().Model(&held).Where("es.project_id = ? AND es.raised_week BETWEEN ? AND ? AND es.status <> 'withdrawn'", projectID, first, last).
 		Scan(ctx); err != nil {
 		return out, err
 	}
-	streakAt := map[time.Time]int{}
+	streakAt := map[string]int{}
 	for _, c := range changed {
-		streakAt[c.week] = c.pw.Streak
+		streakAt[supervision.Period(c.week)] = c.pw.Streak
 	}
 	why := "所依据的周次实质进度认定已更正：" + reason
 	var withdrawn []Escalation
 	for _, e := range held {
-		n := streakAt[e.RaisedWeek]
-		if n >= e.Weeks && supervision.StreakStart(e.RaisedWeek, n).Equal(e.StreakStart) {
+		n := streakAt[supervision.Period(e.RaisedWeek)]
+		if n >= e.Weeks && !supervision.StreakStart(e.RaisedWeek, n).After(e.StreakStart) {
 			continue // the streak still holds
 		}
 		if e.Status == "done" || e.Status == "waived" {
@@ -140,10 +185,13 @@ func CorrectWeeks(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week tim
 		if n, _ := res.RowsAffected(); n == 0 {
 			return out, errVersionConflict
 		}
+		if err := postgres.Audit(ctx, tx, audit.Entry{Action: "escalation.withdrawn", EntityType: "escalation", EntityID: e.ID.String(),
+			Before: escalationView(e), After: map[string]any{"status": "withdrawn", "reason": why, "version": e.Version + 1}}); err != nil {
+			return out, err
+		}
 		out.Withdrawn = append(out.Withdrawn, e.ID)
 		withdrawn = append(withdrawn, e)
 	}
-	var raisedAll []raised
 	for _, c := range changed {
 		rules, err := postgres.SettingsOn(ctx, tx, c.week)
 		if err != nil {
@@ -153,10 +201,17 @@ func CorrectWeeks(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week tim
 		if err != nil {
 			return out, err
 		}
-		for _, e := range esc {
-			out.Raised = append(out.Raised, e.ID)
+		if len(esc) > 0 {
+			ids := make([]string, len(esc))
+			for i, e := range esc {
+				ids[i] = e.ID.String()
+				out.Raised = append(out.Raised, e.ID)
+			}
+			if err := postgres.Audit(ctx, tx, audit.Entry{Action: "escalation.raise", EntityType: "week", EntityID: supervision.Period(c.week),
+				After: map[string]any{"escalations": ids, "correction": why}}); err != nil {
+				return out, err
+			}
 		}
-		raisedAll = append(raisedAll, esc...)
 		n, err := weekMessages(ctx, tx, c.week, nil, esc)
 		if err != nil {
 			return out, err
@@ -176,7 +231,7 @@ func CorrectWeeks(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week tim
 			return out, fmt.Errorf("job result: %w", err)
 		}
 	}
-	n, err := withdrawalMessages(ctx, tx, withdrawn, out.Kept, why)
+	n, err := withdrawalMessages(ctx, tx, withdrawn, out.Kept, why, first, now)
 	if err != nil {
 		return out, err
 	}
@@ -191,10 +246,11 @@ func CorrectWeeks(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week tim
 			"flagged_bulletins": out.Flagged, "reason": reason}})
 }
 
-// withdrawalMessages tells the people named and the office that an
-// escalation was withdrawn, and the office of those that stand although
-// their streak no longer holds.
-func withdrawalMessages(ctx context.Context, tx bun.IDB, withdrawn []Escalation, kept []uuid.UUID, why string) (int, error) {
+// withdrawalMessages tells everyone an escalation was told to (the person
+// named, through their unit's accounts when they have none, and the
+// office) that it was withdrawn, and asks the office to check those that
+// stand although their streak no longer holds.
+func withdrawalMessages(ctx context.Context, tx bun.IDB, withdrawn []Escalation, kept []uuid.UUID, why string, first, now time.Time) (int, error) {
 	if len(withdrawn) == 0 && len(kept) == 0 {
 		return 0, nil
 	}
@@ -202,8 +258,10 @@ func withdrawalMessages(ctx context.Context, tx bun.IDB, withdrawn []Escalation,
 	if err != nil {
 		return 0, err
 	}
+	ids := append([]uuid.UUID{}, kept...)
 	var people []uuid.UUID
 	for _, e := range withdrawn {
+		ids = append(ids, e.ID)
 		if e.PersonID != nil {
 			people = append(people, *e.PersonID)
 		}
@@ -213,41 +271,57 @@ func withdrawalMessages(ctx context.Context, tx bun.IDB, withdrawn []Escalation,
 		return 0, err
 	}
 	var names []struct {
-		ID   uuid.UUID `bun:"id"`
-		Name string    `bun:"name"`
+		ID       uuid.UUID  `bun:"id"`
+		Project  string     `bun:"project"`
+		UnitID   *uuid.UUID `bun:"unit_id"`
+		Reported string     `bun:"person"`
 	}
-	ids := append([]uuid.UUID{}, kept...)
-	for _, e := range withdrawn {
-		ids = append(ids, e.ID)
-	}
-	if err := tx.NewRaw(`SELECT es.id, p.name FROM escalations es JOIN projects p ON p.id = es.project_id WHERE es.id = ANY(?::uuid[])`,
+	if err := tx.NewRaw(`SELECT es.id, p.name AS project, pp.unit_id, coalesce(pp.name, '') AS person FROM escalations es
+		JOIN projects p ON p.id = es.project_id LEFT JOIN people pp ON pp.id = es.person_id WHERE es.id = ANY(?::uuid[])`,
 		pgdialect.Array(ids)).Scan(ctx, &names); err != nil {
 		return 0, err
 	}
-	project := map[uuid.UUID]string{}
+	type named struct {
+		project, person string
+		unit            *uuid.UUID
+	}
+	by := map[uuid.UUID]named{}
+	var units []uuid.UUID
 	for _, n := range names {
-		project[n.ID] = n.Name
+		by[n.ID] = named{n.Project, n.Reported, n.UnitID}
+		if n.UnitID != nil {
+			units = append(units, *n.UnitID)
+		}
+	}
+	unitAccounts, err := postgres.AccountsOfUnits(ctx, tx, units)
+	if err != nil {
+		return 0, err
 	}
 	var msgs []postgres.Message
 	link := "/supervision?tab=escalations"
 	for _, e := range withdrawn {
-		title := "电视问政已撤销：" + project[e.ID]
-		body := fmt.Sprintf("项目“%s”因连续%d周无实质进度提请的%s电视问政已撤销。%s", project[e.ID], e.Weeks, supervision.LevelName(e.Level), why)
+		n := by[e.ID]
+		title := "电视问政已撤销：" + n.project
+		body := fmt.Sprintf("项目“%s”因连续%d周无实质进度提请对%s%s的电视问政已撤销。%s", n.project, e.Weeks, supervision.LevelName(e.Level), n.person, why)
 		key := "withdrawn:" + e.ID.String()
+		var to []uuid.UUID
 		if e.PersonID != nil {
-			for _, a := range accounts[*e.PersonID] {
-				msgs = append(msgs, postgres.Message{AccountID: a, Kind: postgres.MsgEscalation, Title: title, Body: body, Link: link, IdemKey: key})
+			to = accounts[*e.PersonID]
+			if len(to) == 0 && n.unit != nil {
+				to = unitAccounts[*n.unit]
 			}
 		}
-		for _, a := range office {
+		for _, a := range append(to, office...) {
 			msgs = append(msgs, postgres.Message{AccountID: a, Kind: postgres.MsgEscalation, Title: title, Body: body, Link: link, IdemKey: key})
 		}
 	}
 	for _, id := range kept {
+		n := by[id]
+		key := fmt.Sprintf("basis_corrected:%s:%s:%d", id, supervision.Period(first), now.UnixNano())
 		for _, a := range office {
-			msgs = append(msgs, postgres.Message{AccountID: a, Kind: postgres.MsgEscalation, Title: "问政依据已更正：" + project[id],
-				Body: "项目“" + project[id] + "”的一条已问政（或已免于问政）记录所依据的周次已更正，记录保留，请核对。" + why,
-				Link: link, IdemKey: "basis_corrected:" + id.String()})
+			msgs = append(msgs, postgres.Message{AccountID: a, Kind: postgres.MsgEscalation, Title: "问政依据已更正：" + n.project,
+				Body: "项目“" + n.project + "”一条已问政（或已免于问政）的记录所依据的周次已更正，记录保留，请核对。" + why,
+				Link: link, IdemKey: key})
 		}
 	}
 	return postgres.Notify(ctx, tx, msgs)

@@ -310,8 +310,13 @@ func raiseEscalations(ctx context.Context, tx bun.IDB, week time.Time, weeks []p
 	}
 	err := tx.NewRaw(`WITH due AS (
 		  SELECT * FROM unnest(?0::uuid[], ?1::int[], ?2::text[], ?3::date[], ?4::int[]) AS d(project_id, level, role, streak_start, threshold)
-		  WHERE NOT EXISTS (SELECT 1 FROM escalations x WHERE x.project_id = d.project_id AND x.level = d.level AND x.streak_start = d.streak_start
-		    AND x.status <> 'withdrawn')),
+		  -- An escalation in force at this level whose streak began within this
+		  -- one (no week with progress between the two starts) is this streak's:
+		  -- after a correction a streak may begin earlier than it did.
+		  WHERE NOT EXISTS (SELECT 1 FROM escalations x WHERE x.project_id = d.project_id AND x.level = d.level
+		    AND x.status <> 'withdrawn' AND x.streak_start >= d.streak_start
+		    AND NOT EXISTS (SELECT 1 FROM week_status ws WHERE ws.project_id = d.project_id
+		      AND ws.week_start BETWEEN d.streak_start AND x.streak_start AND ws.progress))),
 		holders AS (
 		  SELECT DISTINCT d.project_id, d.level, d.role, d.streak_start, d.threshold, a.person_id, 'seat' AS named_as
 		  FROM due d JOIN task_force_assignments a ON a.project_id = d.project_id AND a.role = d.role

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	bulletinpkg "github.com/tuijin/tuijin/internal/bulletin"
 	"github.com/tuijin/tuijin/internal/bulletin/bulletindb"
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/postgres"
@@ -107,6 +108,12 @@ func TestOverrideRecloses(t *testing.T) {
 			VALUES ('weekly', 'week', ?0, ?0::date + 6, ?0, 4, 1, '{}', '\x00') RETURNING id`, wk(4)).Scan(ctx, &bulletin)
 	})
 
+	// After the close the office returns W5's report (a returned report is
+	// no progress): a correction of an earlier week keeps W5 as it closed.
+	in(t, w.county, func(ctx context.Context, tx bun.IDB) error {
+		_, err := reportingdb.Transition(ctx, tx, p.ID, wk(5), "return", w.office, "请补充现场照片", time.Now())
+		return err
+	})
 	// The office finds W3 had progress after all.
 	const why = "督导组现场核实：第3周主体结构已封顶"
 	var c supervisiondb.Correction
@@ -126,7 +133,7 @@ func TestOverrideRecloses(t *testing.T) {
 	if len(after) != 2 || after[0].Status != "done" || after[1].Status != "withdrawn" || !strings.Contains(after[1].Why, why) {
 		t.Fatalf("escalations after the correction: %+v", after)
 	}
-	checkStoredWeeks(t, w.county)
+	checkStreaks(t, w.county, p.ID)
 	in(t, w.county, func(ctx context.Context, tx bun.IDB) error {
 		var streaks []int
 		if err := tx.NewRaw("SELECT streak FROM week_status WHERE project_id = ? AND week_start >= ? ORDER BY week_start", p.ID, wk(1)).Scan(ctx, &streaks); err != nil {
@@ -151,6 +158,20 @@ func TestOverrideRecloses(t *testing.T) {
 		if !b.NeedsCorrection() || len(b.FlagReasons) != 1 || !strings.Contains(b.FlagReasons[0], why) {
 			t.Errorf("the bulletin of W4: needs correction %v, reasons %v", b.NeedsCorrection(), b.FlagReasons)
 		}
+		// Its correction will not list the withdrawn escalation.
+		period, err := bulletinpkg.ParsePeriod("week", wk(4).Format(time.DateOnly))
+		if err != nil {
+			return err
+		}
+		inputs, err := bulletindb.BulletinInputs(ctx, tx, "weekly", period)
+		if err != nil {
+			return err
+		}
+		for _, e := range inputs.Escalations {
+			if e.Project == p.Name {
+				t.Errorf("a corrected bulletin lists the withdrawn escalation %+v", e)
+			}
+		}
 		return nil
 	})
 
@@ -168,6 +189,19 @@ func TestOverrideRecloses(t *testing.T) {
 	if len(c.Raised) != 1 || len(again) != 3 || again[2].Level != 2 || again[2].Status != "pending" || !again[2].Raised.Equal(wk(4)) || again[1].Status != "withdrawn" {
 		t.Fatalf("decided back: correction %+v, escalations %+v", c, again)
 	}
+	// W1 decided as no progress: the streak now begins in W0. The
+	// escalations in force are this streak's; none is raised twice.
+	in(t, w.county, func(ctx context.Context, tx bun.IDB) error {
+		if _, err := reportingdb.Override(ctx, tx, p.ID, wk(1), false, "复核：第1周投资为往年结转", w.office); err != nil {
+			return err
+		}
+		var err error
+		c, err = supervisiondb.CorrectWeeks(ctx, tx, p.ID, wk(1), "复核：第1周投资为往年结转", &w.office, time.Now())
+		return err
+	})
+	if strings.Join(c.Weeks, " ") != "2037-01-05 2037-01-12 2037-01-19 2037-01-26" || len(c.Raised) != 0 || len(c.Withdrawn) != 0 || len(c.Kept) != 0 || len(escalations()) != 3 {
+		t.Fatalf("a streak that begins earlier: correction %+v, escalations %+v", c, escalations())
+	}
 	// An override that agrees with how the week closed changes nothing.
 	in(t, w.county, func(ctx context.Context, tx bun.IDB) error {
 		if _, err := reportingdb.Override(ctx, tx, p.ID, wk(5), true, "确认有实质进度", w.office); err != nil {
@@ -180,7 +214,7 @@ func TestOverrideRecloses(t *testing.T) {
 	if c.Changed() || len(escalations()) != 3 {
 		t.Fatalf("an override that agrees: %+v", c)
 	}
-	checkStoredWeeks(t, w.county)
+	checkStreaks(t, w.county, p.ID)
 	var msgs []string
 	in(t, w.county, func(ctx context.Context, tx bun.IDB) error {
 		return tx.NewRaw("SELECT title FROM notifications WHERE account_id = ? AND (idem_key LIKE 'withdrawn:%' OR idem_key LIKE 'basis_corrected:%')", w.office).Scan(ctx, &msgs)
@@ -188,6 +222,37 @@ func TestOverrideRecloses(t *testing.T) {
 	if len(msgs) != 2 {
 		t.Fatalf("the office was told %v", msgs)
 	}
+}
+
+// checkStreaks: each stored week of the project continues the streak of
+// the week before by its stored progress (supervision.NextStreak), and
+// "stalled" follows the settings of its week. (Progress itself is what the
+// week closed on, or the office's later decision, not today's report.)
+func checkStreaks(t *testing.T, county, projectID uuid.UUID) {
+	t.Helper()
+	in(t, county, func(ctx context.Context, tx bun.IDB) error {
+		var rows []struct {
+			Week     time.Time `bun:"week_start,type:date"`
+			Progress bool      `bun:"progress"`
+			Streak   int       `bun:"streak"`
+			Stalled  bool      `bun:"stalled"`
+		}
+		if err := tx.NewRaw("SELECT week_start, progress, streak, stalled FROM week_status WHERE project_id = ? ORDER BY week_start", projectID).Scan(ctx, &rows); err != nil {
+			return err
+		}
+		prev := 0
+		for _, r := range rows {
+			s, err := postgres.SettingsOn(ctx, tx, r.Week)
+			if err != nil {
+				return err
+			}
+			if want := supervision.NextStreak(prev, r.Progress); r.Streak != want || r.Stalled != supervision.Stalled(want, s.Values) {
+				t.Errorf("%s: stored %+v, streak should be %d", r.Week.Format(time.DateOnly), r, want)
+			}
+			prev = r.Streak
+		}
+		return nil
+	})
 }
 
 // TestNobodyConfirmsTheirOwn (M2.3): the account that submitted a report

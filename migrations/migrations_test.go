@@ -35,6 +35,29 @@ func before(t *testing.T, version string) fs.FS {
 	return out
 }
 
+// twoCounties creates a prefecture (code prefix+"0") with two counties
+// (codes prefix+"1", prefix+"2"; slugs slug+"a", slug+"b").
+func twoCounties(t *testing.T, env *dbtest.Env, prefix, slug string) [2]uuid.UUID {
+	t.Helper()
+	var counties [2]uuid.UUID
+	if err := env.App.InPlatform(context.Background(), func(ctx context.Context, tx bun.IDB) error {
+		var pref uuid.UUID
+		if err := tx.NewRaw("INSERT INTO prefectures (code, name) VALUES (?, '测试市') RETURNING id", prefix+"0").Scan(ctx, &pref); err != nil {
+			return err
+		}
+		for i := range counties {
+			if err := tx.NewRaw("INSERT INTO counties (prefecture_id, code, name, slug) VALUES (?, ?, ?, ?) RETURNING id",
+				pref, prefix+string(rune('1'+i)), "测试县"+string(rune('一'+i)), slug+string(rune('a'+i))).Scan(ctx, &counties[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return counties
+}
+
 // TestRulesMigrationBackfills: 0010 on a database in use fills, in every
 // county (Row-Level Security shows the migration one county at a time),
 // each unit's main head from the responsible seats, and each closed week's
@@ -47,22 +70,7 @@ func TestRulesMigrationBackfills(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer env.Close()
-	var counties [2]uuid.UUID
-	if err := env.App.InPlatform(ctx, func(ctx context.Context, tx bun.IDB) error {
-		var pref uuid.UUID
-		if err := tx.NewRaw("INSERT INTO prefectures (code, name) VALUES ('419800', '测试市') RETURNING id").Scan(ctx, &pref); err != nil {
-			return err
-		}
-		for i := range counties {
-			if err := tx.NewRaw("INSERT INTO counties (prefecture_id, code, name, slug) VALUES (?, ?, ?, ?) RETURNING id",
-				pref, "41980"+string(rune('1'+i)), "测试县"+string(rune('一'+i)), "mig-"+string(rune('a'+i))).Scan(ctx, &counties[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	counties := twoCounties(t, env, "41980", "mig-")
 	// In each county: a unit whose projects share one responsible person
 	// (their head), a unit with two (no head can be told), closed weeks
 	// with streaks 1, 2 and 3 under a threshold of 2 (county 0) or 3 (county 1).
@@ -144,23 +152,8 @@ func TestDutiesMigrationReportsDoubleSeats(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer env.Close()
-	var counties [2]uuid.UUID
+	counties := twoCounties(t, env, "41970", "dut-")
 	var offices [2]uuid.UUID
-	if err := env.App.InPlatform(ctx, func(ctx context.Context, tx bun.IDB) error {
-		var pref uuid.UUID
-		if err := tx.NewRaw("INSERT INTO prefectures (code, name) VALUES ('419700', '测试市') RETURNING id").Scan(ctx, &pref); err != nil {
-			return err
-		}
-		for i := range counties {
-			if err := tx.NewRaw("INSERT INTO counties (prefecture_id, code, name, slug) VALUES (?, ?, ?, ?) RETURNING id",
-				pref, "41970"+string(rune('1'+i)), "测试县"+string(rune('一'+i)), "dut-"+string(rune('a'+i))).Scan(ctx, &counties[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
 	for i, c := range counties {
 		if err := env.Owner.Bun.NewRaw(`INSERT INTO accounts (scope, county_id, username, display_name, password_hash)
 			VALUES ('county', ?, ?, '办公室', 'x') RETURNING id`, c, "dut.office"+string(rune('a'+i))).Scan(ctx, &offices[i]); err != nil {

@@ -17,9 +17,21 @@ import (
 // and returns its username, id and a client logged in with its new password.
 func newAccount(t *testing.T, role string) (string, string, *client) {
 	t.Helper()
-	office := login(t, "ls.office")
+	user, id, c := accountBy(t, "ls.office", []string{role}, nil)
+	return user, id.String(), c
+}
+
+// accountBy makes a fresh account with roles (and person, if given)
+// through the API as the administrator office, changes its first password
+// and returns its username, id and a client logged in with it.
+func accountBy(t *testing.T, office string, roles []string, person *uuid.UUID) (string, uuid.UUID, *client) {
+	t.Helper()
 	user := "t" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
-	r := office.do("POST", "/api/v1/accounts", map[string]any{"username": user, "display_name": "测试", "roles": []string{role}, "password": "Initial-pass-1"})
+	in := map[string]any{"username": user, "display_name": "测试", "roles": roles, "password": "Initial-pass-1"}
+	if person != nil {
+		in["person_id"] = *person
+	}
+	r := login(t, office).do("POST", "/api/v1/accounts", in)
 	if r.Status != http.StatusCreated {
 		t.Fatalf("create account: %d %s", r.Status, r.Body)
 	}
@@ -29,7 +41,7 @@ func newAccount(t *testing.T, role string) (string, string, *client) {
 	if r := c.do("PUT", "/api/v1/auth/password", map[string]any{"current_password": "Initial-pass-1", "new_password": "Second-pass-2"}); r.Status != http.StatusNoContent {
 		t.Fatalf("first password change: %d %s", r.Status, r.Body)
 	}
-	return user, a.ID.String(), c
+	return user, a.ID, c
 }
 
 func TestWrongPassword(t *testing.T) {

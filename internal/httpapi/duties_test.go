@@ -20,22 +20,8 @@ import (
 // API, as its office) and returns its id and a client logged in with it.
 func guangshanAccount(t *testing.T, roles []string, person *uuid.UUID) (uuid.UUID, *client) {
 	t.Helper()
-	user := "d" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
-	in := map[string]any{"username": user, "display_name": "测试", "roles": roles, "password": "Initial-pass-1"}
-	if person != nil {
-		in["person_id"] = *person
-	}
-	r := login(t, "gs.office").do("POST", "/api/v1/accounts", in)
-	if r.Status != http.StatusCreated {
-		t.Fatalf("create account: %d %s", r.Status, r.Body)
-	}
-	var a httpapi.Account
-	r.decode(t, &a)
-	c := loginWith(t, user, "Initial-pass-1")
-	if r := c.do("PUT", "/api/v1/auth/password", map[string]any{"current_password": "Initial-pass-1", "new_password": "Second-pass-2"}); r.Status != http.StatusNoContent {
-		t.Fatalf("first password change: %d %s", r.Status, r.Body)
-	}
-	return a.ID, c
+	_, id, c := accountBy(t, "gs.office", roles, person)
+	return id, c
 }
 
 // TestOneSeatPerPerson (M2.1): the helper of a project cannot also be put

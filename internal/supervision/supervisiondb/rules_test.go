@@ -122,6 +122,18 @@ var (
 	w5 = day("2031-02-03")
 )
 
+// newYear opens a scenario's year: its key list, and the default settings
+// without the photo minimum from the December before.
+func newYear(ctx context.Context, tx bun.IDB, year int) error {
+	if _, err := postgres.CreateKeyList(ctx, tx, year, fmt.Sprintf("光山县%d年度重点项目", year)); err != nil {
+		return err
+	}
+	s := settings.Defaults()
+	s.MinPhotosPerReport = 0
+	_, err := postgres.PutSettingsVersion(ctx, tx, settings.Version{EffectiveFrom: time.Date(year-1, 12, 1, 0, 0, 0, 0, time.UTC), Values: s, Reason: "测试"}, time.Now())
+	return err
+}
+
 // newProject creates a 紫水街道 project with its task force (the helper
 // 唐明, the unit's head 罗军, the chief 刘志强) and lists it on the list of
 // the year it is added in.
@@ -185,12 +197,7 @@ func TestEveryCallerAgrees(t *testing.T) {
 	ptr := func(n int) *int { return &n }
 	ps := map[string]project.Project{}
 	in(t, w.county, func(ctx context.Context, tx bun.IDB) error {
-		if _, err := postgres.CreateKeyList(ctx, tx, 2031, "光山县2031年度重点项目"); err != nil {
-			return err
-		}
-		s := settings.Defaults()
-		s.MinPhotosPerReport = 0
-		if _, err := postgres.PutSettingsVersion(ctx, tx, settings.Version{EffectiveFrom: day("2030-12-01"), Values: s, Reason: "测试"}, time.Now()); err != nil {
+		if err := newYear(ctx, tx, 2031); err != nil {
 			return err
 		}
 		jan1 := day("2031-01-01")

@@ -39,19 +39,14 @@ func TestOverrideRecloses(t *testing.T) {
 	wk := func(n int) time.Time { return day("2037-01-05").AddDate(0, 0, 7*(n-1)) }
 	var p project.Project
 	in(t, w.county, func(ctx context.Context, tx bun.IDB) error {
-		if _, err := postgres.CreateKeyList(ctx, tx, 2037, "光山县2037年度重点项目"); err != nil {
-			return err
-		}
-		s := settings.Defaults()
-		s.MinPhotosPerReport = 0
-		if _, err := postgres.PutSettingsVersion(ctx, tx, settings.Version{EffectiveFrom: day("2036-12-01"), Values: s, Reason: "测试"}, time.Now()); err != nil {
+		if err := newYear(ctx, tx, 2037); err != nil {
 			return err
 		}
 		p = newProject(t, w, tx, ctx, "C-2037", day("2037-01-01"), nil)
 		report(t, ctx, tx, w, p, wk(1), reporting.Content{InvestmentYuan: 2_000_000})            // progress
 		report(t, ctx, tx, w, p, wk(3), reporting.Content{InvestmentYuan: 10_000})               // W2 missing, W3 too little: streak 2
 		report(t, ctx, tx, w, p, wk(5), reporting.Content{InvestmentYuan: 3_000_000}, "confirm") // W4 missing (streak 3), W5 progress
-		res, err := supervisiondb.CloseWeek(ctx, tx, wk(5), supervision.CloseAt(wk(5), s).Add(time.Minute))
+		res, err := supervisiondb.CloseWeek(ctx, tx, wk(5), supervision.CloseAt(wk(5), settings.Defaults()).Add(time.Minute))
 		if err != nil {
 			return err
 		}
@@ -263,12 +258,7 @@ func TestNobodyConfirmsTheirOwn(t *testing.T) {
 	week := day("2038-03-01")
 	accounts := map[string]uuid.UUID{}
 	in(t, w.county, func(ctx context.Context, tx bun.IDB) error {
-		if _, err := postgres.CreateKeyList(ctx, tx, 2038, "2038"); err != nil {
-			return err
-		}
-		s := settings.Defaults()
-		s.MinPhotosPerReport = 0
-		if _, err := postgres.PutSettingsVersion(ctx, tx, settings.Version{EffectiveFrom: day("2037-12-01"), Values: s, Reason: "测试"}, time.Now()); err != nil {
+		if err := newYear(ctx, tx, 2038); err != nil {
 			return err
 		}
 		for _, u := range []string{"gs.helper", "gs.unit"} {

@@ -12,7 +12,7 @@ import (
 // Notification is a message in the caller's inbox.
 type Notification struct {
 	ID        uuid.UUID  `json:"id"`
-	Kind      string     `json:"kind" enum:"report_due,report_missing,visit_shortfall,escalation,deadline_near,deadline_overdue,bulletin_issued,double_seat"`
+	Kind      string     `json:"kind" enum:"report_due,report_missing,visit_shortfall,escalation,deadline_near,deadline_overdue,bulletin_issued,double_seat,meeting,action_overdue"`
 	Title     string     `json:"title"`
 	Body      string     `json:"body"`
 	Link      string     `json:"link"`

@@ -23,6 +23,8 @@ const (
 	MsgDeadlineOverdue = "deadline_overdue" // … and is now overdue
 	MsgBulletinIssued  = "bulletin_issued"
 	MsgDoubleSeat      = "double_seat" // a person holds two seats of a project (sent once, by migration 0013)
+	MsgMeeting         = "meeting"     // a sitting's agenda is ready
+	MsgActionOverdue   = "action_overdue"
 )
 
 // Message is one in-app notification to one account. IdemKey makes it at

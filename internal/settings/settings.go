@@ -20,6 +20,33 @@ type Cadence struct {
 	Unit  string `json:"unit"` // week or month
 }
 
+// MeetingSeries is when and how one of the county's regular sittings is
+// held (M1.1–M1.7); how often is its cadence.
+type MeetingSeries struct {
+	Weekday int `json:"weekday"` // 1 = Monday … 7 = Sunday
+	// Week of the month for a monthly cadence: 1–4, or -1 for the last;
+	// AnchorMonth is a month it is held in (every N months from it).
+	Week        int    `json:"week"`
+	AnchorMonth int    `json:"anchor_month"`
+	Time        string `json:"time"` // HH:MM, Asia/Shanghai
+	Place       string `json:"place"`
+	// ChairPost is the post of the person who chairs it (县长, 常务副县长,
+	// 县委书记): the chair is the person recorded with that post.
+	ChairPost string `json:"chair_post"`
+	// Participants are the standing participants, by group: office (the
+	// key project office's staff), leading_group, chiefs (the county
+	// leaders who subcontract listed projects), unit_heads (the heads of
+	// every responsible unit), item_units (the heads of the units of the
+	// agenda's projects).
+	Participants []string `json:"participants"`
+	// PrepDays: the agenda is drafted and the participants told this many
+	// days before.
+	PrepDays int `json:"prep_days"`
+}
+
+// ParticipantGroups are the groups a series may invite.
+var ParticipantGroups = []string{"office", "leading_group", "chiefs", "unit_heads", "item_units"}
+
 // Settings is one complete set of a county's rules. Money is in whole yuan.
 type Settings struct {
 	// M1.3 stall escalation: consecutive weeks without substantive progress.
@@ -54,6 +81,11 @@ type Settings struct {
 	CadenceSemiannualReview Cadence `json:"cadence_semiannual_review"`
 	CadenceJointReview      Cadence `json:"cadence_joint_review"`
 	JointReviewDeadlineDays int     `json:"joint_review_deadline_days"`
+	// M1.2, M1.4, M1.5, M1.7: the regular sittings.
+	MeetingWeekly    MeetingSeries `json:"meeting_weekly"`
+	MeetingMonthly   MeetingSeries `json:"meeting_monthly"`
+	MeetingBimonthly MeetingSeries `json:"meeting_bimonthly"`
+	MeetingHalfYear  MeetingSeries `json:"meeting_half_year"`
 	// §5 ranking, rewards and penalties.
 	RankingTopN          int     `json:"ranking_top_n"`
 	RankingBottomN       int     `json:"ranking_bottom_n"`
@@ -91,7 +123,19 @@ func Defaults() Settings {
 		CadenceSemiannualReview: Cadence{6, "month"},
 		CadenceJointReview:      Cadence{2, "week"},
 		JointReviewDeadlineDays: 14,
-		RankingTopN:             2, RankingBottomN: 2,
+		// 周例会: Monday morning, on the week just closed.
+		MeetingWeekly: MeetingSeries{Weekday: 1, Time: "09:00", Place: "县政府第一会议室", ChairPost: "县长",
+			Participants: []string{"office", "item_units"}, PrepDays: 2},
+		// 月专题会: the last Thursday of the month, on the month.
+		MeetingMonthly: MeetingSeries{Weekday: 4, Week: -1, AnchorMonth: 1, Time: "15:00", Place: "县政府第一会议室", ChairPost: "县长",
+			Participants: []string{"office", "leading_group", "item_units"}, PrepDays: 3},
+		// 双月汇报会: early in March, May, July …, on the two months before.
+		MeetingBimonthly: MeetingSeries{Weekday: 3, Week: 1, AnchorMonth: 3, Time: "15:00", Place: "县委常委会议室", ChairPost: "县委书记",
+			Participants: []string{"office", "leading_group", "chiefs", "unit_heads"}, PrepDays: 5},
+		// 半年评比会: with the June observation (and December's).
+		MeetingHalfYear: MeetingSeries{Weekday: 5, Week: -1, AnchorMonth: 6, Time: "09:00", Place: "县委常委会议室", ChairPost: "县委书记",
+			Participants: []string{"office", "leading_group", "chiefs", "unit_heads"}, PrepDays: 7},
+		RankingTopN: 2, RankingBottomN: 2,
 		TownshipRewardsYuan: []int64{1000000, 500000},
 		TownshipFinesYuan:   []int64{1000000, 500000},
 		FiscalCutPercent:    20,
@@ -148,6 +192,16 @@ func (s Settings) Validate() error {
 		}
 	}
 	between("joint_review_deadline_days", s.JointReviewDeadlineDays, 1, 90, "联审联批办结期限（天）")
+	for field, m := range map[string]struct {
+		MeetingSeries
+		Cadence
+	}{"meeting_weekly": {s.MeetingWeekly, s.CadenceWeeklyMeeting}, "meeting_monthly": {s.MeetingMonthly, s.CadenceMonthlyMeeting},
+		"meeting_bimonthly": {s.MeetingBimonthly, s.CadenceBimonthlyReport}, "meeting_half_year": {s.MeetingHalfYear, s.CadenceSemiannualReview}} {
+		m.MeetingSeries.validate(field, &v)
+		if m.Unit == "month" && (m.Week == 0 || m.AnchorMonth == 0) {
+			v.Add(field+".week", "required", "按月召开的会议须指定第几周和起始月份", "a monthly series needs its week of the month and its anchor month")
+		}
+	}
 	between("ranking_top_n", s.RankingTopN, 0, 10, "排名前列数")
 	between("ranking_bottom_n", s.RankingBottomN, 0, 10, "排名末位数")
 	money := func(field string, list []int64, n int) {
@@ -178,6 +232,39 @@ func (s Settings) Validate() error {
 		v.Add("schedule_basis", "invalid_basis", "时序进度计算方式须为 month（按月）、half_month（按半月）或 day（按日）", "schedule basis must be month, half_month or day")
 	}
 	return v.Err()
+}
+
+func (m MeetingSeries) validate(field string, v *errs.Validation) {
+	if m.Weekday < 1 || m.Weekday > 7 {
+		v.Add(field+".weekday", "out_of_range", "会议星期须在1到7之间", "weekday must be between 1 and 7")
+	}
+	if m.Week != -1 && (m.Week < 0 || m.Week > 4) {
+		v.Add(field+".week", "out_of_range", "第几周须为1-4或-1（最后一周）", "week must be 1-4, or -1 for the last")
+	}
+	if m.AnchorMonth < 0 || m.AnchorMonth > 12 {
+		v.Add(field+".anchor_month", "out_of_range", "起始月份须在1到12之间", "anchor month must be between 1 and 12")
+	}
+	if !hhmm.MatchString(m.Time) {
+		v.Add(field+".time", "invalid_time", "时间格式应为 HH:MM（24小时制）", "time must be HH:MM (24-hour)")
+	}
+	if n := len([]rune(m.Place)); n > 100 {
+		v.Add(field+".place", "too_long", "会议地点不能超过100字", "place must be at most 100 characters")
+	}
+	if n := len([]rune(m.ChairPost)); n == 0 || n > 50 {
+		v.Add(field+".chair_post", "required", "请填写主持人职务（如县长）", "give the chair's post (e.g. 县长)")
+	}
+	for _, p := range m.Participants {
+		ok := false
+		for _, g := range ParticipantGroups {
+			ok = ok || g == p
+		}
+		if !ok {
+			v.Add(field+".participants", "invalid_group", "参会范围无效："+p, "unknown participant group: "+p)
+		}
+	}
+	if m.PrepDays < 0 || m.PrepDays > 30 {
+		v.Add(field+".prep_days", "out_of_range", "提前准备天数须在0到30之间", "preparation days must be between 0 and 30")
+	}
 }
 
 // Version is one dated set of a county's settings.

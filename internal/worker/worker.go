@@ -29,6 +29,8 @@ import (
 
 	"github.com/tuijin/tuijin/internal/audit"
 	"github.com/tuijin/tuijin/internal/db"
+	"github.com/tuijin/tuijin/internal/meeting"
+	"github.com/tuijin/tuijin/internal/meeting/meetingdb"
 	"github.com/tuijin/tuijin/internal/notify"
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/reporting"
@@ -164,6 +166,9 @@ func (p provider) GetConfigs() ([]*asynq.PeriodicTaskConfig, error) {
 			return nil, err
 		}
 		sched := supervision.Schedule(s.Values)
+		for j, spec := range meeting.Schedule(s.Values) {
+			sched[j] = spec
+		}
 		jobs := make([]string, 0, len(sched))
 		for j := range sched {
 			jobs = append(jobs, j)
@@ -258,7 +263,7 @@ func Period(ctx context.Context, tx bun.IDB, job string, now time.Time) (string,
 		return supervision.Period(supervision.WeekToClose(now, s.Values)), nil
 	case supervision.JobReportReminder:
 		return supervision.Period(reporting.WeekStart(now)), nil
-	case supervision.JobDeadlines:
+	case supervision.JobDeadlines, meeting.JobPrepare:
 		return settings.Today(now).Format(time.DateOnly), nil
 	}
 	return "", fmt.Errorf("%w: unknown job %q", asynq.SkipRetry, job)
@@ -285,6 +290,8 @@ func RunJob(ctx context.Context, tx bun.IDB, p JobPayload, now time.Time) (any, 
 		return supervisiondb.RemindReports(ctx, tx, day)
 	case supervision.JobDeadlines:
 		return supervisiondb.DeadlineMessages(ctx, tx, day)
+	case meeting.JobPrepare:
+		return meetingdb.RunDaily(ctx, tx, day, now)
 	}
 	return nil, fmt.Errorf("%w: unknown job %q", asynq.SkipRetry, p.Job)
 }

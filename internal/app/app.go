@@ -26,6 +26,7 @@ import (
 	"github.com/tuijin/tuijin/internal/demo"
 	"github.com/tuijin/tuijin/internal/httpapi"
 	"github.com/tuijin/tuijin/internal/httpapi/bulletinapi"
+	"github.com/tuijin/tuijin/internal/httpapi/meetingapi"
 	"github.com/tuijin/tuijin/internal/httpapi/reportingapi"
 	"github.com/tuijin/tuijin/internal/httpapi/supervisionapi"
 	"github.com/tuijin/tuijin/internal/notify"
@@ -36,7 +37,7 @@ import (
 )
 
 // Areas are the API areas served beside the platform's own routes.
-var Areas = []httpapi.Area{reportingapi.Routes, supervisionapi.Routes, bulletinapi.Routes}
+var Areas = []httpapi.Area{reportingapi.Routes, supervisionapi.Routes, bulletinapi.Routes, meetingapi.Routes}
 
 const usage = `usage: tuijin <command>
 

@@ -166,6 +166,23 @@ var expected = map[string]string{
 	"GET /api/v1/projects/:id/monthly/:year":                   all,
 	"PUT /api/v1/projects/:id/monthly/:year/:month":            "task_force unit_user office",
 	"POST /api/v1/projects/:id/monthly/:year/:month/verify":    "statistics",
+	// Meetings: the data layer (chair, those expected) is tested in meetings_test.go.
+	"GET /api/v1/meetings":                           all,
+	"GET /api/v1/meetings/:id":                       all,
+	"PUT /api/v1/meetings/:id":                       "office",
+	"POST /api/v1/meetings/:id/prepare":              "office",
+	"POST /api/v1/meetings/:id/items":                "office",
+	"PUT /api/v1/meetings/:id/agenda":                all,
+	"POST /api/v1/meetings/:id/approve":              all,
+	"POST /api/v1/meetings/:id/hold":                 "office",
+	"PUT /api/v1/meetings/:id/items/:itemId/minutes": "office",
+	"POST /api/v1/meetings/:id/sign-in":              all,
+	"PUT /api/v1/meetings/:id/attendance/:personId":  "office",
+	"POST /api/v1/meetings/:id/participants":         "office",
+	"POST /api/v1/meetings/:id/actions":              "office",
+	"GET /api/v1/actions":                            all,
+	"GET /api/v1/actions/figures":                    "office leading_group municipal platform_admin inspector",
+	"PUT /api/v1/actions/:id":                        all,
 }
 
 var paramRE = regexp.MustCompile(`:[A-Za-z]+`)

@@ -127,8 +127,7 @@ type Figures struct {
 
 // Count tallies actions.
 func Count(actions []ActionFact) Figures {
-	var f Figures
-	f.All.Name = "合计"
+	f := Figures{All: Tally{Name: "合计"}, BySitting: []Tally{}, ByUnit: []Tally{}}
 	sittings, units := map[string]int{}, map[string]int{}
 	for _, a := range actions {
 		f.All.add(a)

@@ -87,6 +87,9 @@ type ActionFilter struct {
 	Status    string
 	Overdue   bool
 	Today     time.Time
+	// Scope, for callers who do not see the whole county: their unit's
+	// actions (as owner or partner) and those they own.
+	Scope *postgres.Scope
 }
 
 // ListActions lists actions, most urgent first (deadline, then sitting and
@@ -106,6 +109,18 @@ func ListActions(ctx context.Context, tx bun.IDB, f ActionFilter, page postgres.
 	}
 	if f.Status != "" {
 		q.Where("act.status = ?", f.Status)
+	}
+	if sc := f.Scope; sc != nil {
+		q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			q.Where("false")
+			if sc.UnitID != nil {
+				q.WhereOr("act.owner_unit_id = ? OR ? = ANY(act.partner_unit_ids)", *sc.UnitID, *sc.UnitID)
+			}
+			if sc.PersonID != nil {
+				q.WhereOr("act.owner_person_id = ?", *sc.PersonID)
+			}
+			return q
+		})
 	}
 	if f.Overdue {
 		q.Where("act.status <> 'closed' AND act.deadline < ? AND (act.status = 'open' OR act.reported_on > act.deadline)", f.Today)

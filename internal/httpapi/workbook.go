@@ -128,7 +128,13 @@ func (s *Server) refuseImport(r *Req, attempt postgres.ImportAttempt, body []byt
 		return err
 	}
 	if parseErr == nil {
-		if attempt.Annotated, err = workbook.Annotate(body, problems, maxMarked); err != nil {
+		cells := 0
+		for _, p := range problems {
+			if p.Row > 0 {
+				cells++
+			}
+		}
+		if attempt.Annotated, err = workbook.Annotate(body, problems, len(problems), cells, maxMarked); err != nil {
 			return err
 		}
 	}

@@ -41,8 +41,11 @@ func photoBytes(t *testing.T, i int) []byte {
 // quarter of the way in, MinIO is stopped and started again three seconds
 // later over the same disk. Every failure is a 503 with Retry-After, after
 // which the client sends the photo again; every acknowledged photo is
-// listed once with its hash; no photo row lacks its objects (original,
-// display copy, thumbnail); the same server goes on without a restart.
+// listed once with its hash; once the worker has made the display copies
+// and thumbnails, no photo row lacks its objects (original, display copy,
+// thumbnail); no object without a row is locked (a failed upload's
+// original is removed, or left unlocked for the sweeper); the same server
+// goes on without a restart.
 func TestMinIOStoppedDuringUploads(t *testing.T) {
 	s := newStack(t)
 	helper := s.mustLogin("gs.helper")
@@ -98,6 +101,21 @@ func TestMinIOStoppedDuringUploads(t *testing.T) {
 	s.minio.Start()
 	wg.Wait()
 
+	// The worker makes the display copies and thumbnails.
+	s.startWorker()
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(500 * time.Millisecond) {
+		var pending int
+		s.inCounty(s.county("411522"), func(ctx context.Context, tx bun.IDB) error {
+			return tx.NewRaw("SELECT count(*) FROM photos WHERE derivatives <> 'ready'").Scan(ctx, &pending)
+		})
+		if pending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d photos still without their display copy and thumbnail", pending)
+		}
+	}
+
 	// Rows: every photo of the county, with its objects.
 	type row struct {
 		SHA256                                   []byte
@@ -143,10 +161,13 @@ func TestMinIOStoppedDuringUploads(t *testing.T) {
 			orphanRows++
 		}
 	}
-	strayObjects := 0
+	strayObjects, lockedStrays := 0, 0
 	for o := range mc.ListObjects(ctx, s.cfg.S3Bucket, minio.ListObjectsOptions{Recursive: true}) {
 		if o.Err == nil && !referenced[o.Key] {
 			strayObjects++
+			if _, until, err := mc.GetObjectRetention(ctx, s.cfg.S3Bucket, o.Key, o.VersionID); err == nil && until != nil {
+				lockedStrays++
+			}
 		}
 	}
 	// The list the console shows: each acknowledged photo once.
@@ -169,16 +190,17 @@ func TestMinIOStoppedDuringUploads(t *testing.T) {
 		}
 	}
 	logCounts(t, "MinIO stopped during photo uploads", &c,
-		fmt.Sprintf("%d uploads, %d acknowledged, %d lost, %d duplicated, %d rows without their objects, %d objects without a row (locked; left by failed uploads)",
-			uploads, int(acked.Load()), lost, duplicated, orphanRows, strayObjects))
+		fmt.Sprintf("%d uploads, %d acknowledged, %d lost, %d duplicated, %d rows without their objects, %d objects without a row (%d of them locked)",
+			uploads, int(acked.Load()), lost, duplicated, orphanRows, strayObjects, lockedStrays))
 	if c.unclean > 0 {
 		t.Errorf("%d failures were not a clean 503 with Retry-After: %v", c.unclean, c.samples)
 	}
 	if c.clean == 0 {
 		t.Errorf("no upload met the stop: the drill tested nothing")
 	}
-	if unacked > 0 || lost > 0 || duplicated > 0 || orphanRows > 0 {
-		t.Errorf("%d uploads never acknowledged, %d lost, %d duplicated, %d rows without objects", unacked, lost, duplicated, orphanRows)
+	if unacked > 0 || lost > 0 || duplicated > 0 || orphanRows > 0 || lockedStrays > 0 {
+		t.Errorf("%d uploads never acknowledged, %d lost, %d duplicated, %d rows without objects, %d locked objects without a row",
+			unacked, lost, duplicated, orphanRows, lockedStrays)
 	}
 	// Recovery without a restart: one more upload.
 	if a := s.do(helper, "POST", fmt.Sprintf("/api/v1/projects/%s/photos?week=%s", projects[0], week), "image/jpeg", photoBytes(t, 999)); a.status != 201 {

@@ -38,8 +38,10 @@ func photoBytes(t *testing.T, i int) []byte {
 }
 
 // TestMinIOStoppedDuringUploads: four clients upload 40 site photos; a
-// quarter of the way in, MinIO is stopped and started again three seconds
-// later over the same disk. Every failure is a 503 with Retry-After, after
+// quarter of the way in, MinIO is stopped (the second half of the uploads
+// start while it is down) and started again ten seconds later over the
+// same disk — longer than the S3 client's own retries, which an upload read
+// from its spooled file now gets. Every failure is a 503 with Retry-After, after
 // which the client sends the photo again; every acknowledged photo is
 // listed once with its hash; once the worker has made the display copies
 // and thumbnails, no photo row lacks its objects (original, display copy,
@@ -85,8 +87,14 @@ func TestMinIOStoppedDuringUploads(t *testing.T) {
 			}
 		}()
 	}
+	// The second half is sent while MinIO is down: an upload no longer
+	// decodes anything, and the first half may be through before the stop.
+	stopped := make(chan struct{})
 	go func() {
 		for i := range uploads {
+			if i == uploads/2 {
+				<-stopped
+			}
 			next <- i
 		}
 		close(next)
@@ -97,7 +105,8 @@ func TestMinIOStoppedDuringUploads(t *testing.T) {
 		t.Fatalf("a quarter of the uploads did not get through: %s", &c)
 	}
 	s.minio.Stop()
-	time.Sleep(3 * time.Second)
+	close(stopped)
+	time.Sleep(10 * time.Second)
 	s.minio.Start()
 	wg.Wait()
 

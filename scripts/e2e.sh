@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Browser tests: builds the console and the binary, starts `tuijin serve` on
-# a fresh database with the demo data, runs the playwright tests in Debian's
-# Chromium, and stops everything. Screenshots go to test-artifacts/.
+# Browser tests: builds the console and the binary, starts `tuijin serve` and
+# `tuijin worker` on a fresh database with the demo data, runs the playwright
+# tests in Debian's Chromium, and stops everything. Screenshots go to test-artifacts/.
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
@@ -33,8 +33,11 @@ bin/tuijin migrate
 bin/tuijin demo >/dev/null
 bin/tuijin serve 2>test-artifacts/e2e-server.log &
 server=$!
+# The worker makes photos' display copies and refused workbooks' annotated copies.
+TUIJIN_HTTP_ADDR=127.0.0.1:0 bin/tuijin worker 2>test-artifacts/e2e-worker.log &
+worker=$!
 cleanup() {
-  kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
+  kill "$server" "$worker" 2>/dev/null; wait "$server" "$worker" 2>/dev/null
   psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"
 }
 trap cleanup EXIT

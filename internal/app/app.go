@@ -31,7 +31,9 @@ import (
 	"github.com/tuijin/tuijin/internal/httpapi/supervisionapi"
 	"github.com/tuijin/tuijin/internal/notify"
 	"github.com/tuijin/tuijin/internal/objects"
+	"github.com/tuijin/tuijin/internal/photo"
 	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/internal/uploads"
 	"github.com/tuijin/tuijin/internal/worker"
 	"github.com/tuijin/tuijin/migrations"
 )
@@ -247,7 +249,13 @@ func Worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			s.Close()
 		}
 	}()
-	return worker.Run(ctx, worker.Deps{DB: d, Redis: rdb, Sender: notify.New(cfg), Log: log, Metrics: wm,
+	store, err := objects.Open(objects.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
+		Bucket: cfg.S3Bucket, TLS: cfg.S3UseTLS, Governance: cfg.S3LockMode == "GOVERNANCE"})
+	if err != nil {
+		return fmt.Errorf("TUIJIN_S3_*: %w", err)
+	}
+	jobs := &uploads.Jobs{DB: d, Store: store, Decoder: photo.NewDecoder(cfg.DecodeBudget, cfg.DecodeConcurrency), RetainYears: cfg.RetainYears, Log: log}
+	return worker.Run(ctx, worker.Deps{DB: d, Redis: rdb, Sender: notify.New(cfg), Log: log, Metrics: wm, Uploads: jobs,
 		Concurrency: cfg.WorkerConcurrency, MaxRetry: cfg.JobMaxRetry, RetryBase: cfg.JobRetryBase, ScheduleSync: cfg.ScheduleSync, PublicURL: cfg.PublicURL})
 }
 

@@ -43,6 +43,12 @@ type Config struct {
 	URLSecret   string `env:"TUIJIN_URL_SECRET" default:"" secret:"true" doc:"key that signs short-lived photo URLs (the same on every replica; empty: a random one per process)"`
 	PhotoPixels int    `env:"TUIJIN_PHOTO_MAX_PIXELS" default:"40000000" doc:"largest photo accepted, in pixels (checked before decoding)"`
 
+	DecodeBudget      int64 `env:"TUIJIN_DECODE_BUDGET" default:"201326592" doc:"bytes of memory the worker may spend at once decoding photos and annotating refused workbooks; a photo whose decoding would need more (width × height × bytes a pixel, from its header) is refused at upload"`
+	DecodeConcurrency int   `env:"TUIJIN_DECODE_CONCURRENCY" default:"2" doc:"photos decoded (or workbooks annotated) at once by one worker process"`
+	ImportMaxRows     int   `env:"TUIJIN_IMPORT_MAX_ROWS" default:"10000" doc:"rows a sheet of an imported workbook may have; a longer one is refused before it is checked"`
+	ImportMaxColumns  int   `env:"TUIJIN_IMPORT_MAX_COLUMNS" default:"200" doc:"columns an imported workbook's sheets may fill"`
+	ImportMaxInflated int64 `env:"TUIJIN_IMPORT_MAX_INFLATED" default:"67108864" doc:"bytes an imported workbook's parts that are read (sheets, shared strings, styles) may inflate to; images and other parts are never read"`
+
 	SessionIdle     time.Duration `env:"TUIJIN_SESSION_IDLE" default:"30m" doc:"a session ends after this long without a request"`
 	SessionAbsolute time.Duration `env:"TUIJIN_SESSION_ABSOLUTE" default:"12h" doc:"a session ends this long after login, whatever its use"`
 	CookieSecure    bool          `env:"TUIJIN_COOKIE_SECURE" default:"true" doc:"mark the session cookie Secure (browsers accept it on http://127.0.0.1 and localhost)"`
@@ -176,6 +182,12 @@ func (c Config) validate() error {
 	}
 	if c.RetainYears < 1 || c.RetainYears > 100 {
 		errs = append(errs, errors.New("TUIJIN_RETAIN_YEARS must be 1 to 100"))
+	}
+	if c.DecodeBudget < 16<<20 || c.DecodeConcurrency < 1 {
+		errs = append(errs, errors.New("TUIJIN_DECODE_BUDGET must be at least 16 MiB and TUIJIN_DECODE_CONCURRENCY at least 1"))
+	}
+	if c.ImportMaxRows < 100 || c.ImportMaxColumns < 30 || c.ImportMaxInflated < 1<<20 {
+		errs = append(errs, errors.New("TUIJIN_IMPORT_MAX_ROWS must be at least 100, TUIJIN_IMPORT_MAX_COLUMNS at least 30 and TUIJIN_IMPORT_MAX_INFLATED at least 1 MiB"))
 	}
 	if c.BodyLimit < 1024 {
 		errs = append(errs, errors.New("TUIJIN_BODY_LIMIT must be at least 1024"))

@@ -38,11 +38,16 @@ func photoBytes(t *testing.T, i int) []byte {
 }
 
 // TestMinIOStoppedDuringUploads: four clients upload 40 site photos; a
-// quarter of the way in, MinIO is stopped and started again three seconds
-// later over the same disk. Every failure is a 503 with Retry-After, after
+// quarter of the way in, MinIO is stopped (the second half of the uploads
+// start while it is down) and started again ten seconds later over the
+// same disk — longer than the S3 client's own retries, which an upload read
+// from its spooled file now gets. Every failure is a 503 with Retry-After, after
 // which the client sends the photo again; every acknowledged photo is
-// listed once with its hash; no photo row lacks its objects (original,
-// display copy, thumbnail); the same server goes on without a restart.
+// listed once with its hash; once the worker has made the display copies
+// and thumbnails, no photo row lacks its objects (original, display copy,
+// thumbnail); no object without a row is locked (a failed upload's
+// original is removed, or left unlocked for the sweeper); the same server
+// goes on without a restart.
 func TestMinIOStoppedDuringUploads(t *testing.T) {
 	s := newStack(t)
 	helper := s.mustLogin("gs.helper")
@@ -84,8 +89,14 @@ func TestMinIOStoppedDuringUploads(t *testing.T) {
 			}
 		}()
 	}
+	// The second half is sent while MinIO is down: an upload no longer
+	// decodes anything, and the first half may be through before the stop.
+	stopped := make(chan struct{})
 	go func() {
 		for i := range uploads {
+			if i == uploads/2 {
+				<-stopped
+			}
 			next <- i
 		}
 		close(next)
@@ -96,9 +107,25 @@ func TestMinIOStoppedDuringUploads(t *testing.T) {
 		t.Fatalf("a quarter of the uploads did not get through: %s", &c)
 	}
 	s.minio.Stop()
-	time.Sleep(3 * time.Second)
+	close(stopped)
+	time.Sleep(10 * time.Second)
 	s.minio.Start()
 	wg.Wait()
+
+	// The worker makes the display copies and thumbnails.
+	s.startWorker()
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(500 * time.Millisecond) {
+		var pending int
+		s.inCounty(s.county("411522"), func(ctx context.Context, tx bun.IDB) error {
+			return tx.NewRaw("SELECT count(*) FROM photos WHERE derivatives <> 'ready'").Scan(ctx, &pending)
+		})
+		if pending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d photos still without their display copy and thumbnail", pending)
+		}
+	}
 
 	// Rows: every photo of the county, with its objects.
 	type row struct {
@@ -145,10 +172,13 @@ func TestMinIOStoppedDuringUploads(t *testing.T) {
 			orphanRows++
 		}
 	}
-	strayObjects := 0
+	strayObjects, lockedStrays := 0, 0
 	for o := range mc.ListObjects(ctx, s.cfg.S3Bucket, minio.ListObjectsOptions{Recursive: true}) {
 		if o.Err == nil && !referenced[o.Key] {
 			strayObjects++
+			if _, until, err := mc.GetObjectRetention(ctx, s.cfg.S3Bucket, o.Key, o.VersionID); err == nil && until != nil {
+				lockedStrays++
+			}
 		}
 	}
 	// The list the console shows: each acknowledged photo once.
@@ -173,16 +203,17 @@ func TestMinIOStoppedDuringUploads(t *testing.T) {
 		}
 	}
 	logCounts(t, "MinIO stopped during photo uploads", &c,
-		fmt.Sprintf("%d uploads, %d acknowledged, %d lost, %d duplicated, %d rows without their objects, %d objects without a row (locked; left by failed uploads)",
-			uploads, int(acked.Load()), lost, duplicated, orphanRows, strayObjects))
+		fmt.Sprintf("%d uploads, %d acknowledged, %d lost, %d duplicated, %d rows without their objects, %d objects without a row (%d of them locked)",
+			uploads, int(acked.Load()), lost, duplicated, orphanRows, strayObjects, lockedStrays))
 	if c.unclean > 0 {
 		t.Errorf("%d failures were not a clean 503 with Retry-After: %v", c.unclean, c.samples)
 	}
 	if c.clean == 0 {
 		t.Errorf("no upload met the stop: the drill tested nothing")
 	}
-	if unacked > 0 || lost > 0 || duplicated > 0 || orphanRows > 0 {
-		t.Errorf("%d uploads never acknowledged, %d lost, %d duplicated, %d rows without objects", unacked, lost, duplicated, orphanRows)
+	if unacked > 0 || lost > 0 || duplicated > 0 || orphanRows > 0 || lockedStrays > 0 {
+		t.Errorf("%d uploads never acknowledged, %d lost, %d duplicated, %d rows without objects, %d locked objects without a row",
+			unacked, lost, duplicated, orphanRows, lockedStrays)
 	}
 	// Recovery without a restart: one more upload.
 	if a := s.do(helper, "POST", fmt.Sprintf("/api/v1/projects/%s/photos?week=%s", projects[0], wks[0]), "image/jpeg", photoBytes(t, 999)); a.status != 201 {

@@ -107,6 +107,20 @@ func newStack(t *testing.T) *stack {
 	return s
 }
 
+// startWorker runs `tuijin worker` over the drill's servers until the test
+// ends.
+func (s *stack) startWorker() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- app.Run(ctx, []string{"worker"}, config.Map(s.vars), io.Discard) }()
+	s.t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			s.t.Errorf("worker: %v", err)
+		}
+	})
+}
+
 func tail(b []byte, n int) []byte {
 	if len(b) > n {
 		return b[len(b)-n:]

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/hex"
 	"fmt"
 	"net/url"
@@ -8,10 +9,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/objects"
 	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/internal/uploads"
 )
 
 const scanTypes = "application/pdf,image/jpeg,image/png"
@@ -155,8 +158,11 @@ func (s *Server) listScans(r *Req) (any, error) {
 var errScanType = errs.E(errs.Invalid, "unsupported_file", "签字扫描件须为 PDF、JPEG 或 PNG 文件（按文件内容判断）",
 	"a signed scan must be a PDF, JPEG or PNG file (judged by its content)")
 
-// uploadScan stores a new version of the signed scan: its type judged by
-// content, streamed to the locked bucket and hashed on the way.
+// uploadScan stores a new version of the signed scan in three steps (see
+// package uploads): the letter is checked and the upload staged in the
+// request's transaction, which is then released; the body is spooled,
+// hashed and judged by content, and stored unlocked; the scan row is written
+// in a second transaction, after which the object is locked.
 func (s *Server) uploadScan(r *Req) (any, error) {
 	l, err := s.visibleLetter(r)
 	if err != nil {
@@ -165,24 +171,55 @@ func (s *Server) uploadScan(r *Req) (any, error) {
 	if s.Objects == nil {
 		return nil, objects.ErrUnavailable
 	}
-	ct, body, err := objects.Sniff(r.C.Request().Body)
+	county := *r.Session.ActiveCountyID
+	key := fmt.Sprintf("letters/%s/%s/%s", county, l.ID, uuid.NewString())
+	st, err := s.Stager().Begin(r.Ctx, r.Tx, "scan", key+"/", false)
 	if err != nil {
-		return nil, DecodeError(err)
+		return nil, err
+	}
+	if err := r.Release(); err != nil {
+		return nil, err
+	}
+	scan, err := s.storeScan(r, l, st, key+"/scan")
+	if err != nil {
+		s.Stager().Abandon(r.Ctx, county, st)
+		return nil, err
+	}
+	s.Stager().Finish(r.Ctx, county, st)
+	return toScanAPI(scan), nil
+}
+
+func (s *Server) storeScan(r *Req, l postgres.Letter, st uploads.Stage, key string) (postgres.Scan, error) {
+	sp, err := objects.NewSpool(r.C.Request().Body)
+	if err != nil {
+		return postgres.Scan{}, DecodeError(err)
+	}
+	defer sp.Close()
+	ct, _, err := objects.Sniff(sp)
+	if err != nil {
+		return postgres.Scan{}, DecodeError(err)
 	}
 	if ct == "" {
-		return nil, errScanType
+		return postgres.Scan{}, errScanType
 	}
-	key := fmt.Sprintf("letters/%s/%s/%s", r.Session.ActiveCountyID, l.ID, uuid.NewString())
-	retain := s.Now().AddDate(s.Config.RetainYears, 0, 0)
-	stored, err := s.Objects.Put(r.Ctx, key, body, ct, retain)
+	stored, err := s.Objects.PutSpool(r.Ctx, key, sp, ct)
 	if err != nil {
-		return nil, DecodeError(err)
+		return postgres.Scan{}, err
 	}
+	retain := s.Now().AddDate(s.Config.RetainYears, 0, 0)
 	name, _ := url.PathUnescape(r.C.Request().Header.Get("X-File-Name"))
-	scan, err := postgres.AddScan(r.Ctx, r.Tx, postgres.Scan{LetterID: l.ID, ObjectKey: stored.Key, VersionID: stored.VersionID,
-		SHA256: stored.SHA256, SizeBytes: stored.Size, ContentType: ct, FileName: TruncateName(name), RetainUntil: stored.RetainUntil,
-		UploadedBy: &r.Session.AccountID})
-	return toScanAPI(scan), err
+	var scan postgres.Scan
+	err = s.InTx(r, func(ctx context.Context, tx bun.IDB) error {
+		var err error
+		scan, err = postgres.AddScan(ctx, tx, postgres.Scan{LetterID: l.ID, ObjectKey: stored.Key, VersionID: stored.VersionID,
+			SHA256: stored.SHA256, SizeBytes: stored.Size, ContentType: ct, FileName: TruncateName(name), RetainUntil: retain,
+			UploadedBy: &r.Session.AccountID})
+		if err != nil {
+			return err
+		}
+		return s.Stager().Commit(ctx, tx, st, []objects.Stored{stored}, retain)
+	})
+	return scan, err
 }
 
 func TruncateName(s string) string {

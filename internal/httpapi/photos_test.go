@@ -115,9 +115,17 @@ func TestPhotos(t *testing.T) {
 	if ph.TakenAt != nil || ph.GPSLat != nil || ph.OriginalURL != "" {
 		t.Fatalf("the helper sees restricted fields: %s", r.Body)
 	}
+	// The display copy and the thumbnail are the worker's: not there until it ran.
+	if ph.State != "processing" {
+		t.Fatalf("state after the upload: %s", ph.State)
+	}
+	if r := helper.do("GET", ph.ThumbURL, nil); r.Status != 404 || r.code() != "photo_processing" {
+		t.Fatalf("a thumbnail before the worker made it: %d %s", r.Status, r.Body)
+	}
+	runUploadJobs(t)
 	var list []reportingapi.Photo
 	office.do("GET", "/api/v1/projects/"+p.ID.String()+"/photos?week="+week(20), nil).decode(t, &list)
-	if len(list) != 1 || list[0].TakenAt == nil || list[0].GPSLat == nil || *list[0].GPSLat < 32.0071 || *list[0].GPSLat > 32.0073 || list[0].OriginalURL == "" {
+	if len(list) != 1 || list[0].State != "ready" || list[0].TakenAt == nil || list[0].GPSLat == nil || *list[0].GPSLat < 32.0071 || *list[0].GPSLat > 32.0073 || list[0].OriginalURL == "" {
 		t.Fatalf("the office's view: %+v", list)
 	}
 	// The display copy is re-encoded: smaller, and without EXIF.

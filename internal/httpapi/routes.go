@@ -27,7 +27,10 @@ type Route struct {
 	Resp                 any
 	Query                []Param
 	// Upload is the content type of a raw file body (instead of JSON);
-	// Download that of a file response.
+	// Download that of a file response. An upload's handler checks and
+	// authorises in the request's transaction and releases it (Req.Release)
+	// before it reads the body, which fails while the transaction is open;
+	// it writes in transactions of its own (Server.InTx).
 	Upload, Download string
 	Handler          func(*Req) (any, error)
 }

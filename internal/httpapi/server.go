@@ -5,7 +5,9 @@
 // yields the casbin permissions and generates the OpenAPI document. A request
 // runs in one database transaction that starts, resolves the session and
 // sets the tenant (app.county_id) in a single round trip; the response is
-// written only after the transaction commits.
+// written only after the transaction commits. An upload (a route with a raw
+// file body) uses that transaction only to authorise and check, releases it
+// before reading the body, and writes in a second one (see package uploads).
 package httpapi
 
 import (
@@ -13,6 +15,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -35,6 +38,7 @@ import (
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/notify"
 	"github.com/tuijin/tuijin/internal/objects"
+	"github.com/tuijin/tuijin/internal/uploads"
 )
 
 // Deps are what the API needs.
@@ -139,6 +143,11 @@ func New(d Deps) (*Server, error) {
 	return s, nil
 }
 
+// Stager stages uploads in the bucket (see package uploads).
+func (s *Server) Stager() uploads.Stager {
+	return uploads.Stager{DB: s.DB, Store: s.Objects, Log: s.Log}
+}
+
 // Handler returns the http.Handler of the API.
 func (s *Server) Handler() http.Handler { return s.echo }
 
@@ -206,6 +215,8 @@ type Req struct {
 	Ctx     context.Context
 	Session *Session
 	Tx      bun.IDB
+	// conn is the request's transaction while it is open.
+	conn *db.Conn
 	// afterCommit runs once the transaction has committed.
 	afterCommit []func(context.Context)
 	// rollback ends the transaction without keeping its writes (dry runs).
@@ -234,6 +245,76 @@ type File struct {
 // AfterCommit schedules fn to run after a successful commit.
 func (r *Req) AfterCommit(fn func(context.Context)) { r.afterCommit = append(r.afterCommit, fn) }
 
+// Release commits the request's transaction now: an upload route (one with
+// Route.Upload) authorises and checks in it, then releases it before it
+// reads its body, so that no pooled connection waits "idle in transaction"
+// on a slow client. What AfterCommit scheduled runs. Afterwards r.Tx is nil;
+// the handler writes in transactions of its own (Server.InTx).
+func (r *Req) Release() error {
+	if r.conn == nil {
+		return nil
+	}
+	conn := r.conn
+	r.conn, r.Tx = nil, nil
+	if err := conn.Commit(r.Ctx); err != nil {
+		return err
+	}
+	r.runAfterCommit()
+	return nil
+}
+
+func (r *Req) runAfterCommit() {
+	fns := r.afterCommit
+	r.afterCommit = nil
+	for _, fn := range fns {
+		fn(context.WithoutCancel(r.Ctx))
+	}
+}
+
+var (
+	errBodyInTx = errors.New("httpapi: an upload's body was read inside the request transaction (call Req.Release first)")
+	// ErrCountyChanged is a session that switched county while its upload arrived.
+	ErrCountyChanged = errs.E(errs.Conflict, "county_changed", "上传期间切换了县区，未保存，请重新上传", "the session switched county during the upload; nothing was saved, upload it again")
+)
+
+// guardedBody refuses to be read while the request's transaction is open.
+type guardedBody struct {
+	io.ReadCloser
+	r *Req
+}
+
+func (g guardedBody) Read(p []byte) (int, error) {
+	if g.r.conn != nil {
+		return 0, errBodyInTx
+	}
+	return g.ReadCloser.Read(p)
+}
+
+// InTx runs fn in a transaction of its own for an upload's handler that has
+// released the request's transaction: the session is resolved again in the
+// round trip that begins it (a session ended meanwhile, a changed role or
+// another county refuses the write) and fn's writes commit when it returns
+// nil. Who may call: handlers of Upload routes, after Req.Release.
+func (s *Server) InTx(r *Req, fn func(ctx context.Context, tx bun.IDB) error) error {
+	cn, sess, err := s.beginRequest(r.Ctx, tokenFrom(r.C))
+	if err != nil {
+		return err
+	}
+	defer cn.Rollback(context.WithoutCancel(r.Ctx))
+	switch {
+	case sess == nil || sess.SessionID != r.Session.SessionID:
+		return errSessionExpired
+	case !s.Authz.Allow(sess.AccountID.String(), sess.Domain(), r.C.Path(), r.C.Request().Method):
+		return errs.ErrForbidden
+	case sess.ActiveCountyID == nil || r.Session.ActiveCountyID == nil || *sess.ActiveCountyID != *r.Session.ActiveCountyID:
+		return ErrCountyChanged
+	}
+	if err := fn(r.Ctx, cn); err != nil {
+		return err
+	}
+	return cn.Commit(r.Ctx)
+}
+
 var (
 	errSessionExpired         = errs.E(errs.Unauthenticated, "session_expired", "登录已过期，请重新登录", "your session has expired; log in again")
 	errPasswordChangeRequired = errs.E(errs.Forbidden, "password_change_required", "请先修改初始密码", "change your initial password first")
@@ -261,7 +342,6 @@ func (s *Server) wrap(r *Route) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		ctx := c.Request().Context()
 		req := &Req{C: c, Ctx: ctx}
-		var conn *db.Conn
 		token := tokenFrom(c)
 		if token != "" {
 			cn, sess, err := s.beginRequest(ctx, token)
@@ -270,10 +350,13 @@ func (s *Server) wrap(r *Route) echo.HandlerFunc {
 			}
 			defer cn.Rollback(context.WithoutCancel(ctx))
 			if sess != nil {
-				req.Session, req.Tx, conn = sess, cn, cn
+				req.Session, req.Tx, req.conn = sess, cn, cn
 			} else {
 				cn.Rollback(ctx)
 			}
+		}
+		if r.Upload != "" {
+			c.Request().Body = guardedBody{ReadCloser: c.Request().Body, r: req}
 		}
 		route := c.Path()
 		if !s.Authz.Allow(string(authz.Anonymous), "", route, r.Method) {
@@ -298,6 +381,7 @@ func (s *Server) wrap(r *Route) echo.HandlerFunc {
 			return errs.ErrNoCounty
 		}
 		out, err := r.Handler(req)
+		conn := req.conn // nil once released
 		if err != nil {
 			if conn != nil && req.commitOnError && !req.rollback {
 				if cerr := conn.Commit(ctx); cerr != nil {
@@ -312,9 +396,7 @@ func (s *Server) wrap(r *Route) echo.HandlerFunc {
 			if err := conn.Commit(ctx); err != nil {
 				return err
 			}
-			for _, fn := range req.afterCommit {
-				fn(context.WithoutCancel(req.Ctx))
-			}
+			req.runAfterCommit()
 		}
 		if f, ok := out.(File); ok {
 			disposition := "attachment"

@@ -339,6 +339,11 @@ func TestImportComplaintsCappedAndAnnotated(t *testing.T) {
 	if projectCount(t) != before {
 		t.Fatal("a refused workbook imported something")
 	}
+	// The annotated copy is the worker's.
+	if a := gs.do("GET", "/api/v1/imports/attempts/"+e.Error.Ref+"/annotated", nil); a.Status != 404 || a.code() != "annotation_pending" {
+		t.Fatalf("the annotated workbook before the worker made it: %d %.200s", a.Status, a.Body)
+	}
+	runUploadJobs(t)
 	a := gs.do("GET", "/api/v1/imports/attempts/"+e.Error.Ref+"/annotated", nil)
 	if a.Status != 200 || !strings.HasPrefix(a.Header.Get("Content-Type"), xlsx) {
 		t.Fatalf("annotated workbook: %d %.200s", a.Status, a.Body)

@@ -107,6 +107,129 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, contentType st
 	return Stored{Key: key, VersionID: info.VersionID, SHA256: h.Sum(nil), Size: counted.n, RetainUntil: retainUntil}, nil
 }
 
+// Spool is an upload's body kept in a temporary file, with its size and
+// SHA-256 computed as it was written: the body is read once, at the
+// client's pace, without a database transaction open and without holding
+// it in memory. Close removes the file.
+type Spool struct {
+	*os.File
+	Size   int64
+	SHA256 []byte
+}
+
+// NewSpool copies r to a new temporary file. A read error (the client gone,
+// the body over its limit) is returned as it is, for the caller to map.
+func NewSpool(r io.Reader) (*Spool, error) {
+	f, err := os.CreateTemp("", "tuijin-upload-*")
+	if err != nil {
+		return nil, err
+	}
+	sp := &Spool{File: f}
+	h := sha256.New()
+	if sp.Size, err = io.Copy(io.MultiWriter(f, h), r); err != nil {
+		sp.Close()
+		return nil, err
+	}
+	sp.SHA256 = h.Sum(nil)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		sp.Close()
+		return nil, err
+	}
+	return sp, nil
+}
+
+// Close closes and removes the file.
+func (sp *Spool) Close() error {
+	err := sp.File.Close()
+	os.Remove(sp.File.Name())
+	return err
+}
+
+// singlePut is the largest object sent in one PUT. Up to it, the client
+// computes the Content-MD5 by reading the file a first time (no buffer);
+// beyond it, parts are read from the file where they lie.
+const singlePut = 64 << 20
+
+// PutSpool stores the spooled bytes at key without retention: a staged
+// object, which the caller locks with Lock once the row that refers to it
+// has committed (or removes, when it never does). The file is read from its
+// start; nothing is held in memory.
+func (s *Store) PutSpool(ctx context.Context, key string, sp *Spool, contentType string) (Stored, error) {
+	info, err := s.c.PutObject(ctx, s.bucket, key, io.NewSectionReader(sp.File, 0, sp.Size), sp.Size,
+		minio.PutObjectOptions{ContentType: contentType, SendContentMd5: sp.Size <= singlePut, PartSize: singlePut})
+	if err != nil {
+		return Stored{}, ErrUnavailable.Wrap(err)
+	}
+	return Stored{Key: key, VersionID: info.VersionID, SHA256: sp.SHA256, Size: sp.Size}, nil
+}
+
+// PutBytes stores data at key, locked until retainUntil (zero: unlocked).
+// For small files made by tuijin itself (a photo's display copy).
+func (s *Store) PutBytes(ctx context.Context, key string, data []byte, contentType string, retainUntil time.Time) (Stored, error) {
+	opts := minio.PutObjectOptions{ContentType: contentType, SendContentMd5: true, PartSize: singlePut}
+	if !retainUntil.IsZero() {
+		opts.Mode, opts.RetainUntilDate = s.mode, retainUntil
+	}
+	info, err := s.c.PutObject(ctx, s.bucket, key, bytes.NewReader(data), int64(len(data)), opts)
+	if err != nil {
+		return Stored{}, ErrUnavailable.Wrap(err)
+	}
+	sum := sha256.Sum256(data)
+	return Stored{Key: key, VersionID: info.VersionID, SHA256: sum[:], Size: int64(len(data)), RetainUntil: retainUntil}, nil
+}
+
+// Lock sets the bucket's lock mode on one version of key until retainUntil.
+// A version already locked until then or later is left as it is, so Lock
+// can be repeated (a request and the sweeper may both lock a version).
+func (s *Store) Lock(ctx context.Context, key, versionID string, retainUntil time.Time) error {
+	// Whole seconds, rounded up, as retention is kept (and backed up).
+	if t := retainUntil.Truncate(time.Second); !t.Equal(retainUntil) {
+		retainUntil = t.Add(time.Second)
+	}
+	if until, ok, err := s.LockedUntil(ctx, key, versionID); err != nil {
+		return err
+	} else if ok && !until.Before(retainUntil) {
+		return nil
+	}
+	mode := s.mode
+	if err := s.c.PutObjectRetention(ctx, s.bucket, key, minio.PutObjectRetentionOptions{Mode: &mode, RetainUntilDate: &retainUntil, VersionID: versionID}); err != nil {
+		return ErrUnavailable.Wrap(err)
+	}
+	return nil
+}
+
+// LockedUntil tells whether a version of key is locked, and until when.
+func (s *Store) LockedUntil(ctx context.Context, key, versionID string) (time.Time, bool, error) {
+	_, until, err := s.c.GetObjectRetention(ctx, s.bucket, key, versionID)
+	if err != nil {
+		if minio.ToErrorResponse(err).Code == "NoSuchObjectLockConfiguration" {
+			return time.Time{}, false, nil
+		}
+		return time.Time{}, false, ErrUnavailable.Wrap(err)
+	}
+	if until == nil {
+		return time.Time{}, false, nil
+	}
+	return *until, true, nil
+}
+
+// RemovePrefix removes every version of every object under prefix (a
+// staged upload that no row refers to) and reports how many it removed. A
+// locked version is not removed: that is an error.
+func (s *Store) RemovePrefix(ctx context.Context, prefix string) (int, error) {
+	n := 0
+	for o := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true, WithVersions: true}) {
+		if o.Err != nil {
+			return n, ErrUnavailable.Wrap(o.Err)
+		}
+		if err := s.c.RemoveObject(ctx, s.bucket, o.Key, minio.RemoveObjectOptions{VersionID: o.VersionID}); err != nil {
+			return n, fmt.Errorf("s3: remove %s (version %s): %w", o.Key, o.VersionID, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
 // Verified reads one version of key into a temporary file, checks its
 // SHA-256 against want and returns the file positioned at its start; the
 // caller closes and removes it. A mismatch is ErrCorrupted.

@@ -31,6 +31,11 @@ type ImportAttempt struct {
 	CreatedAt     time.Time       `bun:"created_at,nullzero,default:now()"`
 	ExpiresAt     time.Time       `bun:"expires_at,nullzero,default:now() + interval '30 days'"`
 	HasAnnotated  bool            `bun:"has_annotated,scanonly"`
+	// SourcePrefix is where the refused upload and its bad cells wait for
+	// the worker to make the annotated copy (AnnotationPending), which then
+	// removes them.
+	SourcePrefix      *string `bun:"source_prefix"`
+	AnnotationPending bool    `bun:"annotation_pending"`
 }
 
 // RecordImportAttempt stores an attempt (audited) and drops the county's
@@ -60,7 +65,7 @@ var errAttemptNotFound = errs.E(errs.NotFound, "import_attempt_not_found", "æœªæ
 func ImportAttempts(ctx context.Context, tx bun.IDB, page Page) ([]ImportAttempt, string, error) {
 	list := []ImportAttempt{}
 	q := tx.NewSelect().Model((*ImportAttempt)(nil)).
-		ColumnExpr("ia.id, ia.kind, ia.year, ia.file_name, ia.outcome, ia.rows_read, ia.problems_total, ia.problems, ia.created_by, ia.created_at, ia.expires_at").
+		ColumnExpr("ia.id, ia.kind, ia.year, ia.file_name, ia.outcome, ia.rows_read, ia.problems_total, ia.problems, ia.created_by, ia.created_at, ia.expires_at, ia.annotation_pending").
 		ColumnExpr("ia.annotated IS NOT NULL AS has_annotated").Where("ia.expires_at >= now()")
 	next, err := NewestFirst(ctx, q, page, "ia.created_at", "ia.id", func(a ImportAttempt) (time.Time, uuid.UUID) { return a.CreatedAt, a.ID }, &list)
 	return list, next, err
@@ -74,4 +79,16 @@ func GetImportAttempt(ctx context.Context, tx bun.IDB, id uuid.UUID) (ImportAtte
 		return a, errAttemptNotFound
 	}
 	return a, err
+}
+
+// FinishAnnotation stores a refused attempt's annotated workbook (nil: none
+// could be made) and reports whether the attempt was still waiting for it.
+func FinishAnnotation(ctx context.Context, tx bun.IDB, id uuid.UUID, annotated []byte) (bool, error) {
+	res, err := tx.NewUpdate().Model((*ImportAttempt)(nil)).Set("annotated = ?", annotated).Set("annotation_pending = false").
+		Set("source_prefix = NULL").Where("id = ? AND annotation_pending", id).Exec(ctx)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }

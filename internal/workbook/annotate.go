@@ -13,9 +13,11 @@ const ProblemSheet = "导入问题"
 // Annotate returns a copy of an uploaded workbook with each problem cell
 // highlighted and commented (its message in Chinese and English), and a
 // sheet listing the problems, so that the office can correct the file it
-// has and upload it again. At most limit cells are marked; the list sheet
-// says how many there were.
-func Annotate(original []byte, problems []Problem, limit int) ([]byte, error) {
+// has and upload it again. problems are the first found (Complaints.Kept);
+// count and cells say how many problems, and of them cells, there were in
+// all. At most limit cells are marked; the list sheet says how many there
+// were. It holds the whole workbook in memory: the worker calls it.
+func Annotate(original []byte, problems []Problem, count, cells, limit int) ([]byte, error) {
 	f, err := excelize.OpenReader(bytes.NewReader(original), excelize.Options{UnzipSizeLimit: 256 << 20, UnzipXMLSizeLimit: 64 << 20})
 	if err != nil {
 		return nil, ErrNotWorkbook.Wrap(err)
@@ -67,8 +69,8 @@ func Annotate(original []byte, problems []Problem, limit int) ([]byte, error) {
 	if err := f.SetSheetRow(ProblemSheet, "A1", &head); err != nil {
 		return nil, err
 	}
-	note := fmt.Sprintf("共%d处问题", len(problems))
-	if marked < countCells(problems) {
+	note := fmt.Sprintf("共%d处问题", count)
+	if marked < cells {
 		note += fmt.Sprintf("；已在表中标出前%d处", marked)
 	}
 	if err := f.SetCellValue(ProblemSheet, "G1", note); err != nil {
@@ -93,14 +95,4 @@ func Annotate(original []byte, problems []Problem, limit int) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-func countCells(problems []Problem) int {
-	n := 0
-	for _, p := range problems {
-		if p.Row > 0 {
-			n++
-		}
-	}
-	return n
 }

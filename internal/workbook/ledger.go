@@ -47,17 +47,22 @@ func yes(s string) (bool, bool) {
 	return false, false
 }
 
-func (p *parser) ledgerRows(rows [][]string, codes map[string]bool) []LedgerRow {
-	cols, start := findHeader(rows, ledgerSynonyms)
-	if cols == nil {
-		return nil
-	}
-	for _, k := range []int{lCode, lType, lUnit} {
-		if _, ok := cols[k]; !ok {
-			p.problems = append(p.problems, Problem{Sheet: p.sheet, Header: ledgerHeaders[k], ZH: "缺少必需的列“" + ledgerHeaders[k] + "”",
-				EN: "required column missing: " + ledgerHeaders[k]})
-			return nil
+func (p *parser) ledgerRows(codes map[string]bool) ([]LedgerRow, error) {
+	var cols map[int]int
+	header := func(rows [][]string) int {
+		var start int
+		cols, start = findHeader(rows, ledgerSynonyms)
+		if cols == nil {
+			return 0
 		}
+		for _, k := range []int{lCode, lType, lUnit} {
+			if _, ok := cols[k]; !ok {
+				p.problem(Problem{Sheet: p.sheet, Header: ledgerHeaders[k], ZH: "缺少必需的列“" + ledgerHeaders[k] + "”",
+					EN: "required column missing: " + ledgerHeaders[k]})
+				return 0
+			}
+		}
+		return start + 1
 	}
 	get := func(row []string, k int) string {
 		if i, ok := cols[k]; ok {
@@ -67,11 +72,11 @@ func (p *parser) ledgerRows(rows [][]string, codes map[string]bool) []LedgerRow 
 	}
 	var out []LedgerRow
 	seen := map[string]int{}
-	for i := start; i < len(rows); i++ {
-		row, line := rows[i], i+1
+	err := p.stream(header, func(sr sheetRow) {
+		row, line := sr.cells, sr.line
 		code := get(row, lCode)
 		if code == "" && get(row, lType) == "" {
-			continue
+			return
 		}
 		lr := LedgerRow{Line: line, ProjectCode: code}
 		if !codes[code] {
@@ -112,8 +117,8 @@ func (p *parser) ledgerRows(rows [][]string, codes map[string]bool) []LedgerRow 
 			lr.Flags[j] = v
 		}
 		out = append(out, lr)
-	}
-	return out
+	})
+	return out, err
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

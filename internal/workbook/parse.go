@@ -1,6 +1,7 @@
 package workbook
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -44,56 +45,132 @@ var TypeWord = map[project.ConstructionType]string{"new": "新开工", "continui
 var LevelWord = map[project.Level]string{"county": "县重点", "municipal": "市重点", "provincial": "省重点"}
 
 type parser struct {
-	cat      Catalogue
-	year     int
-	problems []Problem
-	sheet    string
-	file     *excelize.File
+	cat   Catalogue
+	year  int
+	c     *Complaints
+	sheet string
+	book  *book
+	row   *sheetRow // the row being read (its cells' formats)
 }
 
 func (p *parser) bad(row, col int, header, zh, en string) {
-	p.problems = append(p.problems, Problem{Sheet: p.sheet, Row: row, Col: columnLetter(col), Header: header, ZH: zh, EN: en})
+	p.c.add(Problem{Sheet: p.sheet, Row: row, Col: columnLetter(col), Header: header, ZH: zh, EN: en})
 }
 
-// Parse reads a key list workbook for a year. Problems are every bad cell
-// found; the caller imports nothing when there is one. The error is for a
-// file that cannot be read at all.
+func (p *parser) problem(pr Problem) { p.c.add(pr) }
+
+// Parse reads a key list workbook for a year from r, within DefaultLimits,
+// keeping every problem: for tests and tools. The API reads uploads with
+// ParseFile.
 func Parse(r io.Reader, year int, cat Catalogue) (Result, []Problem, error) {
-	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 256 << 20, UnzipXMLSizeLimit: 64 << 20})
+	data, err := io.ReadAll(r)
 	if err != nil {
-		return Result{}, nil, ErrNotWorkbook.Wrap(err)
+		return Result{}, nil, err
 	}
-	defer f.Close()
-	sheets := f.GetSheetList()
+	c := NewComplaints(math.MaxInt, math.MaxInt)
+	res, err := ParseFile(bytes.NewReader(data), int64(len(data)), year, cat, DefaultLimits, c)
+	return res, c.Kept(), err
+}
+
+// ParseFile reads a key list workbook for a year from r (size bytes, a
+// spooled upload): the list sheet and then the ledger sheet, each a stream
+// of rows, within lim. Every bad cell goes to c; the caller imports nothing
+// when there is one. The error is for a file that cannot be read at all, or
+// that is over a limit (TooLarge: workbook_too_large, workbook_too_many_rows,
+// workbook_too_many_columns); an empty list sheet is ErrEmpty. Memory: the
+// rows kept for the import and c's bounded complaints, whatever the file.
+func ParseFile(r io.ReaderAt, size int64, year int, cat Catalogue, lim Limits, c *Complaints) (res Result, err error) {
+	b, err := openBook(r, size, lim)
+	if err != nil {
+		return Result{}, err
+	}
+	defer b.close()
+	sheets := b.sheetNames()
 	if len(sheets) == 0 {
-		return Result{}, nil, ErrNotWorkbook
+		return Result{}, ErrNotWorkbook
 	}
-	p := &parser{cat: cat, year: year, sheet: sheets[0], file: f}
+	p := &parser{cat: cat, year: year, c: c, sheet: sheets[0], book: b}
 	if slicesContains(sheets, ListSheet) {
 		p.sheet = ListSheet
 	}
-	rows, err := f.GetRows(p.sheet, excelize.Options{RawCellValue: true})
-	if err != nil {
-		return Result{}, nil, ErrNotWorkbook.Wrap(err)
+	defer func() { res.Inflated = b.inflated }()
+	if res.Rows, err = p.listRows(); err != nil {
+		return res, err
 	}
-	var res Result
-	res.Rows = p.listRows(rows)
-	if len(res.Rows) == 0 && len(p.problems) == 0 {
-		return res, nil, ErrEmpty
+	if len(res.Rows) == 0 && c.Count() == 0 {
+		return res, ErrEmpty
 	}
 	if slicesContains(sheets, LedgerSheet) {
-		lrows, err := f.GetRows(LedgerSheet, excelize.Options{RawCellValue: true})
-		if err != nil {
-			return Result{}, nil, ErrNotWorkbook.Wrap(err)
-		}
 		codes := map[string]bool{}
 		for _, r := range res.Rows {
 			codes[r.Project.Code] = true
 		}
 		p.sheet = LedgerSheet
-		res.Ledger = p.ledgerRows(lrows, codes)
+		if res.Ledger, err = p.ledgerRows(codes); err != nil {
+			return res, err
+		}
 	}
-	return res, p.problems, nil
+	return res, nil
+}
+
+// headerLines are the rows a header may be found in (findHeader looks at
+// the first 15 and the row under the best of them).
+const headerLines = 16
+
+// errStop ends a sheet's rows early.
+var errStop = errors.New("stop")
+
+// stream reads the sheet's rows: the first headerLines go to header, which
+// finds the header and returns the row number data starts at (0: no
+// header, the sheet is not read further); every later row from there goes
+// to each. p.row is the row being handled.
+func (p *parser) stream(header func(rows [][]string) int, each func(sheetRow)) error {
+	var head []sheetRow
+	start := -1
+	flush := func() {
+		dense := make([][]string, 0, headerLines)
+		for _, r := range head {
+			for len(dense) < r.line-1 {
+				dense = append(dense, nil)
+			}
+			dense = append(dense, r.cells)
+		}
+		start = header(dense)
+		if start > 0 {
+			for i := range head {
+				if head[i].line >= start {
+					p.row = &head[i]
+					each(head[i])
+				}
+			}
+		}
+		head = nil
+	}
+	err := p.book.rows(p.sheet, func(r sheetRow) error {
+		if start < 0 && r.line <= headerLines {
+			head = append(head, r)
+			return nil
+		}
+		if start < 0 {
+			flush()
+		}
+		if start <= 0 {
+			return errStop
+		}
+		if r.line >= start {
+			p.row = &r
+			each(r)
+		}
+		return nil
+	})
+	if errors.Is(err, errStop) {
+		err = nil
+	}
+	if err == nil && start < 0 {
+		flush()
+	}
+	p.row = nil
+	return err
 }
 
 func slicesContains(s []string, v string) bool {
@@ -156,23 +233,28 @@ func findHeader(rows [][]string, syn map[string]int) (cols map[int]int, dataStar
 	return cols, dataStart
 }
 
-func (p *parser) listRows(rows [][]string) []Row {
-	cols, start := findHeader(rows, synonyms)
-	if cols == nil {
-		p.problems = append(p.problems, Problem{Sheet: p.sheet, Header: "表头", ZH: "找不到表头行（应含“项目名称”“建设性质”“总投资”等列）",
-			EN: "no header row found (it should have 项目名称, 建设性质, 总投资 …)"})
-		return nil
-	}
-	missing := false
-	for _, k := range required {
-		if _, ok := cols[k]; !ok {
-			missing = true
-			p.problems = append(p.problems, Problem{Sheet: p.sheet, Header: headers[k], ZH: "缺少必需的列“" + headers[k] + "”",
-				EN: "required column missing: " + headers[k]})
+func (p *parser) listRows() ([]Row, error) {
+	var cols map[int]int
+	header := func(rows [][]string) int {
+		var start int
+		cols, start = findHeader(rows, synonyms)
+		if cols == nil {
+			p.problem(Problem{Sheet: p.sheet, Header: "表头", ZH: "找不到表头行（应含“项目名称”“建设性质”“总投资”等列）",
+				EN: "no header row found (it should have 项目名称, 建设性质, 总投资 …)"})
+			return 0
 		}
-	}
-	if missing {
-		return nil
+		missing := false
+		for _, k := range required {
+			if _, ok := cols[k]; !ok {
+				missing = true
+				p.problem(Problem{Sheet: p.sheet, Header: headers[k], ZH: "缺少必需的列“" + headers[k] + "”",
+					EN: "required column missing: " + headers[k]})
+			}
+		}
+		if missing {
+			return 0
+		}
+		return start + 1
 	}
 	get := func(row []string, k int) string {
 		if i, ok := cols[k]; ok {
@@ -184,8 +266,8 @@ func (p *parser) listRows(rows [][]string) []Row {
 	var out []Row
 	seenCode := map[string]int{}
 	category := ""
-	for i := start; i < len(rows); i++ {
-		row, line := rows[i], i+1
+	err := p.stream(header, func(sr sheetRow) {
+		row, line := sr.cells, sr.line
 		nonEmpty := 0
 		for _, c := range row {
 			if strings.TrimSpace(c) != "" {
@@ -193,16 +275,16 @@ func (p *parser) listRows(rows [][]string) []Row {
 			}
 		}
 		if nonEmpty == 0 {
-			continue
+			return
 		}
 		name := get(row, colName)
 		if s := normalize(get(row, colSeq) + name); strings.Contains(s, "合计") || strings.Contains(s, "总计") {
-			continue
+			return
 		}
 		if nonEmpty <= 2 && get(row, colTotal) == "" { // a section row: "一、工业项目（15个）"
 			if c := p.sectionCategory(row); c != "" {
 				category = c
-				continue
+				return
 			}
 		}
 		var pr project.Project
@@ -304,8 +386,8 @@ func (p *parser) listRows(rows [][]string) []Row {
 			}
 		}
 		out = append(out, Row{Line: line, Project: pr, PlannedYuan: planned, Baseline: baseline, Holders: holders})
-	}
-	return out
+	})
+	return out, err
 }
 
 func (p *parser) sectionCategory(row []string) string {
@@ -453,25 +535,17 @@ func (p *parser) percent(line, col int, header, s string) *int {
 // year and a month (mmm-yy; yyyy"年"m"月" in the Chinese locales).
 var builtinMonthFormats = map[int]bool{17: true, 27: true, 36: true, 50: true, 52: true, 55: true, 57: true}
 
-// format says whether the cell at sheet row line and column index col is
-// shown as a month (no day) or as a percentage.
+// format says whether the cell of the row being read at column index col
+// is shown as a month (no day) or as a percentage.
 func (p *parser) format(line, col int) (month, percent bool) {
-	cell, err := excelize.CoordinatesToCellName(col+1, line)
-	if err != nil || p.file == nil {
+	if p.row == nil || p.row.line != line || col < 0 || col >= len(p.row.styles) || p.book == nil {
 		return false, false
 	}
-	id, err := p.file.GetCellStyle(p.sheet, cell)
-	if err != nil || id == 0 {
-		return false, false
+	id, custom := p.book.numFmt(p.row.styles[col])
+	if custom == nil {
+		return builtinMonthFormats[id], id == 9 || id == 10
 	}
-	st, err := p.file.GetStyle(id)
-	if err != nil {
-		return false, false
-	}
-	if st.CustomNumFmt == nil {
-		return builtinMonthFormats[st.NumFmt], st.NumFmt == 9 || st.NumFmt == 10
-	}
-	code := formatLetters(*st.CustomNumFmt)
+	code := formatLetters(*custom)
 	return strings.ContainsAny(code, "yY") && strings.ContainsAny(code, "mM") && !strings.ContainsAny(code, "dD"), strings.Contains(code, "%")
 }
 

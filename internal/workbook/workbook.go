@@ -8,6 +8,7 @@ package workbook
 
 import (
 	"fmt"
+	"hash/fnv"
 	"regexp"
 	"strconv"
 	"strings"
@@ -172,6 +173,72 @@ func Summarize(problems []Problem, limit int) ([]Problem, int) {
 	return out, total
 }
 
+// Complaints gathers a workbook's problems as they are found, in memory
+// that stays bounded whatever the workbook: one complaint per cause, as
+// Summarize groups them, for the first limit causes (with every row of
+// each); only a count of the causes after those; and the first keep
+// problems as they were found, for the annotated copy.
+type Complaints struct {
+	limit, keep int
+	index       map[causeKey]int
+	listed      []Problem
+	others      map[uint64]struct{}
+	kept        []Problem
+	count       int
+	cells       int
+}
+
+type causeKey struct{ sheet, col, header, zh string }
+
+// NewComplaints keeps limit causes and keep problems.
+func NewComplaints(limit, keep int) *Complaints {
+	return &Complaints{limit: limit, keep: keep, index: map[causeKey]int{}, others: map[uint64]struct{}{}}
+}
+
+func (c *Complaints) add(p Problem) {
+	c.count++
+	if p.Row > 0 {
+		c.cells++
+	}
+	if len(c.kept) < c.keep {
+		c.kept = append(c.kept, p)
+	}
+	k := causeKey{p.Sheet, p.Col, p.Header, p.ZH}
+	if i, ok := c.index[k]; ok && p.Row > 0 {
+		c.listed[i].Rows = append(c.listed[i].Rows, p.Row)
+		return
+	}
+	if len(c.listed) < c.limit {
+		c.index[k] = len(c.listed)
+		p.Rows = nil
+		if p.Row > 0 {
+			p.Rows = []int{p.Row}
+		}
+		c.listed = append(c.listed, p)
+		return
+	}
+	h := fnv.New64a()
+	if p.Row == 0 { // a sheet-wide problem is a cause of its own each time
+		fmt.Fprintf(h, "#%d", c.count)
+	}
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s", k.sheet, k.col, k.header, k.zh)
+	c.others[h.Sum64()] = struct{}{}
+}
+
+// Summary gives the complaints kept, one per cause in the order first
+// found, and how many causes there are in all.
+func (c *Complaints) Summary() ([]Problem, int) { return c.listed, len(c.listed) + len(c.others) }
+
+// Kept are the first problems found, each as found (one cell, or a sheet's
+// missing column).
+func (c *Complaints) Kept() []Problem { return c.kept }
+
+// Count is how many problems were found; Cells, how many of them are cells.
+func (c *Complaints) Count() int { return c.count }
+
+// Cells is how many of the problems are of one cell.
+func (c *Complaints) Cells() int { return c.cells }
+
 // Row is one project as read from the list sheet.
 type Row struct {
 	Line        int
@@ -198,6 +265,8 @@ type LedgerRow struct {
 type Result struct {
 	Rows   []Row
 	Ledger []LedgerRow
+	// Inflated is how many bytes the parts read inflated to.
+	Inflated int64
 }
 
 func columnLetter(i int) string {

@@ -37,6 +37,7 @@ import (
 	"github.com/tuijin/tuijin/internal/settings"
 	"github.com/tuijin/tuijin/internal/supervision"
 	"github.com/tuijin/tuijin/internal/supervision/supervisiondb"
+	"github.com/tuijin/tuijin/internal/uploads"
 )
 
 // Task types.
@@ -72,7 +73,10 @@ type Deps struct {
 	PublicURL    string
 	Now          func() time.Time // the clock jobs read (tests move it)
 	Metrics      *Metrics         // nil: none
-	client       *asynq.Client
+	// Uploads finishes uploads (photos' derivatives, refused workbooks'
+	// annotations) and sweeps abandoned ones; nil: no object store.
+	Uploads *uploads.Jobs
+	client  *asynq.Client
 }
 
 func (d Deps) now() time.Time {
@@ -119,11 +123,18 @@ func Run(ctx context.Context, d Deps) error {
 		return err
 	}
 	d.Log.Info("worker started", "concurrency", d.Concurrency)
-	relayDone := make(chan struct{})
+	relayDone, sweepDone := make(chan struct{}), make(chan struct{})
 	go func() { defer close(relayDone); Relay(ctx, d.DB, d.client, d.MaxRetry, d.Log) }()
+	go func() {
+		defer close(sweepDone)
+		if d.Uploads != nil {
+			Sweep(ctx, d.DB, uploads.Stager{DB: d.DB, Store: d.Uploads.Store, Log: d.Log}, time.Minute, d.Log)
+		}
+	}()
 	<-ctx.Done()
 	d.Log.Info("worker stopping")
 	<-relayDone
+	<-sweepDone
 	mgr.Shutdown()
 	srv.Shutdown()
 	return nil
@@ -234,6 +245,18 @@ func (d Deps) handleJob(ctx context.Context, t *asynq.Task) error {
 			return err
 		}
 		return Enqueue(ctx, d.client, p, d.MaxRetry)
+	}
+	if uploads.IsJob(p.Job) {
+		// Decoding and annotating run with no transaction open.
+		if d.Uploads == nil {
+			return errors.New("no object store for upload jobs")
+		}
+		retried, _ := asynq.GetRetryCount(ctx)
+		maxRetry, _ := asynq.GetMaxRetry(ctx)
+		start := time.Now()
+		err := d.Uploads.Run(ctx, p.CountyID, p.Job, p.Period, retried >= maxRetry)
+		d.Log.Info("job", "county", p.CountyID, "job", p.Job, "period", p.Period, "ms", time.Since(start).Milliseconds(), "error", err)
+		return err
 	}
 	start := time.Now()
 	var result any

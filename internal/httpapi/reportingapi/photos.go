@@ -1,19 +1,18 @@
 package reportingapi
 
 import (
-	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"mime"
 	"net/url"
-	"os"
 	"strconv"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/httpapi"
@@ -22,6 +21,7 @@ import (
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/reporting"
 	"github.com/tuijin/tuijin/internal/reporting/reportingdb"
+	"github.com/tuijin/tuijin/internal/uploads"
 )
 
 // photoURLLife is how long a photo URL works.
@@ -39,6 +39,9 @@ type Photo struct {
 	FileName    string     `json:"file_name"`
 	UploadedAt  time.Time  `json:"uploaded_at"`
 	DuplicateOf *uuid.UUID `json:"duplicate_of"`
+	// State says whether the display copy and thumbnail are there yet: the
+	// worker makes them shortly after the upload.
+	State       string     `json:"state" enum:"processing,ready,unreadable" description:"processing: the display copy and thumbnail are being made (their URLs answer 404 photo_processing until then); unreadable: the photo could not be decoded (the original is kept)"`
 	DisplayURL  string     `json:"display_url"`
 	ThumbURL    string     `json:"thumb_url"`
 	OriginalURL string     `json:"original_url,omitempty"`
@@ -61,17 +64,21 @@ func (s *API) photoURL(r *httpapi.Req, id uuid.UUID, variant string) string {
 func (s *API) toPhotoAPI(r *httpapi.Req, p reportingdb.Photo) Photo {
 	out := Photo{ID: p.ID, ProjectID: p.ProjectID, Week: p.WeekStart.Format(time.DateOnly), SHA256: hex.EncodeToString(p.SHA256),
 		Width: p.Width, Height: p.Height, FileName: p.FileName, UploadedAt: p.UploadedAt, DuplicateOf: p.DuplicateOf,
-		DisplayURL: s.photoURL(r, p.ID, "display"), ThumbURL: s.photoURL(r, p.ID, "thumb")}
+		State: photoStates[p.Derivatives], DisplayURL: s.photoURL(r, p.ID, "display"), ThumbURL: s.photoURL(r, p.ID, "thumb")}
 	if s.IsOffice(r) {
 		out.OriginalURL, out.TakenAt, out.GPSLat, out.GPSLng = s.photoURL(r, p.ID, "original"), p.TakenAt, p.GPSLat, p.GPSLng
 	}
 	return out
 }
 
-// uploadPhoto receives a photo for a project's week: spooled to a file
-// within the byte limit, checked by content and pixel count before any
-// decoding, the original locked in the bucket, the display copy and the
-// thumbnail re-encoded without EXIF.
+// uploadPhoto receives a photo for a project's week in three steps (see
+// package uploads): the project and week are checked and the upload staged
+// in the request's transaction, which is then released; the body is
+// spooled within the byte limit, hashed and inspected without decoding
+// (type by content, pixels and decode memory from the header, structure to
+// the end), and the original stored unlocked; the row is written, with the
+// worker's job to make the display copy and thumbnail, in a second
+// transaction, after which the original is locked.
 func (s *API) uploadPhoto(r *httpapi.Req) (any, error) {
 	p, err := s.VisibleProject(r)
 	if err != nil {
@@ -90,51 +97,57 @@ func (s *API) uploadPhoto(r *httpapi.Req) (any, error) {
 	if s.Objects == nil {
 		return nil, objects.ErrUnavailable
 	}
-	f, err := os.CreateTemp("", "tuijin-photo-*")
+	county := *r.Session.ActiveCountyID
+	prefix := fmt.Sprintf("photos/%s/%s/%s/%s/", county, p.ID, week.Format(time.DateOnly), uuid.NewString())
+	st, err := s.Stager().Begin(r.Ctx, r.Tx, "photo", prefix, false)
 	if err != nil {
 		return nil, err
 	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	if _, err := io.Copy(f, r.C.Request().Body); err != nil {
-		return nil, httpapi.DecodeError(err)
-	}
-	declared, _, _ := mime.ParseMediaType(r.C.Request().Header.Get("Content-Type"))
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
+	if err := r.Release(); err != nil {
 		return nil, err
 	}
-	meta, err := photo.Inspect(f, declared, photo.Limits{MaxBytes: s.Config.UploadLimit, MaxPixels: s.Config.PhotoPixels})
+	saved, err := s.storePhoto(r, p.ID, week, st)
 	if err != nil {
+		s.Stager().Abandon(r.Ctx, county, st)
 		return nil, err
 	}
-	prefix := fmt.Sprintf("photos/%s/%s/%s/%s", r.Session.ActiveCountyID, p.ID, week.Format(time.DateOnly), uuid.NewString())
-	retain := s.Now().AddDate(s.Config.RetainYears, 0, 0)
-	orig, err := s.Objects.Put(r.Ctx, prefix+"/original", f, meta.ContentType, retain)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	display, thumb, err := photo.Derivatives(f)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.Objects.Put(r.Ctx, prefix+"/display.jpg", bytes.NewReader(display), "image/jpeg", retain); err != nil {
-		return nil, err
-	}
-	if _, err := s.Objects.Put(r.Ctx, prefix+"/thumb.jpg", bytes.NewReader(thumb), "image/jpeg", retain); err != nil {
-		return nil, err
-	}
-	name, _ := url.PathUnescape(r.C.Request().Header.Get("X-File-Name"))
-	saved, err := reportingdb.AddPhoto(r.Ctx, r.Tx, reportingdb.Photo{ProjectID: p.ID, WeekStart: week, SHA256: orig.SHA256, SizeBytes: orig.Size,
-		ContentType: meta.ContentType, Width: meta.Width, Height: meta.Height, TakenAt: meta.TakenAt, GPSLat: meta.Lat, GPSLng: meta.Lng,
-		OriginalKey: orig.Key, OriginalVersion: orig.VersionID, DisplayKey: prefix + "/display.jpg", ThumbKey: prefix + "/thumb.jpg",
-		FileName: httpapi.TruncateName(name), UploadedBy: &r.Session.AccountID})
-	if err != nil {
-		return nil, err
-	}
+	s.Stager().Finish(r.Ctx, county, st)
 	return s.toPhotoAPI(r, saved), nil
+}
+
+func (s *API) storePhoto(r *httpapi.Req, projectID uuid.UUID, week time.Time, st uploads.Stage) (reportingdb.Photo, error) {
+	sp, err := objects.NewSpool(r.C.Request().Body)
+	if err != nil {
+		return reportingdb.Photo{}, httpapi.DecodeError(err)
+	}
+	defer sp.Close()
+	declared, _, _ := mime.ParseMediaType(r.C.Request().Header.Get("Content-Type"))
+	meta, err := photo.Inspect(sp.File, declared, photo.Limits{MaxBytes: s.Config.UploadLimit, MaxPixels: s.Config.PhotoPixels, DecodeBudget: s.Config.DecodeBudget})
+	if err != nil {
+		return reportingdb.Photo{}, err
+	}
+	orig, err := s.Objects.PutSpool(r.Ctx, st.Prefix+"original", sp, meta.ContentType)
+	if err != nil {
+		return reportingdb.Photo{}, err
+	}
+	retain := s.Now().AddDate(s.Config.RetainYears, 0, 0)
+	name, _ := url.PathUnescape(r.C.Request().Header.Get("X-File-Name"))
+	var saved reportingdb.Photo
+	err = s.InTx(r, func(ctx context.Context, tx bun.IDB) error {
+		var err error
+		saved, err = reportingdb.AddPhoto(ctx, tx, reportingdb.Photo{ProjectID: projectID, WeekStart: week, SHA256: orig.SHA256, SizeBytes: orig.Size,
+			ContentType: meta.ContentType, Width: meta.Width, Height: meta.Height, TakenAt: meta.TakenAt, GPSLat: meta.Lat, GPSLng: meta.Lng,
+			OriginalKey: orig.Key, OriginalVersion: orig.VersionID, DisplayKey: st.Prefix + "display.jpg", ThumbKey: st.Prefix + "thumb.jpg",
+			FileName: httpapi.TruncateName(name), UploadedBy: &r.Session.AccountID})
+		if err != nil {
+			return err
+		}
+		if err := postgres.EnqueueJob(ctx, tx, uploads.JobPhotoDerivatives, saved.ID.String()); err != nil {
+			return err
+		}
+		return s.Stager().Commit(ctx, tx, st, []objects.Stored{orig}, retain)
+	})
+	return saved, err
 }
 
 func (s *API) listPhotos(r *httpapi.Req) (any, error) {
@@ -167,6 +180,13 @@ func (s *API) duplicatePhotos(r *httpapi.Req) (any, error) {
 	return httpapi.NewList(out, next), err
 }
 
+var photoStates = map[string]string{reportingdb.DerivativesPending: "processing", reportingdb.DerivativesReady: "ready", reportingdb.DerivativesFailed: "unreadable"}
+
+var (
+	errPhotoProcessing  = errs.E(errs.NotFound, "photo_processing", "照片正在处理，请稍后刷新", "the photo is being processed; reload shortly")
+	errPhotoUndecodable = errs.E(errs.NotFound, "photo_unreadable", "照片无法解码，没有预览图（原图已保存）", "the photo cannot be decoded and has no preview (the original is kept)")
+)
+
 var errPhotoURL = errs.E(errs.Invalid, "photo_url_invalid", "照片链接已过期或无效，请刷新页面", "the photo link has expired or is not valid; reload the page")
 
 // servePhoto answers a signed, unexpired URL for the caller who was given
@@ -193,6 +213,12 @@ func (s *API) servePhoto(r *httpapi.Req) (any, error) {
 	}
 	switch variant {
 	case "display", "thumb":
+		switch p.Derivatives {
+		case reportingdb.DerivativesPending:
+			return nil, errPhotoProcessing
+		case reportingdb.DerivativesFailed:
+			return nil, errPhotoUndecodable
+		}
 		key := p.DisplayKey
 		if variant == "thumb" {
 			key = p.ThumbKey

@@ -32,8 +32,11 @@ type Photo struct {
 	ThumbKey        string     `bun:"thumb_key"`
 	FileName        string     `bun:"file_name"`
 	DuplicateOf     *uuid.UUID `bun:"duplicate_of,type:uuid"`
-	UploadedBy      *uuid.UUID `bun:"uploaded_by,type:uuid"`
-	UploadedAt      time.Time  `bun:"uploaded_at,nullzero,default:now()"`
+	// Derivatives: pending until the worker has made the display copy and
+	// the thumbnail, ready, or failed (the photo cannot be decoded).
+	Derivatives string     `bun:"derivatives,nullzero,default:'pending'"`
+	UploadedBy  *uuid.UUID `bun:"uploaded_by,type:uuid"`
+	UploadedAt  time.Time  `bun:"uploaded_at,nullzero,default:now()"`
 }
 
 // AddPhoto records a stored photo; the same bytes seen before in the county
@@ -50,11 +53,33 @@ func AddPhoto(ctx context.Context, tx bun.IDB, p Photo) (Photo, error) {
 		p.DuplicateOf = &first[0]
 	}
 	p.ID = uuid.New()
+	if p.Derivatives == "" {
+		p.Derivatives = DerivativesPending
+	}
 	if _, err := tx.NewInsert().Model(&p).Exec(ctx); err != nil {
 		return Photo{}, postgres.MapErr(err)
 	}
 	return p, postgres.Audit(ctx, tx, audit.Entry{Action: "photo.add", EntityType: "project", EntityID: p.ProjectID.String(),
 		After: map[string]any{"photo": p.ID, "week": p.WeekStart.Format(time.DateOnly), "sha256": p.SHA256, "duplicate_of": p.DuplicateOf}})
+}
+
+// Derivative states.
+const (
+	DerivativesPending = "pending"
+	DerivativesReady   = "ready"
+	DerivativesFailed  = "failed"
+)
+
+// SetDerivatives records that a pending photo's derivatives were made (or
+// could not be) and reports whether it was still pending.
+func SetDerivatives(ctx context.Context, tx bun.IDB, id uuid.UUID, state string) (bool, error) {
+	res, err := tx.NewUpdate().Model((*Photo)(nil)).Set("derivatives = ?", state).
+		Where("id = ? AND derivatives = ?", id, DerivativesPending).Exec(ctx)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // ListPhotos lists a project's photos of a week.

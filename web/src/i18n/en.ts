@@ -126,7 +126,7 @@ const en: typeof zh = {
     cell: 'Cell', problem: 'Problem', ready: 'Ready: {created} new, {updated} updated, {unchanged} unchanged, {procedures} procedure items.',
     confirm: 'Import', done: 'Imported: {created} new, {updated} updated, {unchanged} unchanged.', again: 'Import another file',
     action: 'Action', changes: 'Changes', actions: { create: 'New', update: 'Update', unchanged: 'Unchanged' }, line: 'Row',
-    annotated: 'Download the annotated workbook', annotatedHint: 'bad cells are marked red with a comment; correct them and upload the file again (kept 30 days).',
+    annotated: 'Download the annotated workbook', annotating: 'Marking the bad cells in a copy of the workbook…', annotatedHint: 'bad cells are marked red with a comment; correct them and upload the file again (kept 30 days).',
     recent: 'Imports of the last 30 days', fileName: 'File name', when: 'When', outcome: 'Outcome', outcomes: { imported: 'Imported', dry_run: 'Checked', refused: 'Refused' },
   },
   letter: {
@@ -143,7 +143,7 @@ const en: typeof zh = {
   },
   field: {
     raiseProblem: 'Raise a problem', problemText: 'What needs to be solved', problemRaised: 'Problem raised; the office will follow it up',
-    photos: 'Site photos ({n} uploaded, at least {min})', 
+    photos: 'Site photos ({n} uploaded, at least {min})', photoProcessing: 'Processing', photoUnreadable: 'No preview',
     myProjects: 'My projects this week', week: 'Week of {week}', noProjects: 'You have no project this week.', report: 'Weekly report', checkIn: 'Check in',
     locating: 'Locating…', noGeo: 'No location: allow the browser to use your location and try again', checkedIn: 'Visit recorded', notVerified: 'Not verified: {reason}',
     verified: 'Visit verified ({d} m from the site)', reportTitle: '{name} · weekly report', status: 'Status', deadline: 'Due', late: 'Late',

@@ -130,7 +130,7 @@ export default {
     cell: '单元格', problem: '问题', ready: '预检通过：将新增 {created} 个项目，更新 {updated} 个，{unchanged} 个不变，手续 {procedures} 项。',
     confirm: '确认导入', done: '导入完成：新增 {created} 个，更新 {updated} 个，不变 {unchanged} 个。', again: '再导入一个文件',
     action: '处理', changes: '变更内容', actions: { create: '新增', update: '更新', unchanged: '不变' }, line: '行',
-    annotated: '下载标注问题的工作簿', annotatedHint: '问题单元格已标红并附批注，改正后可直接重新上传（保留30天）。',
+    annotated: '下载标注问题的工作簿', annotating: '正在生成标注问题的工作簿…', annotatedHint: '问题单元格已标红并附批注，改正后可直接重新上传（保留30天）。',
     recent: '近30天导入记录', fileName: '文件名', when: '时间', outcome: '结果', outcomes: { imported: '已导入', dry_run: '预检', refused: '未通过' },
   },
   letter: {
@@ -147,7 +147,7 @@ export default {
   },
   field: {
     raiseProblem: '反映问题', problemText: '问题描述（需要协调解决什么）', problemRaised: '问题已上报，重点项目办将跟进处理',
-    photos: '现场照片（已传{n}张，至少{min}张）', 
+    photos: '现场照片（已传{n}张，至少{min}张）', photoProcessing: '处理中', photoUnreadable: '无法预览',
     myProjects: '本周我的项目', week: '本周（{week} 起）', noProjects: '您本周没有负责的项目。', report: '填报周报', checkIn: '到场打卡',
     locating: '正在定位…', noGeo: '无法取得定位：请允许浏览器使用位置信息后重试', checkedIn: '已登记到场', notVerified: '未通过核验：{reason}',
     verified: '到场已核验（距项目 {d} 米）', reportTitle: '{name} · 周报', status: '状态', deadline: '截止', late: '逾期提交',

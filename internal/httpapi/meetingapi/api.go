@@ -219,7 +219,15 @@ type ActionFigures struct {
 	Figures meeting.Figures `json:"figures"`
 }
 
+// routes are the area's routes: sittings and actions here; minutes and
+// calendar feeds in their own files.
 func (s *API) routes() []*httpapi.Route {
+	out := s.sittingRoutes()
+	out = append(out, s.minutesRoutes()...)
+	return append(out, s.feedRoutes()...)
+}
+
+func (s *API) sittingRoutes() []*httpapi.Route {
 	const v1 = "/api/v1"
 	desk, office, all := httpapi.DeskRead, httpapi.OfficeOnly, httpapi.CountyRead
 	return []*httpapi.Route{

@@ -29,10 +29,12 @@ import (
 	"github.com/tuijin/tuijin/internal/httpapi/meetingapi"
 	"github.com/tuijin/tuijin/internal/httpapi/reportingapi"
 	"github.com/tuijin/tuijin/internal/httpapi/supervisionapi"
+	"github.com/tuijin/tuijin/internal/meeting/meetingdb"
 	"github.com/tuijin/tuijin/internal/notify"
 	"github.com/tuijin/tuijin/internal/objects"
 	"github.com/tuijin/tuijin/internal/photo"
 	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/internal/settings"
 	"github.com/tuijin/tuijin/internal/uploads"
 	"github.com/tuijin/tuijin/internal/worker"
 	"github.com/tuijin/tuijin/migrations"
@@ -350,6 +352,23 @@ func Demo(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	accounts, err := demo.Load(ctx, app, owner, auth.NewHasher(0), cfg.DemoPassword)
 	if err != nil {
 		return err
+	}
+	// The meeting calendar as the worker's first morning run would leave it.
+	now := time.Now()
+	var counties []postgres.County
+	if err := app.InPlatform(ctx, func(ctx context.Context, tx bun.IDB) error {
+		counties, err = postgres.ListCounties(ctx, tx, nil)
+		return err
+	}); err != nil {
+		return err
+	}
+	for _, c := range counties {
+		if err := app.InCounty(ctx, c.ID, func(ctx context.Context, tx bun.IDB) error {
+			_, err := meetingdb.RunDaily(ctx, tx, settings.Today(now), now)
+			return err
+		}); err != nil {
+			return fmt.Errorf("%s meetings: %w", c.Name, err)
+		}
 	}
 	fmt.Fprintf(out, "\nDemo accounts (password %s):\n", cfg.DemoPassword)
 	for _, a := range accounts {

@@ -3,7 +3,7 @@
 import type { Schemas } from './api/client'
 
 export type Settings = Schemas['Settings']
-export type FieldKind = 'int' | 'money' | 'weekday' | 'time' | 'cadence' | 'amounts' | 'basis'
+export type FieldKind = 'int' | 'money' | 'weekday' | 'time' | 'cadence' | 'amounts' | 'basis' | 'meeting'
 export interface Field {
   name: keyof Settings
   kind: FieldKind
@@ -40,6 +40,10 @@ export const SECTIONS: { key: string; fields: Field[] }[] = [
     fields: (['cadence_weekly_meeting', 'cadence_inspection', 'cadence_monthly_meeting', 'cadence_observation', 'cadence_batch_start',
       'cadence_bimonthly_report', 'cadence_semiannual_review', 'cadence_joint_review'] as const).map((name) => ({ name, kind: 'cadence' as const })),
   },
+  {
+    key: 'meetings',
+    fields: (['meeting_weekly', 'meeting_monthly', 'meeting_bimonthly', 'meeting_half_year'] as const).map((name) => ({ name, kind: 'meeting' as const })),
+  },
   { key: 'review', fields: [{ name: 'joint_review_deadline_days', kind: 'int', min: 1, max: 90 }] },
   { key: 'bulletin', fields: [{ name: 'schedule_basis', kind: 'basis' }] },
   {
@@ -58,6 +62,9 @@ export const SECTIONS: { key: string; fields: Field[] }[] = [
     fields: (['weight_investment', 'weight_node_plan', 'weight_observation', 'weight_supervision'] as const).map((name) => ({ name, kind: 'int' as const, min: 0, max: 100 })),
   },
 ]
+
+/** The groups a meeting series may invite (settings.ParticipantGroups). */
+export const PARTICIPANT_GROUPS = ['office', 'leading_group', 'chiefs', 'unit_heads', 'item_units'] as const
 
 /** What the form edits: amount lists as text, everything else as in the API. */
 export type FormModel = Omit<Settings, 'township_rewards_yuan' | 'township_fines_yuan'> & {

@@ -14,6 +14,10 @@ const defaults: Settings = {
   joint_review_deadline_days: 14, ranking_top_n: 2, ranking_bottom_n: 2,
   township_rewards_yuan: [1000000, 500000], township_fines_yuan: [1000000, 500000], fiscal_cut_percent: 20,
   weight_investment: 60, weight_node_plan: 20, weight_observation: 10, weight_supervision: 10, service_units_rewarded: 2, schedule_basis: 'month',
+  meeting_weekly: { weekday: 1, week: 0, anchor_month: 0, time: '09:00', place: '县政府第一会议室', chair_post: '县长', participants: ['office', 'item_units'], prep_days: 2 },
+  meeting_monthly: { weekday: 4, week: -1, anchor_month: 1, time: '15:00', place: '县政府第一会议室', chair_post: '县长', participants: ['office', 'leading_group', 'item_units'], prep_days: 3 },
+  meeting_bimonthly: { weekday: 3, week: 1, anchor_month: 3, time: '15:00', place: '县委常委会议室', chair_post: '县委书记', participants: ['office', 'leading_group', 'chiefs', 'unit_heads'], prep_days: 5 },
+  meeting_half_year: { weekday: 5, week: -1, anchor_month: 6, time: '09:00', place: '县委常委会议室', chair_post: '县委书记', participants: ['office', 'leading_group', 'chiefs', 'unit_heads'], prep_days: 7 },
 }
 
 describe('settings form', () => {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tuijin/tuijin/internal/audit"
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/httpapi"
 	"github.com/tuijin/tuijin/internal/meeting"
@@ -234,6 +235,7 @@ func (s *API) sittingRoutes() []*httpapi.Route {
 		{Method: http.MethodGet, Path: v1 + "/meetings", Summary: "The county's calendar of sittings (M1.1), by time", Tag: "meetings", Roles: all, County: true,
 			Query: []httpapi.Param{{Name: "from", Description: "起始日期 (default: the first of this month)", Type: "date"}, {Name: "to", Description: "截止日期 (default: 2 months after from; at most a year)", Type: "date"}},
 			Resp:  []Sitting{}, Handler: s.calendar},
+		{Method: http.MethodPost, Path: v1 + "/meetings/schedule", Summary: "Put the series' sittings of the coming days on the calendar now, under today's settings (the worker does every morning); sittings already there stay", Tag: "meetings", Roles: office, County: true, Resp: ScheduleResult{}, Handler: s.schedule},
 		{Method: http.MethodGet, Path: v1 + "/meetings/:id", Summary: "A sitting with its agenda, attendance and decisions (desk roles, or those expected at it)", Tag: "meetings", Roles: all, County: true, Resp: SittingDetail{}, Handler: s.getSitting},
 		{Method: http.MethodPut, Path: v1 + "/meetings/:id", Summary: "Move, skip (with a reason) or place a planned sitting", Tag: "meetings", Roles: office, County: true, Body: SittingChange{}, Resp: Sitting{}, Handler: s.changeSitting},
 		{Method: http.MethodPost, Path: v1 + "/meetings/:id/prepare", Summary: "Draft the agenda now (normally the worker does, before the sitting); once", Tag: "meetings", Roles: office, County: true, Resp: meetingdb.PrepareResult{}, Handler: s.prepare},
@@ -269,6 +271,24 @@ func dateParam(r *httpapi.Req, name string, def time.Time) (time.Time, error) {
 		return d, ve.Err()
 	}
 	return d, nil
+}
+
+// ScheduleResult says how many sittings were added to the calendar.
+type ScheduleResult struct {
+	From  string `json:"from" format:"date"`
+	To    string `json:"to" format:"date"`
+	Added int    `json:"added"`
+}
+
+func (s *API) schedule(r *httpapi.Req) (any, error) {
+	from := s.Today()
+	to := from.AddDate(0, 0, meeting.Horizon)
+	n, err := meetingdb.EnsureSittings(r.Ctx, r.Tx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return ScheduleResult{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), Added: n},
+		postgres.Audit(r.Ctx, r.Tx, audit.Entry{Action: "meeting.schedule", EntityType: "meeting", EntityID: "calendar", After: map[string]any{"added": n}})
 }
 
 func (s *API) calendar(r *httpapi.Req) (any, error) {

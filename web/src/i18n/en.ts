@@ -61,11 +61,17 @@ const en: typeof zh = {
     mustChange: 'Must change password',
   },
   settings: {
+    meeting: {
+      weekday: 'Weekday', week: 'Week of the month', anchor: 'Anchor month', place: 'Place', chair: "Chair's post (e.g. 县长)", participants: 'Participants', prep: 'Agenda drafted (days before)',
+      weeks: { 1: '1st week', 2: '2nd week', 3: '3rd week', 4: '4th week', '-1': 'Last week' }, from: 'from month {m}',
+      groups: { office: 'Key project office', leading_group: 'Leading group', chiefs: 'Subcontracting county leaders', unit_heads: 'Heads of all responsible units', item_units: "Heads of the agenda's units" },
+    },
     title: 'Settings', inForce: 'In force since {date}', versions: 'Versions', effectiveFrom: 'Effective from', reason: 'Reason',
     newVersion: 'Save as new version', saved: 'Saved; in force from {date}', readonly: 'Only the key project office can change settings.',
     hint: 'Settings are versioned by effective date: rules already applied never change.',
     sections: {
       stall: 'Stall escalation (M1.3)', presence: 'Site presence (M2.2)', report: 'Weekly report (M3.4)', progress: 'Substantive progress',
+      meetings: 'Regular sittings (M1.2, M1.4, M1.5, M1.7)',
       cadence: 'Meeting and inspection cadences (M1.1)', review: 'Joint review (M3.7)', bulletin: 'Bulletins', ranking: 'Rewards and penalties (§5)', weights: 'Scoring weights (sum 100)',
     },
     weekdays: ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'],
@@ -76,7 +82,7 @@ const en: typeof zh = {
       visits_chief_per_week: 'Chief site visits per week', visits_assistant_per_week: 'Assistant site visits per week',
       visits_responsible_per_week: 'Responsible person visits per week', helper_days_per_week: 'Helper days on site per week',
       visit_radius_meters: 'Visit radius (m)', report_deadline_weekday: 'Report due (weekday)', report_deadline_time: 'Report due (time)',
-      week_close_weekday: 'Week closes (weekday)', week_close_time: 'Week closes (time)', min_photos_per_report: 'Minimum photos per report', max_photos_per_week: 'Maximum photos per project per week',
+      week_close_weekday: 'Week closes (weekday)', week_close_time: 'Week closes (time)', min_photos_per_report: 'Minimum photos per report', meeting_weekly: 'Weekly meeting', meeting_monthly: 'Monthly special meeting', meeting_bimonthly: 'Bi-monthly report meeting', meeting_half_year: 'Half-year meeting', max_photos_per_week: 'Maximum photos per project per week',
       progress_min_investment_yuan: 'Investment increase counting as progress (yuan)',
       progress_min_image_points: 'Image progress increase counting as progress (points)',
       cadence_weekly_meeting: 'Weekly meeting', cadence_inspection: 'Inspection', cadence_monthly_meeting: 'Monthly meeting',

@@ -58,11 +58,17 @@ export default {
     tempPasswordHint: '请通过安全渠道告知本人；首次登录须修改。', mustChange: '待改密',
   },
   settings: {
+    meeting: {
+      weekday: '星期', week: '第几周', anchor: '起始月份', place: '会议地点', chair: '主持人职务（如县长）', participants: '参会范围', prep: '提前拟定议程（天）',
+      weeks: { 1: '第1周', 2: '第2周', 3: '第3周', 4: '第4周', '-1': '最后一周' }, from: '自{m}月起',
+      groups: { office: '重点项目办', leading_group: '领导小组成员', chiefs: '分包县级领导', unit_heads: '各责任单位主要负责人', item_units: '议题涉及单位主要负责人' },
+    },
     title: '参数设置', inForce: '当前生效（自 {date} 起）', versions: '历史版本', effectiveFrom: '生效日期', reason: '调整原因',
     newVersion: '保存为新版本', saved: '新版本已保存，将于 {date} 起生效', readonly: '只有县重点项目办可以修改参数。',
     hint: '参数按生效日期分版本保存：已执行的规则不会被追溯修改。',
     sections: {
       stall: '停滞问政（M1.3）', presence: '到场要求（M2.2）', report: '周报（M3.4）', progress: '实质进度判定',
+      meetings: '例会安排（M1.2、M1.4、M1.5、M1.7）',
       cadence: '会议与督导周期（M1.1）', review: '联审联批（M3.7）', bulletin: '通报', ranking: '考评奖惩（§5）', weights: '考评权重（合计100）',
     },
     weekdays: ['', '周一', '周二', '周三', '周四', '周五', '周六', '周日'],
@@ -80,6 +86,7 @@ export default {
       week_close_weekday: '周结算（星期）',
       week_close_time: '周结算（时间）',
       min_photos_per_report: '每份周报最少照片（张）',
+      meeting_weekly: '周例会', meeting_monthly: '月专题会', meeting_bimonthly: '双月汇报会', meeting_half_year: '半年评比会',
       max_photos_per_week: '每个项目每周最多照片（张）',
       progress_min_investment_yuan: '周投资增加达到（元）视为实质进度',
       progress_min_image_points: '形象进度提高达到（百分点）视为实质进度',

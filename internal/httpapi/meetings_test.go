@@ -1,16 +1,20 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/emersion/go-ical"
 	"github.com/uptrace/bun"
 
 	"github.com/tuijin/tuijin/internal/httpapi"
 	"github.com/tuijin/tuijin/internal/httpapi/meetingapi"
+	"github.com/tuijin/tuijin/internal/meeting"
 	"github.com/tuijin/tuijin/internal/meeting/meetingdb"
 	"github.com/tuijin/tuijin/internal/supervision/supervisiondb"
 )
@@ -157,4 +161,101 @@ func day(t *testing.T, s string) time.Time {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// TestCalendarFeed: a personal iCalendar feed, parsed by an independent
+// parser (emersion/go-ical): the county's sittings with their times, places
+// and a skipped one cancelled; a new feed revokes the old URL, and a
+// revoked feed answers 404.
+func TestCalendarFeed(t *testing.T) {
+	leader := login(t, "gs.leader")
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	var sittings []meetingdb.Sitting
+	inCounty(t, "guangshan", func(ctx context.Context, tx bun.IDB) error {
+		if _, err := meetingdb.EnsureSittings(ctx, tx, today, today.AddDate(0, 0, 14)); err != nil {
+			return err
+		}
+		var err error
+		sittings, err = meetingdb.ListSittings(ctx, tx, today, today.AddDate(0, 0, 14))
+		return err
+	})
+	if len(sittings) < 2 {
+		t.Fatalf("%d sittings in the next two weeks", len(sittings))
+	}
+	skipped := sittings[len(sittings)-1]
+	if r := login(t, "gs.office").do("PUT", "/api/v1/meetings/"+skipped.ID.String(), map[string]any{"skip": true, "reason": "与全县防汛会议冲突", "version": skipped.Version}); r.Status != http.StatusOK {
+		t.Fatalf("skip: %d %s", r.Status, r.Body)
+	}
+	var feed meetingapi.FeedURL
+	r := leader.do("POST", "/api/v1/calendar/feed", nil)
+	r.decode(t, &feed)
+	if r.Status != http.StatusCreated || !strings.HasSuffix(feed.URL, ".ics") {
+		t.Fatalf("new feed: %d %s", r.Status, r.Body)
+	}
+	get := func(url string) (*http.Response, []byte) {
+		t.Helper()
+		path := url[strings.Index(url, "/api/v1/"):]
+		resp, err := http.Get(h.base + path) // no session: a calendar app
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
+	}
+	resp, body := get(feed.URL)
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/calendar") {
+		t.Fatalf("feed: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	cal, err := ical.NewDecoder(bytes.NewReader(body)).Decode()
+	if err != nil {
+		t.Fatalf("an independent parser refuses the feed: %v\n%s", err, body)
+	}
+	events := map[string]ical.Event{}
+	for _, e := range cal.Events() {
+		uid, _ := e.Props.Text(ical.PropUID)
+		events[uid] = e
+	}
+	for _, s := range sittings {
+		e, ok := events[s.ID.String()+"@tuijin"]
+		if !ok {
+			t.Errorf("sitting %s of %s is not in the feed", s.Kind, s.Day.Format(time.DateOnly))
+			continue
+		}
+		start, err := e.DateTimeStart(time.UTC)
+		summary, _ := e.Props.Text(ical.PropSummary)
+		place, _ := e.Props.Text(ical.PropLocation)
+		status, _ := e.Props.Text(ical.PropStatus)
+		if err != nil || !start.Equal(s.StartsAt) || !strings.Contains(summary, meeting.Kind(s.Kind).Name()) || place != s.Place {
+			t.Errorf("event %q at %v in %q, want %s at %v in %q (%v)", summary, start, place, s.Label(), s.StartsAt, s.Place, err)
+		}
+		if want := map[bool]string{true: "CANCELLED", false: "CONFIRMED"}[s.ID == skipped.ID]; status != want {
+			t.Errorf("%s: status %s, want %s", s.Label(), status, want)
+		}
+	}
+	// A new feed: the old URL stops working; a revoked one too.
+	var second meetingapi.FeedURL
+	leader.do("POST", "/api/v1/calendar/feed", nil).decode(t, &second)
+	if resp, _ := get(feed.URL); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the replaced feed answers %d", resp.StatusCode)
+	}
+	if resp, _ := get(second.URL); resp.StatusCode != http.StatusOK {
+		t.Errorf("the new feed answers %d", resp.StatusCode)
+	}
+	if r := leader.do("DELETE", "/api/v1/calendar/feed", nil); r.Status != http.StatusNoContent {
+		t.Fatalf("revoke: %d", r.Status)
+	}
+	if resp, _ := get(second.URL); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the revoked feed answers %d", resp.StatusCode)
+	}
+	if resp, _ := get("/api/v1/calendar/not-a-county/not-a-secret.ics"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a made-up feed answers %d", resp.StatusCode)
+	}
+	// The secret of one county does not open another's calendar.
+	var third meetingapi.FeedURL
+	leader.do("POST", "/api/v1/calendar/feed", nil).decode(t, &third)
+	secret := third.URL[strings.LastIndex(third.URL, "/")+1:]
+	if resp, _ := get("/api/v1/calendar/" + countyBySlug(t, "luoshan").String() + "/" + secret); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a made-up feed answers %d", resp.StatusCode)
+	}
 }

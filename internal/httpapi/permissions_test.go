@@ -183,6 +183,11 @@ var expected = map[string]string{
 	"GET /api/v1/actions":                            all,
 	"GET /api/v1/actions/figures":                    "office leading_group municipal platform_admin inspector",
 	"PUT /api/v1/actions/:id":                        all,
+	"POST /api/v1/meetings/schedule":                 "office",
+	"GET /api/v1/calendar/feed":                      countyU,
+	"POST /api/v1/calendar/feed":                     countyU,
+	"DELETE /api/v1/calendar/feed":                   countyU,
+	"GET /api/v1/calendar/:county/:token":            public,
 }
 
 var paramRE = regexp.MustCompile(`:[A-Za-z]+`)

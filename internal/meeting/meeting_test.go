@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tuijin/tuijin/internal/settings"
 )
@@ -157,5 +158,27 @@ func TestNumeral(t *testing.T) {
 		if got := Numeral(n); got != want {
 			t.Errorf("%d: %q", n, got)
 		}
+	}
+}
+
+// TestICalendarLines: lines end in CRLF, are folded at 75 octets without
+// cutting a character in two, and text is escaped.
+func TestICalendarLines(t *testing.T) {
+	long := strings.Repeat("紫水街道老旧小区改造项目，", 10) + "a;b\\c\nd"
+	out := string(ICalendar("光山县", []Event{{UID: "x@tuijin", Summary: long, Start: d("2026-03-09"), Duration: time.Hour, Stamp: d("2026-03-01")}}))
+	for _, l := range strings.Split(strings.TrimSuffix(out, "\r\n"), "\r\n") {
+		if len(l) > 75 {
+			t.Errorf("a line of %d octets: %q", len(l), l)
+		}
+		if !utf8.ValidString(l) {
+			t.Errorf("a character cut in two: %q", l)
+		}
+	}
+	unfolded := strings.ReplaceAll(out, "\r\n ", "")
+	if !strings.Contains(unfolded, `SUMMARY:`+strings.Repeat("紫水街道老旧小区改造项目，", 10)+`a\;b\\c\nd`+"\r\n") {
+		t.Errorf("summary not escaped as RFC 5545 says:\n%s", unfolded)
+	}
+	if strings.Count(out, "\n") != strings.Count(out, "\r\n") {
+		t.Error("a line not ended by CRLF")
 	}
 }

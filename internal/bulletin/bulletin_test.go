@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tuijin/tuijin/internal/config"
+	"github.com/tuijin/tuijin/internal/document"
 )
 
 func TestRounding(t *testing.T) {
@@ -136,7 +137,7 @@ func TestMonthEndSchedule(t *testing.T) {
 // test-artifacts for a person to look at.
 func TestPDFPrints(t *testing.T) {
 	f := Compute(monthSample())
-	fonts, err := LoadFonts(pdfFonts(t))
+	fonts, err := document.LoadFonts(pdfFonts(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package bulletin
+package document
 
 import (
 	"encoding/binary"

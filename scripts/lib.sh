@@ -107,11 +107,12 @@ ensure_fonts() {
 
 ensure_document_tools() {
   ensure_fonts
-  if command -v pdftotext >/dev/null 2>&1 && command -v soffice >/dev/null 2>&1; then return; fi
-  say "installing poppler-utils and LibreOffice Calc (a few minutes the first time)"
+  if command -v pdftotext >/dev/null 2>&1 && command -v soffice >/dev/null 2>&1 &&
+    ls /usr/lib/libreoffice/program/libswlo.so >/dev/null 2>&1; then return; fi
+  say "installing poppler-utils and LibreOffice Calc and Writer (a few minutes the first time)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends poppler-utils libreoffice-calc-nogui >/dev/null
+  apt-get install -y -qq --no-install-recommends poppler-utils libreoffice-calc-nogui libreoffice-writer-nogui >/dev/null
 }
 
 # ensure_roles creates the owning role, the application role (which owns

@@ -184,6 +184,12 @@ var expected = map[string]string{
 	"GET /api/v1/actions/figures":                    "office leading_group municipal platform_admin inspector",
 	"PUT /api/v1/actions/:id":                        all,
 	"POST /api/v1/meetings/schedule":                 "office",
+	// Minutes: the chair issues, those who see the sitting read (minutes_test.go).
+	"GET /api/v1/meetings/:id/minutes":               all,
+	"PUT /api/v1/meetings/:id/minutes":               "office",
+	"GET /api/v1/meetings/:id/minutes/draft/:format": all,
+	"POST /api/v1/meetings/:id/minutes":              all,
+	"GET /api/v1/minutes/:mid/:format":               all,
 	"GET /api/v1/calendar/feed":                      countyU,
 	"POST /api/v1/calendar/feed":                     countyU,
 	"DELETE /api/v1/calendar/feed":                   countyU,

@@ -82,6 +82,14 @@ var ErrUnavailable = &errs.Error{Kind: errs.Unavailable, Code: "storage_unavaila
 var ErrCorrupted = errs.E(errs.Internal, "file_corrupted", "文件校验失败：存储的文件与登记的哈希值不一致，已拒绝提供，请联系管理员",
 	"integrity check failed: the stored file does not match its recorded hash; it was not served")
 
+// Keeper is what issued documents (bulletins, minutes) need of the store:
+// files written locked until a date, read back only while their hash still
+// matches (ErrCorrupted otherwise). *Store is one.
+type Keeper interface {
+	Put(ctx context.Context, key string, r io.Reader, contentType string, retainUntil time.Time) (Stored, error)
+	Verified(ctx context.Context, key, versionID string, want []byte) (*os.File, error)
+}
+
 // Stored describes an object just written.
 type Stored struct {
 	Key, VersionID string

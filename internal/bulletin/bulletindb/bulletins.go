@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"reflect"
 	"sort"
@@ -205,10 +204,7 @@ func VersionLabel(version int) string {
 
 // Objects keep an issued bulletin's files: written locked, read back only
 // when their hash still matches (internal/objects).
-type Objects interface {
-	Put(ctx context.Context, key string, r io.Reader, contentType string, retainUntil time.Time) (objects.Stored, error)
-	Verified(ctx context.Context, key, versionID string, want []byte) (*os.File, error)
-}
+type Objects = objects.Keeper
 
 // Files say how an issued bulletin's files are stored and rendered.
 type Files struct {

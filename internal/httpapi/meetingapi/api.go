@@ -481,7 +481,7 @@ func (s *API) itemMinutes(r *httpapi.Req) (any, error) {
 	if err := httpapi.BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
-	it, err := meetingdb.SetItemMinutes(r.Ctx, r.Tx, itemID, in.Minutes)
+	it, err := meetingdb.SetItemMinutes(r.Ctx, r.Tx, itemID, in.Minutes, r.Session.AccountID, s.Now())
 	if err == nil && it.SittingID != id {
 		return nil, errs.ErrNotFound
 	}

@@ -187,8 +187,9 @@ func ApproveAgenda(ctx context.Context, tx bun.IDB, sitting uuid.UUID, by uuid.U
 	return GetSitting(ctx, tx, sitting)
 }
 
-// SetItemMinutes records what the sitting said on an item (the office).
-func SetItemMinutes(ctx context.Context, tx bun.IDB, item uuid.UUID, text string) (Item, error) {
+// SetItemMinutes records what the sitting said on an item (the office,
+// account by).
+func SetItemMinutes(ctx context.Context, tx bun.IDB, item uuid.UUID, text string, by uuid.UUID, now time.Time) (Item, error) {
 	var it Item
 	if err := tx.NewSelect().Model(&it).Where("mi.id = ?", item).Scan(ctx); err != nil {
 		return it, postgres.MapErr(err)
@@ -202,6 +203,9 @@ func SetItemMinutes(ctx context.Context, tx bun.IDB, item uuid.UUID, text string
 	it.Minutes = text
 	if _, err := tx.NewUpdate().Model(&it).Column("minutes").WherePK().Exec(ctx); err != nil {
 		return it, postgres.MapErr(err)
+	}
+	if err := minutesEdited(ctx, tx, it.SittingID, by, now); err != nil {
+		return it, err
 	}
 	return it, postgres.Audit(ctx, tx, audit.Entry{Action: "meeting.item_minutes", EntityType: "meeting", EntityID: it.SittingID.String(),
 		Before: map[string]any{"item": it.ID, "minutes": before}, After: map[string]any{"item": it.ID, "minutes": text}})

@@ -41,6 +41,10 @@ type Sitting struct {
 	PreparedAt       *time.Time `bun:"prepared_at"`
 	AgendaApprovedAt *time.Time `bun:"agenda_approved_at"`
 	AgendaApprovedBy *uuid.UUID `bun:"agenda_approved_by,type:uuid"`
+	MinutesIntro     string     `bun:"minutes_intro"`
+	MinutesClosing   string     `bun:"minutes_closing"`
+	MinutesEditedBy  *uuid.UUID `bun:"minutes_edited_by,type:uuid"`
+	MinutesEditedAt  *time.Time `bun:"minutes_edited_at"`
 	Version          int        `bun:"version"`
 	CreatedAt        time.Time  `bun:"created_at,nullzero,default:now()"`
 	UpdatedAt        time.Time  `bun:"updated_at,nullzero,default:now()"`

@@ -59,9 +59,12 @@ func prefecture(b *testing.B) []uuid.UUID {
 					`INSERT INTO key_lists (year, title) VALUES (2026, '基准清单')`,
 					`INSERT INTO key_list_entries (key_list_id, project_id, planned_investment_yuan, added_on)
 					   SELECT (SELECT id FROM key_lists), id, 50000000, DATE '2026-01-01' FROM projects`,
+					// Four different people per project (one seat per person): a county leader as chief, three of the others.
 					`INSERT INTO task_force_assignments (project_id, role, person_id, valid_from)
-					   SELECT p.id, r.role, (SELECT id FROM people ORDER BY name OFFSET (abs(hashtext(p.code || r.role)) % 60) LIMIT 1), DATE '2025-01-01'
-					   FROM projects p CROSS JOIN unnest(ARRAY['chief','assistant','responsible','helper']) r(role)`,
+					   SELECT p.id, r.role, (SELECT id FROM people WHERE rank = CASE WHEN r.role = 'chief' THEN 'county_leader' ELSE 'section_level' END
+					     ORDER BY name OFFSET CASE WHEN r.role = 'chief' THEN abs(hashtext(p.code)) % 10 ELSE (abs(hashtext(p.code)) + r.k * 17) % 50 END LIMIT 1),
+					     DATE '2025-01-01'
+					   FROM projects p CROSS JOIN (VALUES ('chief', 0), ('assistant', 0), ('responsible', 1), ('helper', 2)) r(role, k)`,
 					// 52 weeks: no report every 5th week of a project, no progress every 7th.
 					`INSERT INTO weekly_reports (project_id, week_start, status, image_progress, investment_yuan, rule_progress, submitted_at)
 					   SELECT p.id, w, 'verified', '施工中', 500000, (substr(p.code, 3)::int + (w - DATE '2026-01-05') / 7) % 7 <> 0, w + 3

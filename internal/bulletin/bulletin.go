@@ -340,3 +340,7 @@ func roundRat(r *big.Rat, places int) string {
 	}
 	return out
 }
+
+// Round is r rounded once to places decimals, half away from zero (the
+// platform's one rounding rule, RoundingRule).
+func Round(r *big.Rat, places int) string { return roundRat(r, places) }

@@ -20,10 +20,13 @@ const (
 	Monthly   Kind = "monthly"   // 月专题会 (M1.4)
 	Bimonthly Kind = "bimonthly" // 双月汇报会 (M1.5)
 	HalfYear  Kind = "half_year" // 半年评比会 (M1.7)
+	// JointReview is the joint review and approval sitting (联审联批, M3.7):
+	// its list is procedure items (internal/review), not an agenda.
+	JointReview Kind = "joint_review"
 )
 
 // Kinds in the order the calendar lists them.
-var Kinds = []Kind{Weekly, Monthly, Bimonthly, HalfYear}
+var Kinds = []Kind{Weekly, Monthly, Bimonthly, HalfYear, JointReview}
 
 // Name is the series' name as minutes and the calendar print it.
 func (k Kind) Name() string {
@@ -36,6 +39,8 @@ func (k Kind) Name() string {
 		return "重点项目推进汇报会"
 	case HalfYear:
 		return "重点项目半年评比会"
+	case JointReview:
+		return "重点项目联审联批会"
 	}
 	return string(k)
 }
@@ -47,8 +52,8 @@ func ParseKind(s string) (Kind, error) {
 			return k, nil
 		}
 	}
-	return "", errs.E(errs.Invalid, "invalid_meeting_kind", "会议类型无效（weekly、monthly、bimonthly、half_year）",
-		"meeting kind must be weekly, monthly, bimonthly or half_year")
+	return "", errs.E(errs.Invalid, "invalid_meeting_kind", "会议类型无效（weekly、monthly、bimonthly、half_year、joint_review）",
+		"meeting kind must be weekly, monthly, bimonthly, half_year or joint_review")
 }
 
 // Series is a kind's cadence and its settings.
@@ -60,6 +65,8 @@ func Series(k Kind, s settings.Settings) (settings.Cadence, settings.MeetingSeri
 		return s.CadenceBimonthlyReport, s.MeetingBimonthly
 	case HalfYear:
 		return s.CadenceSemiannualReview, s.MeetingHalfYear
+	case JointReview:
+		return s.CadenceJointReview, s.MeetingJointReview
 	}
 	return s.CadenceWeeklyMeeting, s.MeetingWeekly
 }
@@ -142,6 +149,8 @@ func ReviewOf(k Kind, day, closedWeek time.Time) Review {
 		return Review{From: month.AddDate(0, -2, 0), To: month.AddDate(0, 0, -1)}
 	case HalfYear:
 		return Review{From: month.AddDate(0, -5, 0), To: month.AddDate(0, 1, -1)}
+	case JointReview:
+		return Review{From: day.AddDate(0, 0, -14), To: day.AddDate(0, 0, -1)}
 	}
 	w := closedWeek
 	return Review{From: w, To: w.AddDate(0, 0, 6), Week: &w}

@@ -45,7 +45,9 @@ type MeetingSeries struct {
 }
 
 // ParticipantGroups are the groups a series may invite.
-var ParticipantGroups = []string{"office", "leading_group", "chiefs", "unit_heads", "item_units"}
+// service_units are the heads of the service units whose procedure items
+// are on a joint review's list.
+var ParticipantGroups = []string{"office", "leading_group", "chiefs", "unit_heads", "item_units", "service_units"}
 
 // Settings is one complete set of a county's rules. Money is in whole yuan.
 type Settings struct {
@@ -84,6 +86,8 @@ type Settings struct {
 	// M1.2, M1.4, M1.5, M1.7: the regular sittings.
 	MeetingWeekly    MeetingSeries `json:"meeting_weekly"`
 	MeetingMonthly   MeetingSeries `json:"meeting_monthly"`
+	// M3.7 joint review and approval (联审联批), every CadenceJointReview.
+	MeetingJointReview MeetingSeries `json:"meeting_joint_review"`
 	MeetingBimonthly MeetingSeries `json:"meeting_bimonthly"`
 	MeetingHalfYear  MeetingSeries `json:"meeting_half_year"`
 	// §5 ranking, rewards and penalties.
@@ -126,6 +130,9 @@ func Defaults() Settings {
 		// 周例会: Monday morning, on the week just closed.
 		MeetingWeekly: MeetingSeries{Weekday: 1, Time: "09:00", Place: "县政府第一会议室", ChairPost: "县长",
 			Participants: []string{"office", "item_units"}, PrepDays: 2},
+		// 联审联批会: every other Wednesday afternoon, the 常务副县长 with the service units.
+		MeetingJointReview: MeetingSeries{Weekday: 3, Time: "15:00", Place: "县政务服务中心三楼会议室", ChairPost: "常务副县长",
+			Participants: []string{"office", "service_units"}, PrepDays: 2},
 		// 月专题会: the last Thursday of the month, on the month.
 		MeetingMonthly: MeetingSeries{Weekday: 4, Week: -1, AnchorMonth: 1, Time: "15:00", Place: "县政府第一会议室", ChairPost: "县长",
 			Participants: []string{"office", "leading_group", "item_units"}, PrepDays: 3},
@@ -196,7 +203,8 @@ func (s Settings) Validate() error {
 		MeetingSeries
 		Cadence
 	}{"meeting_weekly": {s.MeetingWeekly, s.CadenceWeeklyMeeting}, "meeting_monthly": {s.MeetingMonthly, s.CadenceMonthlyMeeting},
-		"meeting_bimonthly": {s.MeetingBimonthly, s.CadenceBimonthlyReport}, "meeting_half_year": {s.MeetingHalfYear, s.CadenceSemiannualReview}} {
+		"meeting_bimonthly": {s.MeetingBimonthly, s.CadenceBimonthlyReport}, "meeting_half_year": {s.MeetingHalfYear, s.CadenceSemiannualReview},
+		"meeting_joint_review": {s.MeetingJointReview, s.CadenceJointReview}} {
 		m.MeetingSeries.validate(field, &v)
 		if m.Unit == "month" && (m.Week == 0 || m.AnchorMonth == 0) {
 			v.Add(field+".week", "required", "按月召开的会议须指定第几周和起始月份", "a monthly series needs its week of the month and its anchor month")

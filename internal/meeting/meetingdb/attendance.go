@@ -62,9 +62,12 @@ func participants(ctx context.Context, tx bun.IDB, st Sitting, s settings.Settin
 		    JOIN units u ON u.id = p.responsible_unit_id WHERE ?3 AND u.head_person_id IS NOT NULL
 		  UNION
 		  SELECT u.head_person_id FROM units u WHERE ?4 AND u.id = ANY(?7::uuid[]) AND u.head_person_id IS NOT NULL
+		  UNION
+		  SELECT u.head_person_id FROM review_items ri JOIN units u ON u.id = ri.service_unit_id
+		  WHERE ?8 AND ri.sitting_id = ?9 AND u.head_person_id IS NOT NULL
 		) x JOIN people pe ON pe.id = x.person_id WHERE pe.active`,
 		groups["office"], groups["leading_group"], groups["chiefs"], groups["unit_heads"], groups["item_units"],
-		st.ReviewFrom, st.ReviewTo, pgdialect.Array(units)).Scan(ctx, &people)
+		st.ReviewFrom, st.ReviewTo, pgdialect.Array(units), groups["service_units"], st.ID).Scan(ctx, &people)
 	if err != nil {
 		return nil, err
 	}

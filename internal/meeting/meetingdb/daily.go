@@ -11,6 +11,7 @@ import (
 
 	"github.com/tuijin/tuijin/internal/meeting"
 	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/internal/review/reviewdb"
 )
 
 // DailyResult is what the daily meeting job did (stored with its run).
@@ -19,11 +20,13 @@ type DailyResult struct {
 	SittingsAdded   int             `json:"sittings_added"`
 	Prepared        []PrepareResult `json:"prepared"`
 	OverdueMessages int             `json:"overdue_messages"`
+	ReviewCarried   int             `json:"review_carried"` // joint review items carried to the next sitting
 }
 
 // RunDaily is the daily meeting job for day (a date): the sittings of the
 // next meeting.Horizon days on the calendar, each agenda due by day drafted
-// (Prepare), and the overdue actions' owners told. A day done before is
+// (Prepare), the overdue actions' owners told, and joint review items past
+// their deadline carried to the next joint review sitting. A day done before is
 // not done again: its stored result is returned.
 func RunDaily(ctx context.Context, tx bun.IDB, day, now time.Time) (DailyResult, error) {
 	period := day.Format(time.DateOnly)
@@ -38,6 +41,9 @@ func RunDaily(ctx context.Context, tx bun.IDB, day, now time.Time) (DailyResult,
 	}
 	if res.SittingsAdded, err = EnsureSittings(ctx, tx, day, day.AddDate(0, 0, meeting.Horizon)); err != nil {
 		return res, fmt.Errorf("calendar: %w", err)
+	}
+	if res.ReviewCarried, err = reviewdb.CarryOver(ctx, tx, day, now); err != nil {
+		return res, fmt.Errorf("joint review: %w", err)
 	}
 	var due []uuid.UUID
 	if err := tx.NewRaw(`SELECT id FROM meeting_sittings WHERE status = 'planned' AND prepared_at IS NULL AND prepare_on <= ? AND day >= ?

@@ -128,6 +128,9 @@ func Prepare(ctx context.Context, tx bun.IDB, id uuid.UUID, now time.Time) (Prep
 		err = d.weekly()
 	case meeting.Monthly:
 		err = d.monthly()
+	case meeting.JointReview:
+		// Its list is the procedure items nominated and carried to it
+		// (internal/review); the preparation tells their service units.
 	default:
 		err = d.bimonthly()
 	}

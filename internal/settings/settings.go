@@ -84,12 +84,12 @@ type Settings struct {
 	CadenceJointReview      Cadence `json:"cadence_joint_review"`
 	JointReviewDeadlineDays int     `json:"joint_review_deadline_days"`
 	// M1.2, M1.4, M1.5, M1.7: the regular sittings.
-	MeetingWeekly    MeetingSeries `json:"meeting_weekly"`
-	MeetingMonthly   MeetingSeries `json:"meeting_monthly"`
+	MeetingWeekly  MeetingSeries `json:"meeting_weekly"`
+	MeetingMonthly MeetingSeries `json:"meeting_monthly"`
 	// M3.7 joint review and approval (联审联批), every CadenceJointReview.
 	MeetingJointReview MeetingSeries `json:"meeting_joint_review"`
-	MeetingBimonthly MeetingSeries `json:"meeting_bimonthly"`
-	MeetingHalfYear  MeetingSeries `json:"meeting_half_year"`
+	MeetingBimonthly   MeetingSeries `json:"meeting_bimonthly"`
+	MeetingHalfYear    MeetingSeries `json:"meeting_half_year"`
 	// §5 ranking, rewards and penalties.
 	RankingTopN          int     `json:"ranking_top_n"`
 	RankingBottomN       int     `json:"ranking_bottom_n"`

@@ -157,10 +157,10 @@ func TestHalfYear(t *testing.T) {
 		}
 		dl := func(s string) *time.Time { d := day(s); return &d }
 		for k, d := range map[string]reviewdb.Decision{
-			"A": {Outcome: review.Done, Merged: true},                                // done on the spot
+			"A": {Outcome: review.Done, Merged: true},                                 // done on the spot
 			"B": {Outcome: review.Deadline, Deadline: dl("2026-01-24"), Agency: true}, // done in time (below)
-			"C": {Outcome: review.Deadline},                                          // the default: 14 days → 28 Jan; missed twice
-			"D": {Outcome: review.Deadline, Deadline: dl("2026-01-19")},              // missed once, done at the next sitting
+			"C": {Outcome: review.Deadline},                                           // the default: 14 days → 28 Jan; missed twice
+			"D": {Outcome: review.Deadline, Deadline: dl("2026-01-19")},               // missed once, done at the next sitting
 			// E is left pending at the sitting: carried on.
 		} {
 			d.Version = 1

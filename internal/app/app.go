@@ -28,6 +28,7 @@ import (
 	"github.com/tuijin/tuijin/internal/httpapi/bulletinapi"
 	"github.com/tuijin/tuijin/internal/httpapi/meetingapi"
 	"github.com/tuijin/tuijin/internal/httpapi/reportingapi"
+	"github.com/tuijin/tuijin/internal/httpapi/reviewapi"
 	"github.com/tuijin/tuijin/internal/httpapi/supervisionapi"
 	"github.com/tuijin/tuijin/internal/meeting/meetingdb"
 	"github.com/tuijin/tuijin/internal/notify"
@@ -41,7 +42,7 @@ import (
 )
 
 // Areas are the API areas served beside the platform's own routes.
-var Areas = []httpapi.Area{reportingapi.Routes, supervisionapi.Routes, bulletinapi.Routes, meetingapi.Routes}
+var Areas = []httpapi.Area{reportingapi.Routes, supervisionapi.Routes, bulletinapi.Routes, meetingapi.Routes, reviewapi.Routes}
 
 const usage = `usage: tuijin <command>
 

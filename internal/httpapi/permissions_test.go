@@ -184,6 +184,13 @@ var expected = map[string]string{
 	"GET /api/v1/actions/figures":                    "office leading_group municipal platform_admin inspector",
 	"PUT /api/v1/actions/:id":                        all,
 	"POST /api/v1/meetings/schedule":                 "office",
+	// Joint review: a unit nominates for its own projects and sees what it serves or nominated (review_test.go).
+	"GET /api/v1/joint-reviews/figures":    "office leading_group municipal platform_admin inspector",
+	"GET /api/v1/joint-reviews/:id/items":  countyU,
+	"POST /api/v1/joint-reviews/:id/items": "office unit_user",
+	"PUT /api/v1/review-items/:id":         "office",
+	"GET /api/v1/review-items/:id/history": countyU,
+	"GET /api/v1/review-items":             countyU,
 	// Minutes: the chair issues, those who see the sitting read (minutes_test.go).
 	"GET /api/v1/meetings/:id/minutes":               all,
 	"PUT /api/v1/meetings/:id/minutes":               "office",

@@ -62,8 +62,8 @@ func (f Fact) DaysOver(asOf time.Time) int {
 	return int(asOf.Sub(*f.Deadline).Hours() / 24)
 }
 
-// Tally is items, done, rate and average days to done.
-type Tally struct {
+// Throughput is items, done, rate and average days to done.
+type Throughput struct {
 	Name     string `json:"name"`
 	Items    int    `json:"items"`
 	Done     int    `json:"done"`
@@ -73,7 +73,7 @@ type Tally struct {
 	daysDone int64
 }
 
-func (t *Tally) add(f Fact, asOf time.Time) {
+func (t *Throughput) add(f Fact, asOf time.Time) {
 	t.Items++
 	if f.IsDone(asOf) {
 		t.Done++
@@ -83,7 +83,7 @@ func (t *Tally) add(f Fact, asOf time.Time) {
 	}
 }
 
-func (t *Tally) finish() {
+func (t *Throughput) finish() {
 	if t.Items > 0 {
 		t.Rate = bulletin.Percent(big.NewRat(int64(t.Done), int64(t.Items)))
 	}
@@ -102,27 +102,27 @@ type Unfinished struct {
 	DaysOver  int    `json:"days_over"`
 }
 
-// Figures are the tallies overall (each procedure once: the latest link of
+// Summary is the tallies overall (each procedure once: the latest link of
 // its chain), by sitting (every item on its list, a carried one as not
 // done there) and by service unit (latest links), and the unfinished list
 // (most days over first).
-type Figures struct {
-	All        Tally        `json:"all"`
-	BySitting  []Tally      `json:"by_sitting"`
-	ByUnit     []Tally      `json:"by_unit"`
+type Summary struct {
+	All        Throughput        `json:"all"`
+	BySitting  []Throughput      `json:"by_sitting"`
+	ByUnit     []Throughput      `json:"by_unit"`
 	Unfinished []Unfinished `json:"unfinished"`
 }
 
 // Count tallies items on asOf; facts come in sitting order.
-func Count(facts []Fact, asOf time.Time) Figures {
-	f := Figures{All: Tally{Name: "合计"}, BySitting: []Tally{}, ByUnit: []Tally{}, Unfinished: []Unfinished{}}
+func Count(facts []Fact, asOf time.Time) Summary {
+	f := Summary{All: Throughput{Name: "合计"}, BySitting: []Throughput{}, ByUnit: []Throughput{}, Unfinished: []Unfinished{}}
 	sittings, units := map[string]int{}, map[string]int{}
 	for _, x := range facts {
 		i, ok := sittings[x.Sitting]
 		if !ok {
 			i = len(f.BySitting)
 			sittings[x.Sitting] = i
-			f.BySitting = append(f.BySitting, Tally{Name: x.Sitting})
+			f.BySitting = append(f.BySitting, Throughput{Name: x.Sitting})
 		}
 		f.BySitting[i].add(x, asOf)
 		if x.Carried {
@@ -133,7 +133,7 @@ func Count(facts []Fact, asOf time.Time) Figures {
 		if !ok {
 			j = len(f.ByUnit)
 			units[x.Unit] = j
-			f.ByUnit = append(f.ByUnit, Tally{Name: x.Unit})
+			f.ByUnit = append(f.ByUnit, Throughput{Name: x.Unit})
 		}
 		f.ByUnit[j].add(x, asOf)
 		if !x.IsDone(asOf) {

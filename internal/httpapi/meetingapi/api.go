@@ -27,7 +27,7 @@ func Routes(s *httpapi.Server) []*httpapi.Route { return (&API{s}).routes() }
 // Sitting is a sitting on the calendar.
 type Sitting struct {
 	ID              uuid.UUID  `json:"id"`
-	Kind            string     `json:"kind" enum:"weekly,monthly,bimonthly,half_year"`
+	Kind            string     `json:"kind" enum:"weekly,monthly,bimonthly,half_year,joint_review"`
 	Label           string     `json:"label" description:"2026年第3次重点项目建设周例会 once held; else the date and the series"`
 	Series          string     `json:"series" description:"重点项目建设周例会, 重点项目专题会, 重点项目推进汇报会, 重点项目半年评比会"`
 	SlotOn          string     `json:"slot_on" format:"date" description:"the date the series' settings give it"`

@@ -97,8 +97,11 @@ func GetItem(ctx context.Context, tx bun.IDB, id uuid.UUID) (Item, error) {
 	return list[0], nil
 }
 
-// ListItems are a sitting's list, by project and procedure.
+// ListItems are a joint review sitting's list, by project and procedure.
 func ListItems(ctx context.Context, tx bun.IDB, sitting uuid.UUID) ([]Item, error) {
+	if _, _, _, err := sittingOf(ctx, tx, sitting); err != nil {
+		return nil, err
+	}
 	out := []Item{}
 	err := itemQuery(tx, &out).Where("ri.sitting_id = ?", sitting).OrderExpr("p.name, pt.sort_order, pt.name").Scan(ctx)
 	return out, err
@@ -375,10 +378,10 @@ func CarryOver(ctx context.Context, tx bun.IDB, day, now time.Time) (int, error)
 // Figures counts on asOf the items of the joint review sittings in [from,
 // to] (held, or planned with items carried to them; not skipped): overall,
 // by sitting, by service unit, and the unfinished list.
-func Figures(ctx context.Context, tx bun.IDB, from, to, asOf time.Time) (review.Figures, error) {
+func Figures(ctx context.Context, tx bun.IDB, from, to, asOf time.Time) (review.Summary, error) {
 	var list []Item
 	if err := itemQuery(tx, &list).Where("s.day BETWEEN ? AND ? AND s.status <> 'skipped'", from, to).OrderExpr("s.day, p.name, pt.name").Scan(ctx); err != nil {
-		return review.Figures{}, err
+		return review.Summary{}, err
 	}
 	facts := make([]review.Fact, len(list))
 	for i, it := range list {

@@ -280,7 +280,7 @@ func TestHalfYear(t *testing.T) {
 		if f.All.Items != 5 || f.All.Done != 3 || f.All.Rate != "60.0" || f.All.AvgDays != "7.3" {
 			return fmt.Errorf("overall %+v", f.All)
 		}
-		want := []review.Tally{{Items: 5, Done: 2, Rate: "40.0"}, {Items: 2, Done: 1, Rate: "50.0"}, {Items: 2, Done: 0, Rate: "0.0"}, {Items: 2, Done: 0, Rate: "0.0"}}
+		want := []review.Throughput{{Items: 5, Done: 2, Rate: "40.0"}, {Items: 2, Done: 1, Rate: "50.0"}, {Items: 2, Done: 0, Rate: "0.0"}, {Items: 2, Done: 0, Rate: "0.0"}}
 		if len(f.BySitting) != 4 {
 			return fmt.Errorf("by sitting %+v", f.BySitting)
 		}

@@ -107,9 +107,9 @@ type Unfinished struct {
 // done there) and by service unit (latest links), and the unfinished list
 // (most days over first).
 type Summary struct {
-	All        Throughput        `json:"all"`
-	BySitting  []Throughput      `json:"by_sitting"`
-	ByUnit     []Throughput      `json:"by_unit"`
+	All        Throughput   `json:"all"`
+	BySitting  []Throughput `json:"by_sitting"`
+	ByUnit     []Throughput `json:"by_unit"`
 	Unfinished []Unfinished `json:"unfinished"`
 }
 

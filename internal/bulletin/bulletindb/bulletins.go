@@ -80,11 +80,10 @@ func BulletinInputs(ctx context.Context, tx bun.IDB, kind string, period bulleti
 	err = listed(`
 		SELECT p.id, p.code, p.name, u.name AS unit, c.name AS category, p.construction_type AS type,
 		  p.total_investment_yuan AS total_yuan, l.planned_investment_yuan AS plan_yuan,
-		  (p.status IN ('under_construction','completed') OR EXISTS (SELECT 1 FROM project_nodes n WHERE n.project_id = p.id
-		    AND n.node IN ('main_start','construction','acceptance','in_use') AND n.actual_date <= ?1::date)) AS started,
+		  project_started(p.id, ?1::date) AS started,
 		  (p.status = 'completed' OR EXISTS (SELECT 1 FROM project_nodes n WHERE n.project_id = p.id
 		    AND n.node IN ('acceptance','in_use') AND n.actual_date <= ?1::date)) AS completed,
-		  coalesce((SELECT n.planned_date FROM project_nodes n WHERE n.project_id = p.id AND n.node = 'main_start'), p.planned_start, ?3::date) <= ?1::date AS due_to_start,
+		  coalesce(project_planned_start(p.id), ?3::date) <= ?1::date AS due_to_start,
 		  coalesce(ws.streak, 0) AS streak, coalesce(ws.stalled, false) AS stalled
 		FROM listed l JOIN projects p ON p.id = l.project_id
 		JOIN units u ON u.id = p.responsible_unit_id JOIN project_categories c ON c.id = p.category_id

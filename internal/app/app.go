@@ -25,6 +25,7 @@ import (
 	"github.com/tuijin/tuijin/internal/db"
 	"github.com/tuijin/tuijin/internal/demo"
 	"github.com/tuijin/tuijin/internal/httpapi"
+	"github.com/tuijin/tuijin/internal/httpapi/batchstartapi"
 	"github.com/tuijin/tuijin/internal/httpapi/bulletinapi"
 	"github.com/tuijin/tuijin/internal/httpapi/meetingapi"
 	"github.com/tuijin/tuijin/internal/httpapi/reportingapi"
@@ -42,7 +43,7 @@ import (
 )
 
 // Areas are the API areas served beside the platform's own routes.
-var Areas = []httpapi.Area{reportingapi.Routes, supervisionapi.Routes, bulletinapi.Routes, meetingapi.Routes, reviewapi.Routes}
+var Areas = []httpapi.Area{reportingapi.Routes, supervisionapi.Routes, bulletinapi.Routes, meetingapi.Routes, reviewapi.Routes, batchstartapi.Routes}
 
 const usage = `usage: tuijin <command>
 

@@ -191,6 +191,10 @@ var expected = map[string]string{
 	"PUT /api/v1/review-items/:id":         "office",
 	"GET /api/v1/review-items/:id/history": countyU,
 	"GET /api/v1/review-items":             countyU,
+	// Batch ground-breaking rounds (batchstart_test.go).
+	"GET /api/v1/batch-starts":          countyU,
+	"PUT /api/v1/batch-starts/ceremony": "office",
+	"PUT /api/v1/batch-starts/reasons":  "office unit_user",
 	// Minutes: the chair issues, those who see the sitting read (minutes_test.go).
 	"GET /api/v1/meetings/:id/minutes":               all,
 	"PUT /api/v1/meetings/:id/minutes":               "office",

@@ -102,6 +102,32 @@ type Inputs struct {
 	OverdueApprovals   []Approval   `json:"overdue_approvals"`
 	Findings           []Finding    `json:"findings"`
 	MissingInspections []string     `json:"missing_inspections"`
+	// BatchStarts are the batch ground-breaking rounds (双月开工) whose
+	// window ends in a period longer than a week, as they stood at its end.
+	BatchStarts []BatchRound `json:"batch_starts,omitempty"`
+}
+
+// BatchRound is a batch ground-breaking round as a bulletin reports it.
+type BatchRound struct {
+	Label      string         `json:"label"` // 2026年3-4月
+	Planned    int            `json:"planned"`
+	Started    int            `json:"started"`
+	Early      int            `json:"early"`
+	OnTime     int            `json:"on_time"`
+	Late       int            `json:"late"`
+	Undated    int            `json:"undated"`
+	NotStarted int            `json:"not_started"`
+	Rate       string         `json:"rate"`
+	Ceremony   string         `json:"ceremony"` // "3月18日在官渡河产业集聚区举行集中开工仪式", or ""
+	Waiting    []BatchProject `json:"waiting"`  // the projects not started, with their units' reasons
+}
+
+// BatchProject is a project of a round not started by the period's end.
+type BatchProject struct {
+	Name         string `json:"name"`
+	Unit         string `json:"unit"`
+	PlannedStart string `json:"planned_start"`
+	Reason       string `json:"reason"`
 }
 
 // WeekEnd is the Sunday of the bulletin's week.

@@ -94,6 +94,9 @@ func monthSample() Inputs {
 			Streak: 3, Stalled: true},
 	)
 	in.Escalations = []Escalation{{Project: "喆堃昇珺祎安置小区", Level: 1, Person: "王喆", Post: "泼陂河镇党委书记", Weeks: 2, Status: "pending"}}
+	in.BatchStarts = []BatchRound{{Label: "2026年1-2月", Planned: 5, Started: 4, Early: 1, OnTime: 2, Late: 1, NotStarted: 1, Rate: "80.0",
+		Ceremony: "2月26日在官渡河产业集聚区举行集中开工仪式",
+		Waiting:  []BatchProject{{Name: "喆堃昇珺祎安置小区二期", Unit: "泼陂河镇", PlannedStart: "2026-02-10", Reason: "征迁尚余3户未签约"}}}}
 	return in
 }
 
@@ -164,7 +167,8 @@ func TestPDFPrints(t *testing.T) {
 	}
 	flat := strings.Join(strings.Fields(string(out)), "")
 	for _, want := range []string{"光山县重点项目建设进展情况通报", "2026年第3期", "（2026年1-3月）", "时序进度25.0%（按月计：已过3个月÷12）",
-		"喆堃昇珺祎安置小区（建筑面积12.5万㎡）二期工程及配套基础设施建设项目", "1234567.89", "456789.01", "12345.68", "本月完成", "单位：个、万元、%", "王喆", "采用统计局核实数"} {
+		"喆堃昇珺祎安置小区（建筑面积12.5万㎡）二期工程及配套基础设施建设项目", "1234567.89", "456789.01", "12345.68", "本月完成", "单位：个、万元、%", "王喆", "采用统计局核实数",
+		"九、集中开工（双月开工）", "2月26日在官渡河产业集聚区举行集中开工仪式", "80.0", "征迁尚余3户未签约"} {
 		if !strings.Contains(flat, want) {
 			t.Errorf("PDF text lacks %q:\n%s", want, out)
 		}

@@ -166,7 +166,7 @@ func PDF(f Figures, version, fontSpec string) ([]byte, error) {
 			w.Size(8.5)
 			w.Line(document.Left, w.Y(), document.Width, t.Unit, "R", 5)
 		}
-		w.Table(document.Table{Header: t.Header, Rows: t.Rows, Widths: t.Widths})
+		w.Table(document.Table{Header: t.Header, Rows: t.Rows, Widths: t.Widths, Left: t.Left})
 		w.Size(10)
 		w.Skip(2)
 	}

@@ -115,6 +115,7 @@ type Table struct {
 	Widths []float64 // relative column widths for the PDF
 	Empty  string
 	Unit   string // the units of its figures, said above it ("单位：万元、%")
+	Left   []int  // the columns of text in the PDF (nil: the second)
 }
 
 // LeadShort is a lead in a table's 与时序进度比较 column: 快/慢N个百分点, 持平.
@@ -189,6 +190,29 @@ func (f Figures) Tables() []Table {
 		t.Rows = append(t.Rows, []string{x.Project, x.Group, x.VisitedOn, Wan(x.VerifiedYuan), x.Findings})
 	}
 	ts = append(ts, t)
+	// Batch ground-breaking, in a bulletin of a period that ends a round.
+	if len(f.Inputs.BatchStarts) > 0 {
+		t = Table{Title: "九、集中开工（双月开工）", Header: []string{"轮次", "计划开工", "已开工", "提前", "按期", "延期", "未填日期", "未开工", "开工率"},
+			Widths: []float64{1.6, 0.9, 0.9, 0.7, 0.7, 0.7, 0.9, 0.9, 0.9}, Unit: "单位：个、%", Left: []int{0}}
+		w := Table{Title: "十、集中开工轮次中未开工项目", Header: []string{"轮次", "项目", "责任单位", "计划开工", "未开工原因"},
+			Widths: []float64{1.2, 3, 1.6, 1.1, 2.6}, Empty: "计划开工的项目均已开工。"}
+		for _, r := range f.Inputs.BatchStarts {
+			label := r.Label
+			if r.Ceremony != "" {
+				label += "（" + r.Ceremony + "）"
+			}
+			t.Rows = append(t.Rows, []string{label, strconv.Itoa(r.Planned), strconv.Itoa(r.Started), strconv.Itoa(r.Early), strconv.Itoa(r.OnTime),
+				strconv.Itoa(r.Late), strconv.Itoa(r.Undated), strconv.Itoa(r.NotStarted), dash(r.Rate)})
+			for _, p := range r.Waiting {
+				reason := p.Reason
+				if reason == "" {
+					reason = "（责任单位未说明）"
+				}
+				w.Rows = append(w.Rows, []string{r.Label, p.Name, p.Unit, p.PlannedStart, reason})
+			}
+		}
+		ts = append(ts, t, w)
+	}
 	return ts
 }
 

@@ -179,6 +179,7 @@ type Table struct {
 	Header []string
 	Rows   [][]string
 	Widths []float64 // relative column widths
+	Left   []int     // the columns of text, set left (nil: the second, a name)
 }
 
 // Table draws a table across the page width: each cell wraps within its
@@ -195,6 +196,13 @@ func (w *PDF) Table(t Table) {
 	}
 	const lh = 4.6
 	w.Size(8.5)
+	left := map[int]bool{1: true}
+	if t.Left != nil {
+		left = map[int]bool{}
+		for _, i := range t.Left {
+			left[i] = true
+		}
+	}
 	row := func(cells []string, header bool) {
 		wrapped := make([][]string, len(cells))
 		lines := 1
@@ -215,7 +223,7 @@ func (w *PDF) Table(t Table) {
 			}
 			w.P.Rect(x, y, ws[i], h, style)
 			align := "C"
-			if !header && (i == 1 || len(wrapped[i]) > 1 || len([]rune(cells[i])) > 12) {
+			if !header && (left[i] || len(wrapped[i]) > 1 || len([]rune(cells[i])) > 12) {
 				align = "L"
 			}
 			for k, l := range wrapped[i] {

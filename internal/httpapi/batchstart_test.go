@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -69,6 +70,16 @@ func TestBatchStart(t *testing.T) {
 	}
 	if r := office.do("PUT", "/api/v1/batch-starts/ceremony", map[string]any{"at": "2027-03-01", "ceremony_on": "2027-03-19", "version": 0}); r.Status != http.StatusConflict {
 		t.Fatalf("a stale ceremony record: %d %s", r.Status, r.Body)
+	}
+	// The April bulletin (a period that ends the round) reports it.
+	page := office.do("GET", "/api/v1/bulletins/preview/page?period=month&at=2027-04", nil)
+	for _, want := range []string{"九、集中开工（双月开工）", "2027年3-4月（3月18日在官渡河产业集聚区举行集中开工仪式）", "施工图审查未完成", "县住建局集中开工测试项目", "（责任单位未说明）"} {
+		if !strings.Contains(string(page.Body), want) {
+			t.Errorf("the April 2027 bulletin lacks %q", want)
+		}
+	}
+	if march := office.do("GET", "/api/v1/bulletins/preview/page?period=month&at=2027-03", nil); strings.Contains(string(march.Body), "集中开工") {
+		t.Error("the March bulletin reports a round that has not ended")
 	}
 	if r := office.do("GET", "/api/v1/batch-starts?at=2027-13-01", nil); r.Status != http.StatusBadRequest {
 		t.Fatalf("a bad date: %d", r.Status)

@@ -15,6 +15,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/tuijin/tuijin/internal/audit"
+	"github.com/tuijin/tuijin/internal/batchstart"
+	"github.com/tuijin/tuijin/internal/batchstart/batchstartdb"
 	"github.com/tuijin/tuijin/internal/bulletin"
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/objects"
@@ -151,7 +153,47 @@ func BulletinInputs(ctx context.Context, tx bun.IDB, kind string, period bulleti
 			return in, fmt.Errorf("bulletin missing inspections: %w", err)
 		}
 	}
+	if period.Kind != bulletin.PeriodWeek && kind == "weekly" {
+		if in.BatchStarts, err = batchRounds(ctx, tx, period, rules.Values.CadenceBatchStart); err != nil {
+			return in, fmt.Errorf("bulletin batch starts: %w", err)
+		}
+	}
 	return in, nil
+}
+
+// batchRounds are the batch ground-breaking rounds whose window ends in
+// the period, as they stood at its end.
+func batchRounds(ctx context.Context, tx bun.IDB, period bulletin.Period, c settings.Cadence) ([]bulletin.BatchRound, error) {
+	var out []bulletin.BatchRound
+	for w := batchstart.WindowOf(c, period.Start); !w.From.After(period.End); w = batchstart.WindowOf(c, w.To.AddDate(0, 0, 1)) {
+		if w.To.Before(period.Start) || w.To.After(period.End) {
+			continue
+		}
+		r, err := batchstartdb.GetRound(ctx, tx, w, period.End)
+		if err != nil {
+			return nil, err
+		}
+		f := r.Figures
+		if f.Planned == 0 {
+			continue
+		}
+		br := bulletin.BatchRound{Label: f.Label, Planned: f.Planned, Started: f.Started, Early: f.Early, OnTime: f.OnTime, Late: f.Late,
+			Undated: f.Undated, NotStarted: f.NotStarted, Rate: f.Rate, Waiting: []bulletin.BatchProject{}}
+		if c := r.Ceremony; c != nil && !c.CeremonyOn.After(period.End) {
+			br.Ceremony = fmt.Sprintf("%d月%d日", int(c.CeremonyOn.Month()), c.CeremonyOn.Day())
+			if c.Place != "" {
+				br.Ceremony += "在" + c.Place
+			}
+			br.Ceremony += "举行集中开工仪式"
+		}
+		for _, p := range f.Projects {
+			if p.Timing == batchstart.NotStarted {
+				br.Waiting = append(br.Waiting, bulletin.BatchProject{Name: p.Name, Unit: p.Unit, PlannedStart: p.PlannedStart.Format(time.DateOnly), Reason: p.Reason})
+			}
+		}
+		out = append(out, br)
+	}
+	return out, nil
 }
 
 // Bulletin is an issued version of a bulletin: its period and issue number,

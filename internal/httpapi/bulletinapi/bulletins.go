@@ -119,7 +119,7 @@ func bulletinJSON(f bulletin.Figures) map[string]any {
 		"this_period": p.ThisPeriod(), "overview_text": f.OverviewText(), "source_text": f.SourceText(), "schedule": f.Schedule,
 		"schedule_basis": f.ScheduleHow, "overview": f.Overview, "by_type": f.ByType, "by_category": f.ByCategory, "by_unit": f.ByUnit,
 		"stalled": f.Stalled, "escalations": f.Inputs.Escalations, "overdue_approvals": f.Inputs.OverdueApprovals, "findings": f.Inputs.Findings,
-		"missing_inspections": f.Inputs.MissingInspections, "rounding_rule": bulletin.RoundingRule}
+		"missing_inspections": f.Inputs.MissingInspections, "batch_starts": f.Inputs.BatchStarts, "rounding_rule": bulletin.RoundingRule}
 }
 
 // previewBulletinPage is the draft as the printable page.

@@ -97,3 +97,12 @@ var (
 	ErrInUse           = E(Conflict, "in_use", "该记录仍被引用，不能删除", "the record is still referenced and cannot be deleted")
 	ErrNoCounty        = E(Conflict, "no_county_selected", "请先选择县区", "select a county first")
 )
+
+// CodeOf is err's stable code ("" when it is not an *Error).
+func CodeOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}

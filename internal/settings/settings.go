@@ -91,16 +91,18 @@ type Settings struct {
 	MeetingBimonthly   MeetingSeries `json:"meeting_bimonthly"`
 	MeetingHalfYear    MeetingSeries `json:"meeting_half_year"`
 	// §5 ranking, rewards and penalties.
-	RankingTopN          int     `json:"ranking_top_n"`
-	RankingBottomN       int     `json:"ranking_bottom_n"`
-	TownshipRewardsYuan  []int64 `json:"township_rewards_yuan"` // by rank from the top
-	TownshipFinesYuan    []int64 `json:"township_fines_yuan"`   // by rank from the bottom
-	FiscalCutPercent     int     `json:"fiscal_cut_percent"`    // M1.8
-	WeightInvestment     int     `json:"weight_investment"`     // M5.2 scoring weights, summing to 100
-	WeightNodePlan       int     `json:"weight_node_plan"`
-	WeightObservation    int     `json:"weight_observation"`
-	WeightSupervision    int     `json:"weight_supervision"`
-	ServiceUnitsRewarded int     `json:"service_units_rewarded"` // M5.4: best-scored service units
+	RankingTopN         int     `json:"ranking_top_n"`
+	RankingBottomN      int     `json:"ranking_bottom_n"`
+	TownshipRewardsYuan []int64 `json:"township_rewards_yuan"` // by rank from the top
+	TownshipFinesYuan   []int64 `json:"township_fines_yuan"`   // by rank from the bottom
+	FiscalCutPercent    int     `json:"fiscal_cut_percent"`    // M1.8
+	WeightInvestment    int     `json:"weight_investment"`     // M5.2 scoring weights, summing to 100
+	WeightNodePlan      int     `json:"weight_node_plan"`
+	WeightObservation   int     `json:"weight_observation"`
+	// M1.6 the monthly observation's rubric (internal/observation).
+	ObservationRubric    Rubric `json:"observation_rubric"`
+	WeightSupervision    int    `json:"weight_supervision"`
+	ServiceUnitsRewarded int    `json:"service_units_rewarded"` // M5.4: best-scored service units
 	// ScheduleBasis is how bulletins count 时序进度 (the share of the year
 	// elapsed): month (months completed ÷ 12, as published bulletins do),
 	// half_month (half-months ÷ 24) or day (days elapsed ÷ days in the year).
@@ -149,6 +151,7 @@ func Defaults() Settings {
 		WeightInvestment:    60, WeightNodePlan: 20, WeightObservation: 10, WeightSupervision: 10,
 		ServiceUnitsRewarded: 2,
 		ScheduleBasis:        "month",
+		ObservationRubric:    DefaultRubric(),
 	}
 }
 
@@ -157,6 +160,7 @@ var hhmm = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 // Validate checks every field and names each bad one.
 func (s Settings) Validate() error {
 	var v errs.Validation
+	s.ObservationRubric.validate("observation_rubric", &v)
 	between := func(field string, n, lo, hi int, zh string) {
 		if n < lo || n > hi {
 			v.Add(field, "out_of_range", fmt.Sprintf("%s须在%d到%d之间", zh, lo, hi), fmt.Sprintf("must be between %d and %d", lo, hi))

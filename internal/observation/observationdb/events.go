@@ -469,4 +469,3 @@ func Results(ctx context.Context, tx bun.IDB, event uuid.UUID) ([]Result, error)
 		Where("orr.event_id = ?", event).OrderExpr("orr.kind, orr.pool, orr.rank, name").Scan(ctx)
 	return out, err
 }
-

@@ -28,6 +28,7 @@ import (
 	"github.com/tuijin/tuijin/internal/httpapi/batchstartapi"
 	"github.com/tuijin/tuijin/internal/httpapi/bulletinapi"
 	"github.com/tuijin/tuijin/internal/httpapi/meetingapi"
+	"github.com/tuijin/tuijin/internal/httpapi/observationapi"
 	"github.com/tuijin/tuijin/internal/httpapi/reportingapi"
 	"github.com/tuijin/tuijin/internal/httpapi/reviewapi"
 	"github.com/tuijin/tuijin/internal/httpapi/supervisionapi"
@@ -43,7 +44,7 @@ import (
 )
 
 // Areas are the API areas served beside the platform's own routes.
-var Areas = []httpapi.Area{reportingapi.Routes, supervisionapi.Routes, bulletinapi.Routes, meetingapi.Routes, reviewapi.Routes, batchstartapi.Routes}
+var Areas = []httpapi.Area{reportingapi.Routes, supervisionapi.Routes, bulletinapi.Routes, meetingapi.Routes, reviewapi.Routes, batchstartapi.Routes, observationapi.Routes}
 
 const usage = `usage: tuijin <command>
 

@@ -191,6 +191,12 @@ var expected = map[string]string{
 	"PUT /api/v1/review-items/:id":         "office",
 	"GET /api/v1/review-items/:id/history": countyU,
 	"GET /api/v1/review-items":             countyU,
+	// Observation: judges are data on the event (observation_test.go).
+	"GET /api/v1/observations":             all,
+	"POST /api/v1/observations":            "office",
+	"GET /api/v1/observations/:id":         all,
+	"POST /api/v1/observations/:id/sheets": all,
+	"POST /api/v1/observations/:id/close":  "office",
 	// Batch ground-breaking rounds (batchstart_test.go).
 	"GET /api/v1/batch-starts":          countyU,
 	"PUT /api/v1/batch-starts/ceremony": "office",

@@ -6,6 +6,7 @@ package meetingapi
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -254,7 +255,8 @@ func (s *API) sittingRoutes() []*httpapi.Route {
 		{Method: http.MethodPost, Path: v1 + "/meetings/:id/actions", Summary: "Record a decision (议定事项) as a tracked action", Tag: "meetings", Roles: office, County: true, Status: http.StatusCreated, Body: ActionInput{}, Resp: Action{}, Handler: s.addAction},
 		{Method: http.MethodGet, Path: v1 + "/actions", Summary: "The action tracker (督办台账): desk roles see all, others their unit's and their own", Tag: "meetings", Roles: all, County: true,
 			Query: append([]httpapi.Param{{Name: "status", Description: "open | reported | closed", Type: "string"}, {Name: "unit_id", Description: "责任或配合单位", Type: "uuid"},
-				{Name: "sitting_id", Description: "会议", Type: "uuid"}, {Name: "overdue", Description: "true: only overdue", Type: "boolean"}}, httpapi.PageParams...),
+				{Name: "sitting_id", Description: "会议", Type: "uuid"}, {Name: "overdue", Description: "true: only overdue", Type: "boolean"},
+				{Name: "q", Description: "督办内容、责任单位或项目名称包含", Type: "string"}}, httpapi.PageParams...),
 			Resp: httpapi.List[Action]{}, Handler: s.listActions},
 		{Method: http.MethodGet, Path: v1 + "/actions/figures", Summary: "Decisions made in a period: total, done, in progress, overdue and rate, by sitting and by unit", Tag: "meetings", Roles: desk, County: true,
 			Query: []httpapi.Param{{Name: "from", Description: "起始日期 (default: 1 January)", Type: "date"}, {Name: "to", Description: "截止日期 (default: today)", Type: "date"}},
@@ -580,7 +582,8 @@ func (s *API) listActions(r *httpapi.Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := meetingdb.ActionFilter{Status: r.C.QueryParam("status"), Overdue: r.C.QueryParam("overdue") == "true", Today: s.Today()}
+	f := meetingdb.ActionFilter{Status: r.C.QueryParam("status"), Overdue: r.C.QueryParam("overdue") == "true", Today: s.Today(),
+		Q: strings.TrimSpace(r.C.QueryParam("q"))}
 	if f.UnitID, err = httpapi.QueryUUID(r.C, "unit_id"); err != nil {
 		return nil, err
 	}

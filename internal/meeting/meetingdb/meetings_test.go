@@ -510,4 +510,27 @@ func TestAgendaBacklog(t *testing.T) {
 	if on, aside := agenda(); on != "甲议题" || aside != "丙议题" {
 		t.Fatalf("removed: agenda %q, backlog %q", on, aside)
 	}
+	// The tracker finds a decision by its text or its owner unit, a % taken literally.
+	in(t, c, func(ctx context.Context, tx bun.IDB) error {
+		units := ids(ctx, tx, "SELECT id, name FROM units")
+		for _, x := range []struct{ text, unit string }{{"完成3号楼征迁协议签订", "紫水街道"}, {"电力增容100%到位", "十里镇"}} {
+			if _, err := meetingdb.AddAction(ctx, tx, st.ID, meetingdb.ActionInput{ItemID: &a.ID, Text: x.text, OwnerUnitID: units[x.unit],
+				Deadline: day("2045-01-16")}, day("2045-01-09")); err != nil {
+				return err
+			}
+		}
+		for q, want := range map[string]int{"征迁": 1, "十里": 1, "100%": 1, "%": 1, "议题": 0, "": 2} {
+			list, _, err := meetingdb.ListActions(ctx, tx, meetingdb.ActionFilter{SittingID: &st.ID, Q: q, Today: day("2045-01-09")}, postgres.Page{Limit: 10})
+			if err != nil {
+				return err
+			}
+			if len(list) != want {
+				t.Errorf("search %q: %d actions, want %d", q, len(list), want)
+			}
+			if len(list) > 0 && (list[0].ItemID == nil || *list[0].ItemID != a.ID) {
+				t.Errorf("the action's item: %v", list[0].ItemID)
+			}
+		}
+		return nil
+	})
 }

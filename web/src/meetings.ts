@@ -128,3 +128,8 @@ export const MAX_PICKED = 2
 export function canPick(kind: string, picked: number): boolean {
   return kind !== 'weekly' || picked < MAX_PICKED
 }
+
+/** Whether an item carries evidence worth opening. */
+export function hasEvidence(evidence: unknown): boolean {
+  return cardsOf(evidence).length > 0 || evidenceLines(evidence).length > 0
+}

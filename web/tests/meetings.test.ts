@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { monthGrid, addMonths, byDay, daysOverdue, daysBetween, moveItem, cardsOf, evidenceLines, canPick } from '../src/meetings'
+import { monthGrid, addMonths, byDay, daysOverdue, daysBetween, moveItem, cardsOf, evidenceLines, canPick, hasEvidence } from '../src/meetings'
 
 describe('the calendar month grid', () => {
   it('starts on the Monday before the 1st and ends on the Sunday after the last day', () => {
@@ -84,5 +84,7 @@ describe('an item’s evidence', () => {
     expect(evidenceLines({ card, procedures: ['用地预审（计划2026-10-01，县自然资源局）'] })).toEqual(['用地预审（计划2026-10-01，县自然资源局）'])
     expect(evidenceLines({ category: 'land', problems: ['甲：用地', '乙：用地'] })).toEqual(['甲：用地', '乙：用地'])
     expect(evidenceLines([card])).toEqual([])
+    expect(hasEvidence({})).toBe(false)
+    expect(hasEvidence({ card })).toBe(true)
   })
 })

@@ -388,6 +388,15 @@ test('on a phone, the unit head signs in to today’s sitting and reports a deci
   const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }))
   assert.ok(scroll <= width, `phone home is ${scroll}px wide`)
   await shot(page, 'phone-meetings')
+  // The sitting itself on the phone: readable, nothing wider than the screen.
+  await sitting.locator('a').click()
+  await page.waitForSelector('[data-test=sitting-head]')
+  await page.click('.el-tabs__item:has-text("参会签到")')
+  await page.waitForSelector('[data-test=my-attendance]')
+  assert.match(await page.textContent('[data-test=my-attendance]'), /已签到/)
+  const w1 = await page.evaluate(() => document.documentElement.scrollWidth)
+  assert.ok(w1 <= phone.width, `phone sitting is ${w1}px wide`)
+  await shot(page, 'phone-sitting')
   // The sitting page on the phone: the calendar list, no grid.
   await page.goto(BASE + '/meetings')
   await page.waitForSelector('[data-test=sitting-list]')

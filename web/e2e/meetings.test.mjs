@@ -159,6 +159,13 @@ test('the agenda builder: the office drafts, adds, reorders and sets aside; the 
     await page.waitForFunction((b) => [...document.querySelectorAll('[data-test=agenda] [data-test=agenda-item]')].map((e) => e.getAttribute('data-title')).join('|') !== b, before)
   }
   assert.equal((await agendaTitles(page))[0], '城区供水管网改造资金缺口')
+  // Dragging a row onto another puts it there.
+  if ((await agendaTitles(page)).length >= 2) {
+    const before = (await agendaTitles(page)).join('|')
+    await page.locator('[data-test=agenda-item]').first().dragTo(page.locator('[data-test=agenda-item]').nth(1))
+    await page.waitForFunction((b) => [...document.querySelectorAll('[data-test=agenda] [data-test=agenda-item]')].map((e) => e.getAttribute('data-title')).join('|') !== b, before)
+    assert.equal((await agendaTitles(page))[1], '城区供水管网改造资金缺口')
+  }
 
   // Set aside into the backlog, then put back (last).
   await page.locator('[data-test=agenda-item][data-title="城区供水管网改造资金缺口"] [data-test=set-aside]').click()
@@ -186,6 +193,7 @@ test('the agenda builder: the office drafts, adds, reorders and sets aside; the 
   const item = chair.locator('[data-test=agenda-item][data-title="紫水街道老旧小区改造项目：3号楼北侧征迁"]')
   await item.locator('[data-test=pick]').click()
   await item.locator('[data-test=picked]').waitFor()
+  await shot(chair, 'agenda-chair-picks')
   await chair.click('[data-test=approve]')
   await confirmBox(chair)
   await chair.waitForFunction(() => document.querySelector('[data-test=approval-state]')?.textContent?.includes('已审定'))

@@ -3,7 +3,7 @@
 export type Role = 'platform_admin' | 'municipal' | 'leading_group' | 'office' | 'inspector' | 'unit_user' | 'task_force' | 'statistics'
 
 export interface MenuItem {
-  key: 'home' | 'projects' | 'reports' | 'supervision' | 'bulletins' | 'pipeline' | 'letters' | 'units' | 'people' | 'groups' | 'accounts' | 'settings' | 'audit'
+  key: 'home' | 'projects' | 'reports' | 'supervision' | 'meetings' | 'actions' | 'bulletins' | 'pipeline' | 'letters' | 'units' | 'people' | 'groups' | 'accounts' | 'settings' | 'audit'
   path: string
   roles: Role[]
 }
@@ -18,6 +18,10 @@ export const MENU: MenuItem[] = [
   { key: 'projects', path: '/projects', roles: everyone },
   { key: 'reports', path: '/reports', roles: [...desk, 'inspector'] },
   { key: 'supervision', path: '/supervision', roles: [...desk, 'inspector'] },
+  // Every county role: desk roles see every sitting, others those they chair
+  // or are expected at; a unit its own actions (the API decides).
+  { key: 'meetings', path: '/meetings', roles: countyRoles },
+  { key: 'actions', path: '/actions', roles: countyRoles },
   { key: 'bulletins', path: '/bulletins', roles: countyRoles },
   { key: 'pipeline', path: '/pipeline', roles: desk },
   { key: 'letters', path: '/letters', roles: [...desk, 'inspector', 'unit_user'] },
@@ -51,6 +55,9 @@ export function canWrite(roles: readonly string[], area: 'org' | 'settings' | 'a
       return roles.includes('office')
   }
 }
+
+/** Who reads the action tracker's figures (GET /actions/figures). */
+export const figureRoles: Role[] = [...desk, 'inspector']
 
 /** Field roles work on a phone: their home is "my week", not a dashboard.
  * The statistics bureau works at a desk on monthly figures (M4.4). */

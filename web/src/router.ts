@@ -12,6 +12,8 @@ declare module 'vue-router' {
 
 const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('./pages/Login.vue'), meta: { public: true } },
+  // The projector: full screen, no shell.
+  { path: '/meetings/:id/projector', name: 'projector', component: () => import('./pages/Projector.vue'), meta: { roles: rolesFor('meetings') } },
   {
     path: '/',
     component: () => import('./layouts/Shell.vue'),
@@ -23,6 +25,9 @@ const routes: RouteRecordRaw[] = [
       { path: 'projects/:id', name: 'project', component: () => import('./pages/ProjectDetail.vue'), meta: { roles: rolesFor('projects') } },
       { path: 'reports', name: 'reports', component: () => import('./pages/Reports.vue'), meta: { roles: rolesFor('reports') } },
       { path: 'supervision', name: 'supervision', component: () => import('./pages/Supervision.vue'), meta: { roles: rolesFor('supervision') } },
+      { path: 'meetings', name: 'meetings', component: () => import('./pages/Meetings.vue'), meta: { roles: rolesFor('meetings') } },
+      { path: 'meetings/:id', name: 'sitting', component: () => import('./pages/Sitting.vue'), meta: { roles: rolesFor('meetings') } },
+      { path: 'actions', name: 'actions', component: () => import('./pages/Actions.vue'), meta: { roles: rolesFor('actions') } },
       { path: 'bulletins', name: 'bulletins', component: () => import('./pages/Bulletins.vue'), meta: { roles: rolesFor('bulletins') } },
       { path: 'inbox', name: 'inbox', component: () => import('./pages/Inbox.vue'), meta: { roles: countyRoles } },
       { path: 'pipeline', name: 'pipeline', component: () => import('./pages/Pipeline.vue'), meta: { roles: rolesFor('pipeline') } },

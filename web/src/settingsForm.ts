@@ -3,7 +3,7 @@
 import type { Schemas } from './api/client'
 
 export type Settings = Schemas['Settings']
-export type FieldKind = 'int' | 'money' | 'weekday' | 'time' | 'cadence' | 'amounts' | 'basis' | 'meeting'
+export type FieldKind = 'int' | 'money' | 'weekday' | 'time' | 'cadence' | 'amounts' | 'basis' | 'meeting' | 'rubric'
 export interface Field {
   name: keyof Settings
   kind: FieldKind
@@ -42,7 +42,7 @@ export const SECTIONS: { key: string; fields: Field[] }[] = [
   },
   {
     key: 'meetings',
-    fields: (['meeting_weekly', 'meeting_monthly', 'meeting_bimonthly', 'meeting_half_year'] as const).map((name) => ({ name, kind: 'meeting' as const })),
+    fields: (['meeting_weekly', 'meeting_monthly', 'meeting_bimonthly', 'meeting_half_year', 'meeting_joint_review'] as const).map((name) => ({ name, kind: 'meeting' as const })),
   },
   { key: 'review', fields: [{ name: 'joint_review_deadline_days', kind: 'int', min: 1, max: 90 }] },
   { key: 'bulletin', fields: [{ name: 'schedule_basis', kind: 'basis' }] },
@@ -57,6 +57,7 @@ export const SECTIONS: { key: string; fields: Field[] }[] = [
       { name: 'service_units_rewarded', kind: 'int', min: 0, max: 10 },
     ],
   },
+  { key: 'observation', fields: [{ name: 'observation_rubric', kind: 'rubric' }] },
   {
     key: 'weights',
     fields: (['weight_investment', 'weight_node_plan', 'weight_observation', 'weight_supervision'] as const).map((name) => ({ name, kind: 'int' as const, min: 0, max: 100 })),
@@ -64,7 +65,7 @@ export const SECTIONS: { key: string; fields: Field[] }[] = [
 ]
 
 /** The groups a meeting series may invite (settings.ParticipantGroups). */
-export const PARTICIPANT_GROUPS = ['office', 'leading_group', 'chiefs', 'unit_heads', 'item_units'] as const
+export const PARTICIPANT_GROUPS = ['office', 'leading_group', 'chiefs', 'unit_heads', 'item_units', 'service_units'] as const
 
 /** What the form edits: amount lists as text, everything else as in the API. */
 export type FormModel = Omit<Settings, 'township_rewards_yuan' | 'township_fines_yuan'> & {
@@ -113,3 +114,7 @@ export function fromForm(f: FormModel): { values: Settings; bad: (keyof Settings
 export function todayInShanghai(now = new Date()): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now)
 }
+
+/** The ways judges' sheets combine, and the tie-breaks (settings.Rubric). */
+export const RUBRIC_METHODS = ['trimmed_mean', 'mean', 'rank_vote'] as const
+export const TIE_BREAKS = ['completion_rate', 'best_site'] as const

@@ -18,6 +18,10 @@ const defaults: Settings = {
   meeting_monthly: { weekday: 4, week: -1, anchor_month: 1, time: '15:00', place: '县政府第一会议室', chair_post: '县长', participants: ['office', 'leading_group', 'item_units'], prep_days: 3 },
   meeting_bimonthly: { weekday: 3, week: 1, anchor_month: 3, time: '15:00', place: '县委常委会议室', chair_post: '县委书记', participants: ['office', 'leading_group', 'chiefs', 'unit_heads'], prep_days: 5 },
   meeting_half_year: { weekday: 5, week: -1, anchor_month: 6, time: '09:00', place: '县委常委会议室', chair_post: '县委书记', participants: ['office', 'leading_group', 'chiefs', 'unit_heads'], prep_days: 7 },
+  meeting_joint_review: { weekday: 3, week: 0, anchor_month: 0, time: '15:00', place: '县政务服务中心三楼会议室', chair_post: '常务副县长', participants: ['office', 'service_units'], prep_days: 2 },
+  observation_rubric: { items: [{ key: 'image', name: '形象进度', max: 30, weight: 1 }, { key: 'investment', name: '投资完成', max: 30, weight: 1 },
+    { key: 'quality', name: '质量安全', max: 20, weight: 1 }, { key: 'highlight', name: '亮点特色', max: 20, weight: 1 }],
+    method: 'trimmed_mean', vote_first: 100, vote_step: 3, zones_own: false, tie_breaks: ['completion_rate', 'best_site'] },
 }
 
 describe('settings form', () => {

@@ -6,6 +6,7 @@ package meetingapi
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -105,6 +106,7 @@ func toAttendee(a meetingdb.Attendance) Attendee {
 type Action struct {
 	ID             uuid.UUID   `json:"id"`
 	SittingID      uuid.UUID   `json:"sitting_id"`
+	ItemID         *uuid.UUID  `json:"item_id" description:"the agenda item it was decided on"`
 	Sitting        string      `json:"sitting" description:"the sitting's label"`
 	Number         int         `json:"number"`
 	Numeral        string      `json:"numeral" description:"一、二、三 …"`
@@ -129,7 +131,7 @@ type Action struct {
 }
 
 func toAction(a meetingdb.Action, today time.Time) Action {
-	return Action{ID: a.ID, SittingID: a.SittingID, Sitting: a.SittingLabel(), Number: a.Number, Numeral: meeting.Numeral(a.Number), Text: a.Text,
+	return Action{ID: a.ID, SittingID: a.SittingID, ItemID: a.ItemID, Sitting: a.SittingLabel(), Number: a.Number, Numeral: meeting.Numeral(a.Number), Text: a.Text,
 		OwnerUnitID: a.OwnerUnitID, OwnerUnit: a.OwnerUnit, OwnerPersonID: a.OwnerPersonID, OwnerPerson: a.OwnerPerson,
 		PartnerUnitIDs: append([]uuid.UUID{}, a.PartnerUnitIDs...), Deadline: a.Deadline.Format(time.DateOnly), ProjectID: a.ProjectID,
 		ProjectName: a.ProjectName, ProblemID: a.ProblemID, ClosesProblem: a.ClosesProblem, Status: a.Status, Overdue: a.Overdue(today),
@@ -141,6 +143,7 @@ func toAction(a meetingdb.Action, today time.Time) Action {
 type SittingDetail struct {
 	Sitting    Sitting         `json:"sitting"`
 	Items      []Item          `json:"items"`
+	Backlog    []Item          `json:"backlog" description:"items taken off the agenda and kept aside: the office can put them back until the chair approves"`
 	Attendance []Attendee      `json:"attendance"`
 	Actions    []Action        `json:"actions"`
 	Figures    meeting.Figures `json:"figures" description:"its decisions: total, done, in progress, overdue, rate"`
@@ -168,11 +171,13 @@ type ItemInput struct {
 	UnitID    *uuid.UUID `json:"unit_id,omitempty"`
 }
 
-// AgendaInput orders the agenda (items left out are removed) and sets the
+// AgendaInput orders the agenda (items left out go to its backlog; a
+// backlog item listed comes back), removes items for good and sets the
 // chair's picks.
 type AgendaInput struct {
 	Order  []uuid.UUID `json:"order"`
 	Picked []uuid.UUID `json:"picked"`
+	Remove []uuid.UUID `json:"remove,omitempty" description:"items left off the agenda to delete rather than keep in the backlog"`
 }
 
 // MinutesInput is what the sitting said on an item.
@@ -240,7 +245,7 @@ func (s *API) sittingRoutes() []*httpapi.Route {
 		{Method: http.MethodPut, Path: v1 + "/meetings/:id", Summary: "Move, skip (with a reason) or place a planned sitting", Tag: "meetings", Roles: office, County: true, Body: SittingChange{}, Resp: Sitting{}, Handler: s.changeSitting},
 		{Method: http.MethodPost, Path: v1 + "/meetings/:id/prepare", Summary: "Draft the agenda now (normally the worker does, before the sitting); once", Tag: "meetings", Roles: office, County: true, Resp: meetingdb.PrepareResult{}, Handler: s.prepare},
 		{Method: http.MethodPost, Path: v1 + "/meetings/:id/items", Summary: "Add an item to the agenda", Tag: "meetings", Roles: office, County: true, Status: http.StatusCreated, Body: ItemInput{}, Resp: Item{}, Handler: s.addItem},
-		{Method: http.MethodPut, Path: v1 + "/meetings/:id/agenda", Summary: "Order the agenda, drop items, and pick the projects (the office, or the chair)", Tag: "meetings", Roles: all, County: true, Body: AgendaInput{}, Resp: []Item{}, Handler: s.changeAgenda},
+		{Method: http.MethodPut, Path: v1 + "/meetings/:id/agenda", Summary: "Order the agenda, set items aside into its backlog or bring them back, remove items, and pick the projects (the office, or the chair)", Tag: "meetings", Roles: all, County: true, Body: AgendaInput{}, Resp: []Item{}, Handler: s.changeAgenda},
 		{Method: http.MethodPost, Path: v1 + "/meetings/:id/approve", Summary: "The chair approves the agenda", Tag: "meetings", Roles: all, County: true, Resp: Sitting{}, Handler: s.approve},
 		{Method: http.MethodPost, Path: v1 + "/meetings/:id/hold", Summary: "Mark the sitting held: it gets its number (第N次)", Tag: "meetings", Roles: office, County: true, Resp: Sitting{}, Handler: s.hold},
 		{Method: http.MethodPut, Path: v1 + "/meetings/:id/items/:itemId/minutes", Summary: "Record what was said on an item", Tag: "meetings", Roles: office, County: true, Body: MinutesInput{}, Resp: Item{}, Handler: s.itemMinutes},
@@ -250,7 +255,8 @@ func (s *API) sittingRoutes() []*httpapi.Route {
 		{Method: http.MethodPost, Path: v1 + "/meetings/:id/actions", Summary: "Record a decision (议定事项) as a tracked action", Tag: "meetings", Roles: office, County: true, Status: http.StatusCreated, Body: ActionInput{}, Resp: Action{}, Handler: s.addAction},
 		{Method: http.MethodGet, Path: v1 + "/actions", Summary: "The action tracker (督办台账): desk roles see all, others their unit's and their own", Tag: "meetings", Roles: all, County: true,
 			Query: append([]httpapi.Param{{Name: "status", Description: "open | reported | closed", Type: "string"}, {Name: "unit_id", Description: "责任或配合单位", Type: "uuid"},
-				{Name: "sitting_id", Description: "会议", Type: "uuid"}, {Name: "overdue", Description: "true: only overdue", Type: "boolean"}}, httpapi.PageParams...),
+				{Name: "sitting_id", Description: "会议", Type: "uuid"}, {Name: "overdue", Description: "true: only overdue", Type: "boolean"},
+				{Name: "q", Description: "督办内容、责任单位或项目名称包含", Type: "string"}}, httpapi.PageParams...),
 			Resp: httpapi.List[Action]{}, Handler: s.listActions},
 		{Method: http.MethodGet, Path: v1 + "/actions/figures", Summary: "Decisions made in a period: total, done, in progress, overdue and rate, by sitting and by unit", Tag: "meetings", Roles: desk, County: true,
 			Query: []httpapi.Param{{Name: "from", Description: "起始日期 (default: 1 January)", Type: "date"}, {Name: "to", Description: "截止日期 (default: today)", Type: "date"}},
@@ -361,6 +367,10 @@ func (s *API) getSitting(r *httpapi.Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	backlog, err := meetingdb.ListBacklog(r.Ctx, r.Tx, st.ID)
+	if err != nil {
+		return nil, err
+	}
 	att, err := meetingdb.ListAttendance(r.Ctx, r.Tx, st.ID)
 	if err != nil {
 		return nil, err
@@ -374,7 +384,7 @@ func (s *API) getSitting(r *httpapi.Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return SittingDetail{Sitting: toSitting(st), Items: httpapi.APIList(items, toItem), Attendance: httpapi.APIList(att, toAttendee),
+	return SittingDetail{Sitting: toSitting(st), Items: httpapi.APIList(items, toItem), Backlog: httpapi.APIList(backlog, toItem), Attendance: httpapi.APIList(att, toAttendee),
 		Actions: httpapi.APIList(acts, func(a meetingdb.Action) Action { return toAction(a, today) }), Figures: figs,
 		MayManage: c.office, IsChair: c.chair, Expected: c.expected}, nil
 }
@@ -443,7 +453,7 @@ func (s *API) changeAgenda(r *httpapi.Req) (any, error) {
 	if err := httpapi.BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
-	items, err := meetingdb.ChangeAgenda(r.Ctx, r.Tx, st.ID, meetingdb.AgendaChange{Order: in.Order, Picked: in.Picked})
+	items, err := meetingdb.ChangeAgenda(r.Ctx, r.Tx, st.ID, meetingdb.AgendaChange{Order: in.Order, Picked: in.Picked, Remove: in.Remove})
 	return httpapi.APIList(items, toItem), err
 }
 
@@ -572,7 +582,8 @@ func (s *API) listActions(r *httpapi.Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := meetingdb.ActionFilter{Status: r.C.QueryParam("status"), Overdue: r.C.QueryParam("overdue") == "true", Today: s.Today()}
+	f := meetingdb.ActionFilter{Status: r.C.QueryParam("status"), Overdue: r.C.QueryParam("overdue") == "true", Today: s.Today(),
+		Q: strings.TrimSpace(r.C.QueryParam("q"))}
 	if f.UnitID, err = httpapi.QueryUUID(r.C, "unit_id"); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package meetingdb
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -87,6 +88,8 @@ type ActionFilter struct {
 	Status    string
 	Overdue   bool
 	Today     time.Time
+	// Q finds actions whose text, owner unit or project contains it.
+	Q string
 	// Scope, for callers who do not see the whole county: their unit's
 	// actions (as owner or partner) and those they own.
 	Scope *postgres.Scope
@@ -109,6 +112,10 @@ func ListActions(ctx context.Context, tx bun.IDB, f ActionFilter, page postgres.
 	}
 	if f.Status != "" {
 		q.Where("act.status = ?", f.Status)
+	}
+	if f.Q != "" {
+		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Q) + "%"
+		q.Where("(act.text ILIKE ?0 OR u.name ILIKE ?0 OR coalesce(p.name, '') ILIKE ?0)", like)
 	}
 	if sc := f.Scope; sc != nil {
 		q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {

@@ -3,6 +3,7 @@ package meetingdb
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -15,10 +16,20 @@ import (
 	"github.com/tuijin/tuijin/internal/supervision"
 )
 
-// ListItems is a sitting's agenda in order.
+// ListItems is a sitting's agenda in order (without its backlog).
 func ListItems(ctx context.Context, tx bun.IDB, sitting uuid.UUID) ([]Item, error) {
+	return listItems(ctx, tx, sitting, "NOT mi.set_aside")
+}
+
+// ListBacklog is the items taken off a sitting's agenda and kept aside,
+// in the order they had.
+func ListBacklog(ctx context.Context, tx bun.IDB, sitting uuid.UUID) ([]Item, error) {
+	return listItems(ctx, tx, sitting, "mi.set_aside")
+}
+
+func listItems(ctx context.Context, tx bun.IDB, sitting uuid.UUID, cond string) ([]Item, error) {
 	out := []Item{}
-	err := tx.NewSelect().Model(&out).Where("mi.sitting_id = ?", sitting).OrderExpr("mi.position, mi.created_at").Scan(ctx)
+	err := tx.NewSelect().Model(&out).Where("mi.sitting_id = ?", sitting).Where(cond).OrderExpr("mi.position, mi.created_at").Scan(ctx)
 	return out, err
 }
 
@@ -96,12 +107,14 @@ func AddItem(ctx context.Context, tx bun.IDB, sitting uuid.UUID, in ItemInput) (
 		After: map[string]any{"item": it.ID, "title": it.Title}})
 }
 
-// AgendaChange reorders the agenda, removes items and sets the chair's
-// picks (M1.2: one or two projects for a weekly meeting); Order lists the
-// items to keep, in order.
+// AgendaChange reorders the agenda and sets the chair's picks (M1.2: one
+// or two projects for a weekly meeting). Order lists the items on the
+// agenda, in order: an item of the backlog listed goes back on it, an item
+// left out is set aside into the backlog; Remove deletes items for good.
 type AgendaChange struct {
 	Order  []uuid.UUID
 	Picked []uuid.UUID
+	Remove []uuid.UUID
 }
 
 // ChangeAgenda applies an agenda change (audited).
@@ -113,7 +126,7 @@ func ChangeAgenda(ctx context.Context, tx bun.IDB, sitting uuid.UUID, c AgendaCh
 	if err := editable(st); err != nil {
 		return nil, err
 	}
-	items, err := ListItems(ctx, tx, sitting)
+	items, err := listItems(ctx, tx, sitting, "true")
 	if err != nil {
 		return nil, err
 	}
@@ -145,24 +158,37 @@ func ChangeAgenda(ctx context.Context, tx bun.IDB, sitting uuid.UUID, c AgendaCh
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	var removed []uuid.UUID
-	for _, it := range items {
-		if !keep[it.ID] {
-			removed = append(removed, it.ID)
+	removed := []uuid.UUID{}
+	for _, id := range c.Remove {
+		if _, ok := byID[id]; !ok || keep[id] {
+			v.Add("remove", "unknown_item", "只能删除本次会议未列入议程的议题", "only items of this sitting left off the agenda can be removed")
+			return nil, v.Err()
 		}
+		removed = append(removed, id)
 	}
 	if len(removed) > 0 {
 		if _, err := tx.NewDelete().Model((*Item)(nil)).Where("id IN (?)", bun.List(removed)).Exec(ctx); err != nil {
 			return nil, postgres.MapErr(err)
 		}
 	}
+	setAside := []uuid.UUID{}
+	for _, it := range items {
+		if !keep[it.ID] && !it.SetAside && !slices.Contains(removed, it.ID) {
+			setAside = append(setAside, it.ID)
+		}
+	}
+	if len(setAside) > 0 {
+		if _, err := tx.NewUpdate().Model((*Item)(nil)).Set("set_aside = true, picked = false").Where("id IN (?)", bun.List(setAside)).Exec(ctx); err != nil {
+			return nil, postgres.MapErr(err)
+		}
+	}
 	for i, id := range c.Order {
-		if _, err := tx.NewUpdate().Model((*Item)(nil)).Set("position = ?, picked = ?", i+1, picked[id]).Where("id = ?", id).Exec(ctx); err != nil {
+		if _, err := tx.NewUpdate().Model((*Item)(nil)).Set("position = ?, picked = ?, set_aside = false", i+1, picked[id]).Where("id = ?", id).Exec(ctx); err != nil {
 			return nil, postgres.MapErr(err)
 		}
 	}
 	if err := postgres.Audit(ctx, tx, audit.Entry{Action: "meeting.agenda", EntityType: "meeting", EntityID: sitting.String(),
-		After: map[string]any{"order": c.Order, "picked": c.Picked, "removed": removed}}); err != nil {
+		After: map[string]any{"order": c.Order, "picked": c.Picked, "set_aside": setAside, "removed": removed}}); err != nil {
 		return nil, err
 	}
 	return ListItems(ctx, tx, sitting)

@@ -434,3 +434,103 @@ func TestSeriesPerCounty(t *testing.T) {
 		t.Errorf("Guangshan %v, Luoshan %v", weekdays[gs], weekdays[ls])
 	}
 }
+
+// TestAgendaBacklog: an item taken off the agenda waits in its backlog and
+// can be put back; the office removes one for good only on purpose, and
+// only one left off the agenda.
+func TestAgendaBacklog(t *testing.T) {
+	c := county(t, "guangshan")
+	in(t, c, func(ctx context.Context, tx bun.IDB) error {
+		_, err := postgres.PutSettingsVersion(ctx, tx, settings.Version{EffectiveFrom: day("2045-01-01"), Values: settings.Defaults(), Reason: "测试"}, time.Now())
+		if err != nil {
+			return err
+		}
+		_, err = meetingdb.EnsureSittings(ctx, tx, day("2045-01-09"), day("2045-01-09")) // a Monday
+		return err
+	})
+	st, _ := sittingOn(t, meetingq(c), meeting.Weekly, "2045-01-09")
+	var a, b, d meetingdb.Item
+	in(t, c, func(ctx context.Context, tx bun.IDB) error {
+		var err error
+		for _, x := range []struct {
+			it    *meetingdb.Item
+			title string
+		}{{&a, "甲议题"}, {&b, "乙议题"}, {&d, "丙议题"}} {
+			if *x.it, err = meetingdb.AddItem(ctx, tx, st.ID, meetingdb.ItemInput{Title: x.title}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	agenda := func() (string, string) {
+		var on, aside []meetingdb.Item
+		in(t, c, func(ctx context.Context, tx bun.IDB) error {
+			var err error
+			if on, err = meetingdb.ListItems(ctx, tx, st.ID); err != nil {
+				return err
+			}
+			aside, err = meetingdb.ListBacklog(ctx, tx, st.ID)
+			return err
+		})
+		join := func(items []meetingdb.Item) string {
+			var s []string
+			for _, it := range items {
+				s = append(s, it.Title)
+			}
+			return strings.Join(s, " ")
+		}
+		return join(on), join(aside)
+	}
+	change := func(ch meetingdb.AgendaChange) error {
+		var err error
+		in(t, c, func(ctx context.Context, tx bun.IDB) error {
+			_, err = meetingdb.ChangeAgenda(ctx, tx, st.ID, ch)
+			return nil
+		})
+		return err
+	}
+	if err := change(meetingdb.AgendaChange{Order: []uuid.UUID{d.ID, a.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if on, aside := agenda(); on != "丙议题 甲议题" || aside != "乙议题" {
+		t.Fatalf("set aside: agenda %q, backlog %q", on, aside)
+	}
+	if err := change(meetingdb.AgendaChange{Order: []uuid.UUID{b.ID, d.ID, a.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if on, aside := agenda(); on != "乙议题 丙议题 甲议题" || aside != "" {
+		t.Fatalf("put back: agenda %q, backlog %q", on, aside)
+	}
+	if err := change(meetingdb.AgendaChange{Order: []uuid.UUID{a.ID}, Remove: []uuid.UUID{a.ID}}); err == nil {
+		t.Fatal("an item on the agenda removed")
+	}
+	if err := change(meetingdb.AgendaChange{Order: []uuid.UUID{a.ID}, Remove: []uuid.UUID{b.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if on, aside := agenda(); on != "甲议题" || aside != "丙议题" {
+		t.Fatalf("removed: agenda %q, backlog %q", on, aside)
+	}
+	// The tracker finds a decision by its text or its owner unit, a % taken literally.
+	in(t, c, func(ctx context.Context, tx bun.IDB) error {
+		units := ids(ctx, tx, "SELECT id, name FROM units")
+		for _, x := range []struct{ text, unit string }{{"完成3号楼征迁协议签订", "紫水街道"}, {"电力增容100%到位", "十里镇"}} {
+			if _, err := meetingdb.AddAction(ctx, tx, st.ID, meetingdb.ActionInput{ItemID: &a.ID, Text: x.text, OwnerUnitID: units[x.unit],
+				Deadline: day("2045-01-16")}, day("2045-01-09")); err != nil {
+				return err
+			}
+		}
+		for q, want := range map[string]int{"征迁": 1, "十里": 1, "100%": 1, "%": 1, "议题": 0, "": 2} {
+			list, _, err := meetingdb.ListActions(ctx, tx, meetingdb.ActionFilter{SittingID: &st.ID, Q: q, Today: day("2045-01-09")}, postgres.Page{Limit: 10})
+			if err != nil {
+				return err
+			}
+			if len(list) != want {
+				t.Errorf("search %q: %d actions, want %d", q, len(list), want)
+			}
+			if len(list) > 0 && (list[0].ItemID == nil || *list[0].ItemID != a.ID) {
+				t.Errorf("the action's item: %v", list[0].ItemID)
+			}
+		}
+		return nil
+	})
+}

@@ -37,6 +37,7 @@ type Item struct {
 	Detail        string          `bun:"detail"`
 	Evidence      json.RawMessage `bun:"evidence,type:jsonb"`
 	Picked        bool            `bun:"picked"`
+	SetAside      bool            `bun:"set_aside"` // taken off the agenda, kept in its backlog
 	Minutes       string          `bun:"minutes"`
 	CreatedAt     time.Time       `bun:"created_at,nullzero,default:now()"`
 }

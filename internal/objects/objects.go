@@ -313,3 +313,18 @@ func (s *Store) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	}
 	return obj, nil
 }
+
+// PutFiles writes an issued document's renderings (format → bytes) locked
+// until retain, each under prefix/format with its content type, in the
+// formats' order. It returns what was stored, by format.
+func PutFiles(ctx context.Context, k Keeper, prefix string, formats []string, files map[string][]byte, types map[string]string, retain time.Time) (map[string]Stored, error) {
+	out := make(map[string]Stored, len(formats))
+	for _, f := range formats {
+		st, err := k.Put(ctx, prefix+"/"+f, bytes.NewReader(files[f]), types[f], retain)
+		if err != nil {
+			return out, err
+		}
+		out[f] = st
+	}
+	return out, nil
+}

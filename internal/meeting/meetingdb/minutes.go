@@ -1,7 +1,6 @@
 package meetingdb
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -314,14 +313,14 @@ func IssueMinutes(ctx context.Context, tx bun.IDB, files Files, sitting uuid.UUI
 	if err := tx.NewRaw("SELECT app_county()").Scan(ctx, &county); err != nil {
 		return im, err
 	}
-	retain := now.AddDate(files.RetainYears, 0, 0)
+	stored, err := objects.PutFiles(ctx, files.Store, fmt.Sprintf("minutes/%s/%s", county, im.ID), []string{"html", "pdf", "docx"}, rendered,
+		meeting.MinutesFormats, now.AddDate(files.RetainYears, 0, 0))
+	if err != nil {
+		return im, err
+	}
 	for _, format := range []string{"html", "pdf", "docx"} {
-		key := fmt.Sprintf("minutes/%s/%s/%s", county, im.ID, format)
-		stored, err := files.Store.Put(ctx, key, bytes.NewReader(rendered[format]), meeting.MinutesFormats[format], retain)
-		if err != nil {
-			return im, err
-		}
-		row := MinutesFile{ID: uuid.New(), MinutesID: im.ID, Format: format, ObjectKey: stored.Key, VersionID: stored.VersionID, SHA256: stored.SHA256, SizeBytes: stored.Size}
+		st := stored[format]
+		row := MinutesFile{ID: uuid.New(), MinutesID: im.ID, Format: format, ObjectKey: st.Key, VersionID: st.VersionID, SHA256: st.SHA256, SizeBytes: st.Size}
 		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
 			return im, postgres.MapErr(err)
 		}

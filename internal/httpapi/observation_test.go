@@ -1,14 +1,17 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/tuijin/tuijin/internal/httpapi/observationapi"
+	"github.com/tuijin/tuijin/internal/observation"
 )
 
 // TestObservationAPI: the office puts October's observation on record with
@@ -71,6 +74,39 @@ func TestObservationAPI(t *testing.T) {
 	}
 	if r := taskforce.do("GET", base, nil); r.Status != http.StatusNotFound {
 		t.Fatalf("someone not judging reads the event: %d", r.Status)
+	}
+	// The monthly review: issued, frozen, served as issued after the template changes; a correction.
+	var v1 observationapi.ReviewVersion
+	r = office.do("POST", base+"/review", nil)
+	r.decode(t, &v1)
+	if r.Status != http.StatusCreated || v1.Version != 1 || v1.IssueNo < 1 || v1.Heading != "光山县2026年10月重点项目观摩点评" {
+		t.Fatalf("review: %d %s", r.Status, r.Body)
+	}
+	html := office.do("GET", "/api/v1/observation-reviews/"+v1.ID.String()+"/html", nil)
+	pdf := unit.do("GET", "/api/v1/observation-reviews/"+v1.ID.String()+"/pdf", nil)
+	xlsx := office.do("GET", "/api/v1/observation-reviews/"+v1.ID.String()+"/xlsx", nil)
+	if html.Status != 200 || pdf.Status != 200 || xlsx.Status != 200 || !strings.Contains(string(html.Body), "征迁推进快") || !strings.Contains(string(html.Body), "88.00") {
+		t.Fatalf("review files: %d %d %d", html.Status, pdf.Status, xlsx.Status)
+	}
+	old := observation.ReviewStyle
+	observation.ReviewStyle = "body { color: #c00 } /* changed after issue */"
+	again := office.do("GET", "/api/v1/observation-reviews/"+v1.ID.String()+"/html", nil)
+	draft := office.do("GET", base+"/review/draft/html", nil)
+	observation.ReviewStyle = old
+	if !bytes.Equal(again.Body, html.Body) || !strings.Contains(string(draft.Body), "changed after issue") {
+		t.Fatal("an issued review changed with the template, or the draft did not")
+	}
+	if r := office.do("POST", base+"/review", map[string]any{"reason": ""}); r.Status != http.StatusBadRequest {
+		t.Fatalf("a correction without a reason: %d", r.Status)
+	}
+	var v2 observationapi.ReviewVersion
+	r = office.do("POST", base+"/review", map[string]any{"reason": "更正评委点评"})
+	r.decode(t, &v2)
+	if r.Status != http.StatusCreated || v2.Version != 2 || v2.IssueNo != v1.IssueNo {
+		t.Fatalf("correction: %d %s", r.Status, r.Body)
+	}
+	if r := taskforce.do("GET", "/api/v1/observation-reviews/"+v1.ID.String()+"/pdf", nil); r.Status != http.StatusNotFound {
+		t.Fatalf("someone not judging reads the review: %d", r.Status)
 	}
 	if r := login(t, "ls.office").do("GET", base, nil); r.Status != http.StatusNotFound {
 		t.Fatalf("Luoshan reads it: %d", r.Status)

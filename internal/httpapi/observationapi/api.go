@@ -115,14 +115,14 @@ type CloseInput struct {
 
 func (s *API) routes() []*httpapi.Route {
 	const v1 = "/api/v1"
-	return []*httpapi.Route{
+	return append([]*httpapi.Route{
 		{Method: http.MethodGet, Path: v1 + "/observations", Summary: "A year's observations (desk roles; a judge those they judge)", Tag: "observation", Roles: httpapi.CountyRead, County: true,
 			Query: []httpapi.Param{{Name: "year", Description: "年份（默认今年）", Type: "integer"}}, Resp: []ObservationEvent{}, Handler: s.list},
 		{Method: http.MethodPost, Path: v1 + "/observations", Summary: "Put a month's observation on record: its sites in tour order, its judges, the rubric in force", Tag: "observation", Roles: httpapi.OfficeOnly, County: true, Status: http.StatusCreated, Body: EventInput{}, Resp: ObservationEvent{}, Handler: s.create},
 		{Method: http.MethodGet, Path: v1 + "/observations/:id", Summary: "An observation: sites, who has scored, one's own sheets; every sheet and the results once closed", Tag: "observation", Roles: httpapi.CountyRead, County: true, Resp: ObservationDetail{}, Handler: s.get},
 		{Method: http.MethodPost, Path: v1 + "/observations/:id/sheets", Summary: "A judge's sheet for a site, once (a retry with the same idempotency key returns it)", Tag: "observation", Roles: httpapi.CountyRead, County: true, Status: http.StatusCreated, Body: SheetInput{}, Resp: Sheet{}, Handler: s.submit},
 		{Method: http.MethodPost, Path: v1 + "/observations/:id/close", Summary: "End scoring and rank: sites, and units in their pools", Tag: "observation", Roles: httpapi.OfficeOnly, County: true, Body: CloseInput{}, Resp: []ObservationResult{}, Handler: s.close},
-	}
+	}, s.reviewRoutes()...)
 }
 
 func (s *API) list(r *httpapi.Req) (any, error) {

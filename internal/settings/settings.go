@@ -100,9 +100,11 @@ type Settings struct {
 	WeightNodePlan      int     `json:"weight_node_plan"`
 	WeightObservation   int     `json:"weight_observation"`
 	// M1.6 the monthly observation's rubric (internal/observation).
-	ObservationRubric    Rubric `json:"observation_rubric"`
-	WeightSupervision    int    `json:"weight_supervision"`
-	ServiceUnitsRewarded int    `json:"service_units_rewarded"` // M5.4: best-scored service units
+	ObservationRubric Rubric `json:"observation_rubric"`
+	// M5 the assessment's deductions, shared prizes and letters' weight (internal/assessment).
+	Assessment           Assessment `json:"assessment"`
+	WeightSupervision    int        `json:"weight_supervision"`
+	ServiceUnitsRewarded int        `json:"service_units_rewarded"` // M5.4: best-scored service units
 	// ScheduleBasis is how bulletins count 时序进度 (the share of the year
 	// elapsed): month (months completed ÷ 12, as published bulletins do),
 	// half_month (half-months ÷ 24) or day (days elapsed ÷ days in the year).
@@ -152,6 +154,7 @@ func Defaults() Settings {
 		ServiceUnitsRewarded: 2,
 		ScheduleBasis:        "month",
 		ObservationRubric:    DefaultRubric(),
+		Assessment:           DefaultAssessment(),
 	}
 }
 
@@ -161,6 +164,7 @@ var hhmm = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 func (s Settings) Validate() error {
 	var v errs.Validation
 	s.ObservationRubric.validate("observation_rubric", &v)
+	s.Assessment.validate(&v)
 	between := func(field string, n, lo, hi int, zh string) {
 		if n < lo || n > hi {
 			v.Add(field, "out_of_range", fmt.Sprintf("%s须在%d到%d之间", zh, lo, hi), fmt.Sprintf("must be between %d and %d", lo, hi))
@@ -234,7 +238,7 @@ func (s Settings) Validate() error {
 		"weight_observation": s.WeightObservation, "weight_supervision": s.WeightSupervision} {
 		between(field, w, 0, 100, "权重")
 	}
-	if s.WeightInvestment+s.WeightNodePlan+s.WeightObservation+s.WeightSupervision != 100 {
+	if s.WeightInvestment+s.WeightNodePlan+s.WeightObservation+s.WeightSupervision+s.Assessment.WeightLetters != 100 {
 		v.Add("weight_investment", "weights_sum", "各项权重之和须为100", "the weights must add up to 100")
 	}
 	between("service_units_rewarded", s.ServiceUnitsRewarded, 0, 10, "受奖服务单位数")

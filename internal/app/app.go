@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 
+	"github.com/tuijin/tuijin/internal/assessment/assessmentdb"
 	"github.com/tuijin/tuijin/internal/auth"
 	"github.com/tuijin/tuijin/internal/authz"
 	"github.com/tuijin/tuijin/internal/bulletin/bulletindb"
@@ -25,6 +26,7 @@ import (
 	"github.com/tuijin/tuijin/internal/db"
 	"github.com/tuijin/tuijin/internal/demo"
 	"github.com/tuijin/tuijin/internal/httpapi"
+	"github.com/tuijin/tuijin/internal/httpapi/assessmentapi"
 	"github.com/tuijin/tuijin/internal/httpapi/batchstartapi"
 	"github.com/tuijin/tuijin/internal/httpapi/bulletinapi"
 	"github.com/tuijin/tuijin/internal/httpapi/meetingapi"
@@ -44,7 +46,7 @@ import (
 )
 
 // Areas are the API areas served beside the platform's own routes.
-var Areas = []httpapi.Area{reportingapi.Routes, supervisionapi.Routes, bulletinapi.Routes, meetingapi.Routes, reviewapi.Routes, batchstartapi.Routes, observationapi.Routes}
+var Areas = []httpapi.Area{reportingapi.Routes, supervisionapi.Routes, bulletinapi.Routes, meetingapi.Routes, reviewapi.Routes, batchstartapi.Routes, observationapi.Routes, assessmentapi.Routes}
 
 const usage = `usage: tuijin <command>
 
@@ -55,6 +57,7 @@ commands:
   demo           load the demo prefecture, counties and accounts (idempotent)
   audit verify   check every county's audit hash chain
   bulletin verify  recompute every issued bulletin from its stored inputs and check its stored files
+  assessment verify  recompute every assessment version from its frozen snapshot and compare the results byte for byte
   backup DIR     copy the database (as TUIJIN_BACKUP_DATABASE_URL) and the bucket into DIR
   restore DIR    load DIR into an empty database and bucket, then check counts, hashes and audit chains
   openapi        print the OpenAPI document of the API
@@ -92,6 +95,8 @@ func Run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		return AuditVerify(ctx, cfg, stdout)
 	case "bulletin verify":
 		return BulletinVerify(ctx, cfg, stdout)
+	case "assessment verify":
+		return AssessmentVerify(ctx, cfg, stdout)
 	case "openapi":
 		srv, err := httpapi.New(httpapi.Deps{Config: cfg, Log: log, Areas: Areas})
 		if err != nil {
@@ -399,6 +404,50 @@ func AuditVerify(ctx context.Context, cfg config.Config, out io.Writer) error {
 		fmt.Fprintln(out, "BROKEN:", b)
 	}
 	return fmt.Errorf("audit chain broken in %d chain(s); first: %s", len(breaks), breaks[0])
+}
+
+// AssessmentVerify recomputes every county's assessment versions from
+// their stored snapshots (see assessmentdb.Verify) and reports any
+// difference; it fails when one does not hold.
+func AssessmentVerify(ctx context.Context, cfg config.Config, out io.Writer) error {
+	d, err := db.Open(ctx, cfg.DatabaseURL, 2)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	store, err := objects.Open(objects.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
+		Bucket: cfg.S3Bucket, TLS: cfg.S3UseTLS, Governance: cfg.S3LockMode == "GOVERNANCE"})
+	if err != nil {
+		return fmt.Errorf("TUIJIN_S3_*: %w", err)
+	}
+	var counties []postgres.County
+	if err := d.InPlatform(ctx, func(ctx context.Context, tx bun.IDB) error {
+		counties, err = postgres.ListCounties(ctx, tx, nil)
+		return err
+	}); err != nil {
+		return err
+	}
+	files := assessmentdb.Files{Store: store, RetainYears: cfg.RetainYears}
+	total, failed := 0, 0
+	for _, c := range counties {
+		err := d.InCounty(ctx, c.ID, func(ctx context.Context, tx bun.IDB) error {
+			checked, found, err := assessmentdb.Verify(ctx, tx, files)
+			total += checked
+			failed += len(found)
+			for _, f := range found {
+				fmt.Fprintf(out, "%s %s %s: %s\n", c.Name, f.ID, f.Label, f.Problem)
+			}
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.Name, err)
+		}
+	}
+	fmt.Fprintf(out, "%d assessment versions checked, %d do not hold\n", total, failed)
+	if failed > 0 {
+		return fmt.Errorf("%d assessment versions do not hold", failed)
+	}
+	return nil
 }
 
 // BulletinVerify checks every county's issued bulletins (see

@@ -356,7 +356,7 @@ func pay(list []int64, rank, n int, how string) int64 {
 }
 
 func outcomes(s Snapshot, towns, depts []observation.Ranked, units map[string]Unit, byID map[string]*UnitResult) []Outcome {
-	var out []Outcome
+	out := []Outcome{}
 	share := func(list []observation.Ranked, rank int) int {
 		n := 0
 		for _, r := range list {
@@ -400,7 +400,7 @@ func outcomes(s Snapshot, towns, depts []observation.Ranked, units map[string]Un
 			if amount > 0 && r.Rank > len(s.Rewards) {
 				out = append(out, Outcome{Kind: "fine", UnitID: r.Key, Unit: r.Name, AmountYuan: amount, Reason: fmt.Sprintf("乡镇（街道）考核倒数第%d名", lastPlace)})
 			}
-			if lastPlace == 1 {
+			if lastPlace == 1 && r.Rank > len(s.Rewards) {
 				byID[r.Key].Eligible = false
 				byID[r.Key].Note = "考核排名末位，取消评先评优资格"
 				out = append(out, Outcome{Kind: "criticism", UnitID: r.Key, Unit: r.Name, Reason: "乡镇（街道）考核排名末位，全县通报批评"})

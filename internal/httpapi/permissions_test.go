@@ -201,6 +201,12 @@ var expected = map[string]string{
 	"GET /api/v1/observations/:id/review/draft/:format": all,
 	"POST /api/v1/observations/:id/review":              "office",
 	"GET /api/v1/observation-reviews/:rid/:format":      all,
+	// Assessment (assessment_test.go): a unit reads its own approved line.
+	"GET /api/v1/assessments":                  "office leading_group municipal platform_admin inspector unit_user",
+	"POST /api/v1/assessments":                 "office",
+	"GET /api/v1/assessments/:id":              "office leading_group municipal platform_admin inspector unit_user",
+	"POST /api/v1/assessments/:id/adjustments": "office",
+	"POST /api/v1/assessments/:id/approve":     "leading_group",
 	// Batch ground-breaking rounds (batchstart_test.go).
 	"GET /api/v1/batch-starts":          countyU,
 	"PUT /api/v1/batch-starts/ceremony": "office",

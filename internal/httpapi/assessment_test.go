@@ -1,0 +1,146 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/tuijin/tuijin/internal/app"
+	"github.com/tuijin/tuijin/internal/assessment"
+	"github.com/tuijin/tuijin/internal/httpapi/assessmentapi"
+	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/internal/settings"
+)
+
+func unitLine(v assessmentapi.AssessmentVersion, name string) assessment.UnitResult {
+	for _, u := range v.Result.Units {
+		if u.Name == name {
+			return u
+		}
+	}
+	return assessment.UnitResult{}
+}
+
+// TestAssessment: Guangshan's 2026 year-end assessment computed from a
+// frozen snapshot; the office adjusts with a reason; the office cannot
+// approve, the leading group does; then it is final: no adjustment, a
+// correction needs a reason and is version 2, version 1 unchanged; a unit
+// sees its own line only; Luoshan's amounts and weights leave Guangshan's
+// result as it was; `assessment verify` passes, then finds a tampered
+// result and a tampered snapshot.
+func TestAssessment(t *testing.T) {
+	office, leader, unit := login(t, "gs.office"), login(t, "gs.leader"), login(t, "gs.unit")
+	o := guangshanOrg(t, office)
+	var v1 assessmentapi.AssessmentVersion
+	r := office.do("POST", "/api/v1/assessments", map[string]any{"period": "year", "at": "2026"})
+	r.decode(t, &v1)
+	if r.Status != http.StatusCreated || v1.Version != 1 || v1.Status != "computed" || len(v1.Result.Units) == 0 || v1.Result.Label != "2026年度" {
+		t.Fatalf("compute: %d %s", r.Status, r.Body)
+	}
+	if u := unitLine(v1, "紫水街道"); u.Pool != "townships" || u.Rank < 1 {
+		t.Fatalf("紫水街道 %+v", u)
+	}
+	if u := unitLine(v1, "县住建局"); u.Pool != "departments" {
+		t.Fatalf("县住建局 %+v", u)
+	}
+	base := "/api/v1/assessments/" + v1.ID.String()
+	r = office.do("POST", base+"/adjustments", map[string]any{"unit_id": o.units["紫水街道"], "component": "supervision", "points": "-5", "reason": "瞒报项目停工情况"})
+	r.decode(t, &v1)
+	if r.Status != http.StatusOK || len(v1.Adjustments) != 1 {
+		t.Fatalf("adjust: %d %s", r.Status, r.Body)
+	}
+	found := false
+	for _, c := range unitLine(v1, "紫水街道").Components {
+		found = found || (c.Name == "supervision" && strings.Contains(c.Adjusted, "瞒报项目停工情况"))
+	}
+	if !found {
+		t.Fatalf("the adjustment is not on the result: %+v", unitLine(v1, "紫水街道"))
+	}
+	if r := office.do("POST", "/api/v1/assessments", map[string]any{"period": "year", "at": "2026"}); r.Status != http.StatusCreated {
+		t.Fatalf("computed again: %d", r.Status)
+	}
+	if r := office.do("POST", base+"/adjustments", map[string]any{"unit_id": o.units["紫水街道"], "component": "supervision", "points": "-5", "reason": ""}); r.Status != http.StatusBadRequest {
+		t.Fatalf("an adjustment without a reason: %d", r.Status)
+	}
+	if r := unit.do("GET", base, nil); r.Status != http.StatusNotFound {
+		t.Fatalf("a unit reads a result not approved: %d", r.Status)
+	}
+	if r := office.do("POST", base+"/approve", nil); r.Status != http.StatusForbidden {
+		t.Fatalf("the office approves: %d", r.Status)
+	}
+	r = leader.do("POST", base+"/approve", nil)
+	r.decode(t, &v1)
+	if r.Status != http.StatusOK || v1.Status != "approved" || v1.ApprovedAt == nil {
+		t.Fatalf("approve: %d %s", r.Status, r.Body)
+	}
+	// Final.
+	if r := office.do("POST", base+"/adjustments", map[string]any{"unit_id": o.units["紫水街道"], "component": "supervision", "points": "1", "reason": "再调整一次"}); r.Status != http.StatusConflict {
+		t.Fatalf("adjusted after approval: %d", r.Status)
+	}
+	if r := office.do("POST", "/api/v1/assessments", map[string]any{"period": "year", "at": "2026"}); r.Status != http.StatusBadRequest {
+		t.Fatalf("a correction without a reason: %d", r.Status)
+	}
+	var v2 assessmentapi.AssessmentVersion
+	r = office.do("POST", "/api/v1/assessments", map[string]any{"period": "year", "at": "2026", "reason": "更正节点完成数据"})
+	r.decode(t, &v2)
+	if r.Status != http.StatusCreated || v2.Version != 2 {
+		t.Fatalf("correction: %d %s", r.Status, r.Body)
+	}
+	var again assessmentapi.AssessmentVersion
+	office.do("GET", base, nil).decode(t, &again)
+	if again.ResultSHA256 != v1.ResultSHA256 || again.Status != "approved" {
+		t.Fatal("version 1 changed with the correction")
+	}
+	// A unit's own breakdown.
+	var mine assessmentapi.AssessmentVersion
+	unit.do("GET", base, nil).decode(t, &mine)
+	if len(mine.Result.Units) != 1 || mine.Result.Units[0].Name != "紫水街道" || len(mine.Adjustments) != 0 {
+		t.Fatalf("the unit sees %+v", mine.Result.Units)
+	}
+	// Luoshan's amounts and weights do not touch Guangshan's result.
+	inCounty(t, "luoshan", func(ctx context.Context, tx bun.IDB) error {
+		s := settings.Defaults()
+		s.TownshipRewardsYuan, s.WeightInvestment, s.WeightNodePlan = []int64{300000}, 70, 10
+		_, err := postgres.PutSettingsVersion(ctx, tx, settings.Version{EffectiveFrom: settings.Today(time.Now()).AddDate(0, 0, 1), Values: s, Reason: "罗山调整"}, time.Now())
+		return err
+	})
+	var v3 assessmentapi.AssessmentVersion
+	office.do("POST", "/api/v1/assessments", map[string]any{"period": "year", "at": "2026", "reason": "复核罗山调整后的结果"}).decode(t, &v3)
+	leader.do("POST", "/api/v1/assessments/"+v2.ID.String()+"/approve", nil)
+	if v3.ResultSHA256 != v2.ResultSHA256 || v3.SnapshotSHA256 != v2.SnapshotSHA256 {
+		t.Fatalf("Guangshan's result moved with Luoshan's settings")
+	}
+	var out bytes.Buffer
+	if err := app.AssessmentVerify(context.Background(), h.cfg, &out); err != nil {
+		t.Fatalf("verify: %v\n%s", err, out.String())
+	}
+	// Tampering: a result, then a snapshot, of a version not yet approved.
+	var h1 assessmentapi.AssessmentVersion
+	office.do("POST", "/api/v1/assessments", map[string]any{"period": "half", "at": "2026-H1"}).decode(t, &h1)
+	inCounty(t, "guangshan", func(ctx context.Context, tx bun.IDB) error {
+		_, err := tx.ExecContext(ctx, "UPDATE assessments SET result = replace(result, '\"score\":\"', '\"score\":\"1') WHERE id = ?", h1.ID)
+		return err
+	})
+	out.Reset()
+	if err := app.AssessmentVerify(context.Background(), h.cfg, &out); err == nil || !strings.Contains(out.String(), "重新计算的结果与存储的结果不一致") {
+		t.Fatalf("a tampered result passed: %v\n%s", err, out.String())
+	}
+	inCounty(t, "guangshan", func(ctx context.Context, tx bun.IDB) error {
+		_, err := tx.ExecContext(ctx, "UPDATE assessments SET snapshot = jsonb_set(snapshot, '{fiscal_cut_percent}', '0') WHERE id = ?", h1.ID)
+		return err
+	})
+	out.Reset()
+	if err := app.AssessmentVerify(context.Background(), h.cfg, &out); err == nil || !strings.Contains(out.String(), "快照与锁定的快照文件不一致") {
+		t.Fatalf("a tampered snapshot passed: %v\n%s", err, out.String())
+	}
+	// Computed again, it holds.
+	office.do("POST", "/api/v1/assessments", map[string]any{"period": "half", "at": "2026-H1"})
+	if err := app.AssessmentVerify(context.Background(), h.cfg, &out); err != nil {
+		t.Fatalf("verify after computing again: %v", err)
+	}
+}

@@ -39,6 +39,36 @@ type Snapshot struct {
 	FiscalCut   int                 `json:"fiscal_cut_percent"`
 	Units       []Unit              `json:"units"`
 	Adjustments []Adjustment        `json:"adjustments"`
+	// M5.3: the service units, how many are rewarded.
+	ServiceUnits    []ServiceUnit `json:"service_units"`
+	ServiceRewarded int           `json:"service_rewarded"`
+}
+
+// ServiceUnit is a service unit's facts: the ratings of the units it
+// served (anonymous), its joint review items and those done, and its
+// service commitment letter's items due and kept.
+type ServiceUnit struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Head        string `json:"head"`
+	Ratings     []int  `json:"ratings"`
+	ReviewItems int    `json:"review_items"`
+	ReviewDone  int    `json:"review_done"`
+	LettersDue  int    `json:"letters_due"`
+	LettersKept int    `json:"letters_kept"`
+}
+
+// ServiceResult is a service unit's result.
+type ServiceResult struct {
+	UnitID     string `json:"unit_id"`
+	Name       string `json:"name"`
+	Score      string `json:"score"`
+	Rank       int    `json:"rank"` // 0: nothing to score
+	TieNote    string `json:"tie_note"`
+	Ratings    int    `json:"ratings"`     // how many units rated it
+	RatingMean string `json:"rating_mean"` // "" without ratings
+	ReviewRate string `json:"review_rate"` // joint review items done, percent ("" without items)
+	Kept       bool   `json:"kept"`        // its commitments kept
 }
 
 // Weights of the components (summing to 100).
@@ -123,10 +153,11 @@ type Outcome struct {
 
 // Result is an assessment's result.
 type Result struct {
-	Label       string       `json:"label"`
-	SharedPrize string       `json:"shared_prize"` // how a shared place pays, in words
-	Units       []UnitResult `json:"units"`        // by pool, then rank
-	Outcomes    []Outcome    `json:"outcomes"`
+	Label       string          `json:"label"`
+	SharedPrize string          `json:"shared_prize"` // how a shared place pays, in words
+	Units       []UnitResult    `json:"units"`        // by pool, then rank
+	Services    []ServiceResult `json:"service_units"`
+	Outcomes    []Outcome       `json:"outcomes"`
 }
 
 // Canonical is the result's canonical JSON (what verification compares).
@@ -211,6 +242,7 @@ func Compute(s Snapshot) Result {
 				Reason: fmt.Sprintf("全年无重点项目，不参与排名，取消评先评优资格，扣减下年度财政预算分配%d%%", s.FiscalCut)})
 		}
 	}
+	res.Services = services(s, &res.Outcomes)
 	sort.SliceStable(res.Units, func(i, j int) bool {
 		a, b := res.Units[i], res.Units[j]
 		if a.Pool != b.Pool {
@@ -431,4 +463,82 @@ func orNone(s string) string {
 		return "（未登记）"
 	}
 	return s
+}
+
+// services scores and ranks the service units (M5.3): the ratings' mean
+// weighted with the joint review completion rate by the setting (either
+// alone when the other is missing); the best get merits, the last that
+// missed its commitments is criticised and its head admonished.
+func services(s Snapshot, out *[]Outcome) []ServiceResult {
+	res := []ServiceResult{}
+	var entries []observation.Entry
+	heads := map[string]string{}
+	kept := map[string]bool{}
+	for _, u := range s.ServiceUnits {
+		r := ServiceResult{UnitID: u.ID, Name: u.Name, Ratings: len(u.Ratings), Kept: u.LettersKept >= u.LettersDue}
+		heads[u.ID], kept[u.ID] = u.Head, r.Kept
+		var rating, review *big.Rat
+		if len(u.Ratings) > 0 {
+			sum := 0
+			for _, x := range u.Ratings {
+				sum += x
+			}
+			rating = big.NewRat(int64(sum), int64(len(u.Ratings)))
+			r.RatingMean = two(rating)
+		}
+		if u.ReviewItems > 0 {
+			review = new(big.Rat).Mul(big.NewRat(int64(u.ReviewDone), int64(u.ReviewItems)), hundred)
+			r.ReviewRate = two(review)
+		}
+		var score *big.Rat
+		switch {
+		case rating != nil && review != nil:
+			p := big.NewRat(int64(s.Rules.ServiceRatingPercent), 100)
+			score = new(big.Rat).Add(new(big.Rat).Mul(rating, p), new(big.Rat).Mul(review, new(big.Rat).Sub(big.NewRat(1, 1), p)))
+		case rating != nil:
+			score = rating
+		case review != nil:
+			score = review
+		}
+		if score != nil {
+			r.Score = two(score)
+			entries = append(entries, observation.Entry{Key: u.ID, Name: u.Name, Score: score})
+		}
+		res = append(res, r)
+	}
+	ranked := observation.Rank(entries, nil)
+	rank := map[string]observation.Ranked{}
+	for _, x := range ranked {
+		rank[x.Key] = x
+	}
+	for i := range res {
+		if x, ok := rank[res[i].UnitID]; ok {
+			res[i].Rank, res[i].TieNote = x.Rank, x.TieNote
+		}
+	}
+	sort.SliceStable(res, func(i, j int) bool {
+		a, b := res[i], res[j]
+		if (a.Rank == 0) != (b.Rank == 0) {
+			return b.Rank == 0
+		}
+		if a.Rank != b.Rank {
+			return a.Rank < b.Rank
+		}
+		return a.Name < b.Name
+	})
+	if s.Period != "year" || len(ranked) == 0 {
+		return res
+	}
+	last := ranked[len(ranked)-1].Rank
+	for _, x := range ranked {
+		if x.Rank <= s.ServiceRewarded && x.Rank != last {
+			*out = append(*out, Outcome{Kind: "merit", UnitID: x.Key, Unit: x.Name, Persons: "主要负责人" + orNone(heads[x.Key]) + "、分管负责人及科室负责人",
+				Reason: fmt.Sprintf("服务单位考核第%d名，记功", x.Rank)})
+		}
+		if x.Rank == last && !kept[x.Key] {
+			*out = append(*out, Outcome{Kind: "criticism", UnitID: x.Key, Unit: x.Name, Reason: "服务单位考核排名末位且未兑现服务承诺，全县通报批评"})
+			*out = append(*out, Outcome{Kind: "admonishment", UnitID: x.Key, Unit: x.Name, Persons: "主要负责人" + orNone(heads[x.Key]), Reason: "对主要负责人进行诫勉谈话"})
+		}
+	}
+	return res
 }

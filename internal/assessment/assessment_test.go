@@ -146,3 +146,31 @@ func TestAdjustment(t *testing.T) {
 		t.Errorf("adjusted %+v, composite %s", sup, u.Score)
 	}
 }
+
+// TestServiceUnits: ratings weighted 70/30 with the joint review rate; the
+// two best get merits; the last, having missed its commitments, is
+// criticised and its head admonished; one with nothing to score is unranked.
+func TestServiceUnits(t *testing.T) {
+	s := year("full")
+	s.ServiceRewarded = 2
+	s.ServiceUnits = []ServiceUnit{
+		{ID: "s1", Name: "县自然资源局", Head: "甲", Ratings: []int{90, 95}, ReviewItems: 10, ReviewDone: 9, LettersDue: 2, LettersKept: 2}, // 0.7×92.5 + 0.3×90 = 91.75
+		{ID: "s2", Name: "县住建局", Head: "乙", Ratings: []int{80}, ReviewItems: 0},                                                      // 80
+		{ID: "s3", Name: "县生态环境分局", Head: "丙", Ratings: []int{70, 60}, ReviewItems: 4, ReviewDone: 1, LettersDue: 1},                 // 0.7×65 + 0.3×25 = 53
+		{ID: "s4", Name: "县发改委", Head: "丁"},
+	}
+	r := Compute(s)
+	got := map[string]string{}
+	for _, x := range r.Services {
+		got[x.Name] = fmt.Sprintf("%s#%d", x.Score, x.Rank)
+	}
+	if got["县自然资源局"] != "91.75#1" || got["县住建局"] != "80.00#2" || got["县生态环境分局"] != "53.00#3" || got["县发改委"] != "#0" {
+		t.Errorf("service units %v", got)
+	}
+	if m := outcomesOf(r, "merit"); !strings.Contains(m, "县自然资源局") || !strings.Contains(m, "县住建局") || strings.Contains(m, "县生态环境分局") {
+		t.Errorf("merits %s", m)
+	}
+	if a := outcomesOf(r, "admonishment"); a != "县生态环境分局" || !strings.Contains(outcomesOf(r, "criticism"), "县生态环境分局") {
+		t.Errorf("admonishment %q", a)
+	}
+}

@@ -36,8 +36,41 @@ func unitLine(v assessmentapi.AssessmentVersion, name string) assessment.UnitRes
 func TestAssessment(t *testing.T) {
 	office, leader, unit := login(t, "gs.office"), login(t, "gs.leader"), login(t, "gs.unit")
 	o := guangshanOrg(t, office)
+	// The service units' rating round: 紫水街道 dealt with 县住建局 (a procedure of its project).
+	inCounty(t, "guangshan", func(ctx context.Context, tx bun.IDB) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO project_procedures (project_id, type_id, service_unit_id)
+			SELECT p.id, t.id, t.default_service_unit_id FROM projects p, procedure_types t WHERE p.code = 'GS2026-003' AND t.code = 'P07'
+			ON CONFLICT DO NOTHING`)
+		return err
+	})
+	var round assessmentapi.RatingRound
+	r := office.do("POST", "/api/v1/service-ratings", map[string]any{"period": "year", "at": "2026"})
+	r.decode(t, &round)
+	if r.Status != http.StatusCreated || round.Status != "open" {
+		t.Fatalf("open the rating: %d %s", r.Status, r.Body)
+	}
+	var mine0 assessmentapi.RatingRound
+	unit.do("GET", "/api/v1/service-ratings?period=year&at=2026", nil).decode(t, &mine0)
+	if len(mine0.Rateables) != 1 || mine0.Rateables[0].Name != "县住建局" {
+		t.Fatalf("紫水街道 may rate %+v", mine0.Rateables)
+	}
+	rateURL := "/api/v1/service-ratings/" + round.ID.String() + "/units/"
+	if r := unit.do("PUT", rateURL+o.units["县发改委"], map[string]any{"score": 90}); r.Status != http.StatusNotFound {
+		t.Fatalf("a unit rates a service unit it did not deal with: %d", r.Status)
+	}
+	if r := unit.do("PUT", rateURL+o.units["县住建局"], map[string]any{"score": 101}); r.Status != http.StatusBadRequest {
+		t.Fatalf("a score over 100: %d", r.Status)
+	}
+	if r := unit.do("PUT", rateURL+o.units["县住建局"], map[string]any{"score": 86, "comment": "施工许可办理及时"}); r.Status != http.StatusOK {
+		t.Fatalf("rate: %d %s", r.Status, r.Body)
+	}
+	var sum assessmentapi.RatingRound
+	office.do("GET", "/api/v1/service-ratings?period=year&at=2026", nil).decode(t, &sum)
+	if len(sum.Summary) != 1 || sum.Summary[0].Ratings != 1 || sum.Summary[0].Mean != "86.00" || strings.Contains(string(office.do("GET", "/api/v1/service-ratings?period=year&at=2026", nil).Body), o.units["紫水街道"]) {
+		t.Fatalf("the office's summary %+v (and never who rated)", sum.Summary)
+	}
 	var v1 assessmentapi.AssessmentVersion
-	r := office.do("POST", "/api/v1/assessments", map[string]any{"period": "year", "at": "2026"})
+	r = office.do("POST", "/api/v1/assessments", map[string]any{"period": "year", "at": "2026"})
 	r.decode(t, &v1)
 	if r.Status != http.StatusCreated || v1.Version != 1 || v1.Status != "computed" || len(v1.Result.Units) == 0 || v1.Result.Label != "2026年度" {
 		t.Fatalf("compute: %d %s", r.Status, r.Body)
@@ -47,6 +80,13 @@ func TestAssessment(t *testing.T) {
 	}
 	if u := unitLine(v1, "县住建局"); u.Pool != "departments" {
 		t.Fatalf("县住建局 %+v", u)
+	}
+	rated := false
+	for _, sv := range v1.Result.Services {
+		rated = rated || (sv.Name == "县住建局" && sv.Ratings == 1 && sv.RatingMean == "86.00" && sv.Rank >= 1)
+	}
+	if !rated {
+		t.Fatalf("the service units on the result: %+v", v1.Result.Services)
 	}
 	base := "/api/v1/assessments/" + v1.ID.String()
 	r = office.do("POST", base+"/adjustments", map[string]any{"unit_id": o.units["紫水街道"], "component": "supervision", "points": "-5", "reason": "瞒报项目停工情况"})

@@ -21,11 +21,14 @@ type Assessment struct {
 	// A department completes its yearly task at this investment completion
 	// rate (percent).
 	TaskPercent int `json:"task_percent"`
+	// A service unit's score (M5.3): this percent from the ratings of the
+	// units it served, the rest from its joint review completion rate.
+	ServiceRatingPercent int `json:"service_rating_percent"`
 }
 
 // DefaultAssessment is Guangshan's.
 func DefaultAssessment() Assessment {
-	return Assessment{PerStallWeek: 2, PerEscalation: 5, PerLateReport: 1, PerFinding: 1, SharedPrize: "full", TaskPercent: 100}
+	return Assessment{PerStallWeek: 2, PerEscalation: 5, PerLateReport: 1, PerFinding: 1, SharedPrize: "full", TaskPercent: 100, ServiceRatingPercent: 70}
 }
 
 func (a Assessment) validate(v *errs.Validation) {
@@ -40,6 +43,9 @@ func (a Assessment) validate(v *errs.Validation) {
 	}
 	if a.WeightLetters < 0 || a.WeightLetters > 100 {
 		v.Add("assessment.weight_letters", "out_of_range", "权重须在0到100之间", "a weight is 0 to 100")
+	}
+	if a.ServiceRatingPercent < 0 || a.ServiceRatingPercent > 100 {
+		v.Add("assessment.service_rating_percent", "out_of_range", "服务评价占比须在0到100之间", "the ratings' share is 0 to 100 percent")
 	}
 	if a.TaskPercent < 1 || a.TaskPercent > 200 {
 		v.Add("assessment.task_percent", "out_of_range", "完成任务的标准须在1%到200%之间", "the task's rate is 1 to 200 percent")

@@ -99,6 +99,7 @@ func Gather(ctx context.Context, tx bun.IDB, p bulletin.Period) (assessment.Snap
 		Supervision: set.WeightSupervision, Letters: set.Assessment.WeightLetters}
 	s.Rules, s.ZonesOwn, s.TieBreaks = set.Assessment, set.ObservationRubric.ZonesOwn, append([]string{}, set.ObservationRubric.TieBreaks...)
 	s.Rewards, s.Fines, s.FiscalCut = append([]int64{}, set.TownshipRewardsYuan...), append([]int64{}, set.TownshipFinesYuan...), set.FiscalCutPercent
+	s.ServiceRewarded = set.ServiceUnitsRewarded
 	in, err := bulletindb.BulletinInputs(ctx, tx, "weekly", p)
 	if err != nil {
 		return s, err
@@ -165,6 +166,9 @@ func Gather(ctx context.Context, tx bun.IDB, p bulletin.Period) (assessment.Snap
 			u.Observation = []string{}
 		}
 		s.Units = append(s.Units, u)
+	}
+	if err := gatherServices(ctx, tx, p, &s); err != nil {
+		return s, fmt.Errorf("assessment service units: %w", err)
 	}
 	return s, nil
 }

@@ -91,14 +91,14 @@ type AdjustmentInput struct {
 func (s *API) routes() []*httpapi.Route {
 	const v1 = "/api/v1"
 	read := []authz.Role{authz.Office, authz.LeadingGroup, authz.Municipal, authz.PlatformAdmin, authz.Inspector, authz.UnitUser}
-	return []*httpapi.Route{
+	return append([]*httpapi.Route{
 		{Method: http.MethodGet, Path: v1 + "/assessments", Summary: "A period's assessment versions, newest first (a unit sees its own line)", Tag: "assessment", Roles: read, County: true,
 			Query: []httpapi.Param{{Name: "period", Description: "half | year", Type: "string"}, {Name: "at", Description: "2026-H1、2026", Type: "string"}}, Resp: []AssessmentVersion{}, Handler: s.list},
 		{Method: http.MethodPost, Path: v1 + "/assessments", Summary: "Compute a period's assessment from a frozen snapshot of its inputs (again in place until approved; after approval a correction with a reason)", Tag: "assessment", Roles: httpapi.OfficeOnly, County: true, Status: http.StatusCreated, Body: ComputeInput{}, Resp: AssessmentVersion{}, Handler: s.compute},
 		{Method: http.MethodGet, Path: v1 + "/assessments/:id", Summary: "A version with its result (a unit sees its own breakdown)", Tag: "assessment", Roles: read, County: true, Resp: AssessmentVersion{}, Handler: s.get},
 		{Method: http.MethodPost, Path: v1 + "/assessments/:id/adjustments", Summary: "Adjust a unit's component with a reason (the office, before approval)", Tag: "assessment", Roles: httpapi.OfficeOnly, County: true, Body: AdjustmentInput{}, Resp: AssessmentVersion{}, Handler: s.adjust},
 		{Method: http.MethodPost, Path: v1 + "/assessments/:id/approve", Summary: "The leading group approves: the version is final", Tag: "assessment", Roles: []authz.Role{authz.LeadingGroup}, County: true, Resp: AssessmentVersion{}, Handler: s.approve},
-	}
+	}, s.serviceRoutes()...)
 }
 
 func (s *API) files() assessmentdb.Files {

@@ -214,7 +214,8 @@ func Compute(s Snapshot) Result {
 		ur.Components = comps
 		ur.Exact, ur.Score = exact.RatString(), two(exact)
 		if u.Projects == 0 {
-			ur.Eligible = false
+			// Nothing of its own to assess: no score, no rank.
+			ur.Eligible, ur.Score, ur.Exact, ur.Components = false, "", "", []Component{}
 			ur.Note = "本期无重点项目，不参与排名、不得评先评优"
 		} else {
 			pools[pool] = append(pools[pool], observation.Entry{Key: u.ID, Name: u.Name, Score: exact, CompletionRate: rate, BestSite: rat(u.BestSite)})

@@ -88,7 +88,7 @@ func grant(ctx context.Context, conn bun.Conn, role string) error {
 	// the migrations that make them have run).
 	// Issued minutes and their files likewise.
 	for _, t := range []string{"bulletin_files", "bulletin_figures", "bulletin_flags", "meeting_minutes", "meeting_minutes_files",
-		"observation_reviews", "observation_review_files", "observation_results", "observation_scores"} {
+		"observation_reviews", "observation_review_files", "observation_results", "observation_scores", "assessment_notices", "assessment_notice_files"} {
 		var exists bool
 		if err := conn.QueryRowContext(ctx, "SELECT to_regclass(?) IS NOT NULL", t).Scan(&exists); err != nil {
 			return err

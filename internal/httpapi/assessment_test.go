@@ -110,6 +110,9 @@ func TestAssessment(t *testing.T) {
 	if r := unit.do("GET", base, nil); r.Status != http.StatusNotFound {
 		t.Fatalf("a unit reads a result not approved: %d", r.Status)
 	}
+	if r := office.do("POST", base+"/notice", nil); r.Status != http.StatusConflict {
+		t.Fatalf("a notice of a version not approved: %d", r.Status)
+	}
 	if r := office.do("POST", base+"/approve", nil); r.Status != http.StatusForbidden {
 		t.Fatalf("the office approves: %d", r.Status)
 	}
@@ -117,6 +120,26 @@ func TestAssessment(t *testing.T) {
 	r.decode(t, &v1)
 	if r.Status != http.StatusOK || v1.Status != "approved" || v1.ApprovedAt == nil {
 		t.Fatalf("approve: %d %s", r.Status, r.Body)
+	}
+	// Published: the notice of the approved version, frozen.
+	var nv assessmentapi.NoticeVersion
+	r = office.do("POST", base+"/notice", nil)
+	r.decode(t, &nv)
+	if r.Status != http.StatusCreated || nv.IssueNo < 1 || !strings.Contains(nv.IssueLine, "光项领") || !strings.Contains(nv.Heading, "2026年度重点项目建设考核结果的通报") {
+		t.Fatalf("notice: %d %s", r.Status, r.Body)
+	}
+	page := unit.do("GET", "/api/v1/assessment-notices/"+nv.ID.String()+"/html", nil)
+	if page.Status != 200 || !strings.Contains(string(page.Body), "紫水街道") || office.do("GET", "/api/v1/assessment-notices/"+nv.ID.String()+"/pdf", nil).Status != 200 {
+		t.Fatalf("the notice's files: %d", page.Status)
+	}
+	old := assessment.NoticeStyle
+	assessment.NoticeStyle = "body { color: #c00 } /* changed after issue */"
+	if again := unit.do("GET", "/api/v1/assessment-notices/"+nv.ID.String()+"/html", nil); !bytes.Equal(again.Body, page.Body) {
+		t.Error("a published notice changed with the template")
+	}
+	assessment.NoticeStyle = old
+	if r := office.do("POST", base+"/notice", nil); r.Status != http.StatusBadRequest {
+		t.Fatalf("a re-issue without a reason: %d", r.Status)
 	}
 	// Final.
 	if r := office.do("POST", base+"/adjustments", map[string]any{"unit_id": o.units["紫水街道"], "component": "supervision", "points": "1", "reason": "再调整一次"}); r.Status != http.StatusConflict {

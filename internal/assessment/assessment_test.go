@@ -174,3 +174,16 @@ func TestServiceUnits(t *testing.T) {
 		t.Errorf("admonishment %q", a)
 	}
 }
+
+func TestPropose(t *testing.T) {
+	tracks := []UnitTrack{
+		{UnitID: "a", Name: "甲", Months: []MonthLead{{"2026-07", "1.0"}, {"2026-08", "-2.0"}, {"2026-09", "-3.5"}, {"2026-10", "-0.4"}}},
+		{UnitID: "b", Name: "乙", Months: []MonthLead{{"2026-08", "-2.0"}, {"2026-09", "0.0"}, {"2026-10", "-5.0"}}, Escalations: 3},
+		{UnitID: "c", Name: "丙", Months: []MonthLead{{"2026-09", "-2.0"}, {"2026-10", ""}}},
+	}
+	got := Propose(tracks, 3, 3)
+	if len(got) != 2 || got[0].Name != "甲" || !strings.Contains(got[0].Evidence, "连续3个月慢于时序进度（2026-08慢2.0个百分点，2026-09慢3.5个百分点，2026-10慢0.4个百分点）") ||
+		got[1].Name != "乙" || got[1].Evidence != "本年度被电视问政3次" {
+		t.Errorf("proposals %+v", got)
+	}
+}

@@ -178,6 +178,26 @@ func TestAssessment(t *testing.T) {
 	if v3.ResultSHA256 != v2.ResultSHA256 || v3.SnapshotSHA256 != v2.SnapshotSHA256 {
 		t.Fatalf("Guangshan's result moved with Luoshan's settings")
 	}
+	// Accountability: the proposals with their evidence; the office decides with a reason.
+	var acc assessmentapi.Accountability
+	r = leader.do("GET", "/api/v1/accountability?year=2026&month=10", nil)
+	r.decode(t, &acc)
+	if r.Status != http.StatusOK || acc.MonthsBehind != 3 || acc.Escalations != 3 {
+		t.Fatalf("accountability: %d %s", r.Status, r.Body)
+	}
+	if r := office.do("PUT", "/api/v1/accountability/"+o.units["紫水街道"], map[string]any{"year": 2026, "refer": false, "reason": ""}); r.Status != http.StatusBadRequest {
+		t.Fatalf("a decision without a reason: %d", r.Status)
+	}
+	if r := office.do("PUT", "/api/v1/accountability/"+o.units["紫水街道"], map[string]any{"year": 2026, "refer": false, "evidence": "连续3个月慢于时序进度", "reason": "已制定整改方案，暂不移交"}); r.Status != http.StatusOK {
+		t.Fatalf("decide: %d %s", r.Status, r.Body)
+	}
+	leader.do("GET", "/api/v1/accountability?year=2026&month=10", nil).decode(t, &acc)
+	if len(acc.Decisions) != 1 || acc.Decisions[0].Reason != "已制定整改方案，暂不移交" {
+		t.Fatalf("decisions %+v", acc.Decisions)
+	}
+	if r := unit.do("GET", "/api/v1/accountability", nil); r.Status != http.StatusForbidden {
+		t.Fatalf("a unit reads the proposals: %d", r.Status)
+	}
 	var out bytes.Buffer
 	if err := app.AssessmentVerify(context.Background(), h.cfg, &out); err != nil {
 		t.Fatalf("verify: %v\n%s", err, out.String())

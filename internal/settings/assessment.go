@@ -24,11 +24,17 @@ type Assessment struct {
 	// A service unit's score (M5.3): this percent from the ratings of the
 	// units it served, the rest from its joint review completion rate.
 	ServiceRatingPercent int `json:"service_rating_percent"`
+	// M5.7: a unit behind 时序进度 at the end of this many consecutive
+	// months, or escalated this many times in the year, is proposed for
+	// referral to the discipline inspection commission.
+	ReferMonthsBehind int `json:"refer_months_behind"`
+	ReferEscalations  int `json:"refer_escalations"`
 }
 
 // DefaultAssessment is Guangshan's.
 func DefaultAssessment() Assessment {
-	return Assessment{PerStallWeek: 2, PerEscalation: 5, PerLateReport: 1, PerFinding: 1, SharedPrize: "full", TaskPercent: 100, ServiceRatingPercent: 70}
+	return Assessment{PerStallWeek: 2, PerEscalation: 5, PerLateReport: 1, PerFinding: 1, SharedPrize: "full", TaskPercent: 100, ServiceRatingPercent: 70,
+		ReferMonthsBehind: 3, ReferEscalations: 3}
 }
 
 func (a Assessment) validate(v *errs.Validation) {
@@ -46,6 +52,9 @@ func (a Assessment) validate(v *errs.Validation) {
 	}
 	if a.ServiceRatingPercent < 0 || a.ServiceRatingPercent > 100 {
 		v.Add("assessment.service_rating_percent", "out_of_range", "服务评价占比须在0到100之间", "the ratings' share is 0 to 100 percent")
+	}
+	if a.ReferMonthsBehind < 1 || a.ReferMonthsBehind > 12 || a.ReferEscalations < 1 || a.ReferEscalations > 52 {
+		v.Add("assessment.refer_months_behind", "out_of_range", "移交问责的连续落后月数须为1-12、问政次数须为1-52", "months behind are 1 to 12, escalations 1 to 52")
 	}
 	if a.TaskPercent < 1 || a.TaskPercent > 200 {
 		v.Add("assessment.task_percent", "out_of_range", "完成任务的标准须在1%到200%之间", "the task's rate is 1 to 200 percent")

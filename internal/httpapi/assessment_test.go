@@ -12,6 +12,7 @@ import (
 
 	"github.com/tuijin/tuijin/internal/app"
 	"github.com/tuijin/tuijin/internal/assessment"
+	"github.com/tuijin/tuijin/internal/assessment/assessmentdb"
 	"github.com/tuijin/tuijin/internal/httpapi/assessmentapi"
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/settings"
@@ -197,6 +198,19 @@ func TestAssessment(t *testing.T) {
 	}
 	if r := unit.do("GET", "/api/v1/accountability", nil); r.Status != http.StatusForbidden {
 		t.Fatalf("a unit reads the proposals: %d", r.Status)
+	}
+	// A person's record: the office reads anyone's, a person their own.
+	var rec assessmentdb.Record
+	r = office.do("GET", "/api/v1/people/"+o.people["罗军"]+"/record?year=2026", nil)
+	r.decode(t, &rec)
+	if r.Status != http.StatusOK || rec.Name != "罗军" || len(rec.Seats) == 0 {
+		t.Fatalf("record: %d %s", r.Status, r.Body)
+	}
+	if r := unit.do("GET", "/api/v1/people/"+o.people["罗军"]+"/record/xlsx?year=2026", nil); r.Status != http.StatusOK || !bytes.HasPrefix(r.Body, []byte("PK")) {
+		t.Fatalf("own record workbook: %d", r.Status)
+	}
+	if r := unit.do("GET", "/api/v1/people/"+o.people["王立新"]+"/record", nil); r.Status != http.StatusNotFound {
+		t.Fatalf("a unit user reads another's record: %d", r.Status)
 	}
 	var out bytes.Buffer
 	if err := app.AssessmentVerify(context.Background(), h.cfg, &out); err != nil {

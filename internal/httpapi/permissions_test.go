@@ -208,6 +208,8 @@ var expected = map[string]string{
 	"POST /api/v1/assessments/:id/adjustments":         "office",
 	"POST /api/v1/assessments/:id/approve":             "leading_group",
 	"POST /api/v1/service-ratings":                     "office",
+	"GET /api/v1/people/:id/record":                    "office leading_group municipal unit_user task_force",
+	"GET /api/v1/people/:id/record/xlsx":               "office leading_group municipal unit_user task_force",
 	"GET /api/v1/accountability":                       "office leading_group municipal",
 	"PUT /api/v1/accountability/:unitId":               "office",
 	"GET /api/v1/assessments/:id/notice":               all,

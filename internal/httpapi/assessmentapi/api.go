@@ -98,7 +98,7 @@ func (s *API) routes() []*httpapi.Route {
 		{Method: http.MethodGet, Path: v1 + "/assessments/:id", Summary: "A version with its result (a unit sees its own breakdown)", Tag: "assessment", Roles: read, County: true, Resp: AssessmentVersion{}, Handler: s.get},
 		{Method: http.MethodPost, Path: v1 + "/assessments/:id/adjustments", Summary: "Adjust a unit's component with a reason (the office, before approval)", Tag: "assessment", Roles: httpapi.OfficeOnly, County: true, Body: AdjustmentInput{}, Resp: AssessmentVersion{}, Handler: s.adjust},
 		{Method: http.MethodPost, Path: v1 + "/assessments/:id/approve", Summary: "The leading group approves: the version is final", Tag: "assessment", Roles: []authz.Role{authz.LeadingGroup}, County: true, Resp: AssessmentVersion{}, Handler: s.approve},
-	}, append(append(s.serviceRoutes(), s.noticeRoutes()...), s.accountabilityRoutes()...)...)
+	}, append(append(append(s.serviceRoutes(), s.noticeRoutes()...), s.accountabilityRoutes()...), s.recordRoutes()...)...)
 }
 
 func (s *API) files() assessmentdb.Files {

@@ -86,6 +86,7 @@ test('罗军 scores three sites on a phone, one offline: it waits in the queue a
   })
   await login(page, 'gs.unit', { to: '/observations' })
   await page.waitForSelector('[data-test=obs-mine-event]')
+  await shot(page, 'obs-judge-phone-list')
   await page.click('[data-test=obs-go-score]')
   await page.waitForSelector('[data-test=judge-site]')
   await shot(page, 'obs-judge-phone-first')
@@ -95,7 +96,7 @@ test('罗军 scores three sites on a phone, one offline: it waits in the queue a
     assert.ok(box.height >= 44 && box.width >= 44, `${sel} is ${box.width}×${box.height}`)
   }
   await page.click('[data-test=judge-item][data-key=highlight] .el-input-number__increase')
-  await scoreSite(page, tour[0], { image: 28, investment: 25, quality: 18, highlight: 15 }, '征迁推进快，现场整洁')
+  await scoreSite(page, tour[0], { image: 28, investment: 25, quality: 14, highlight: 13 }, '征迁推进快，现场整洁')
   await page.waitForSelector(`[data-test=judge-dot]:nth-child(1)[data-state=sent]`)
 
   // The second site offline: the sheet is kept on the phone and counted as waiting.
@@ -138,7 +139,8 @@ test('罗军 scores three sites on a phone, one offline: it waits in the queue a
 test('王立新 scores the four sites on a phone', async () => {
   const page = await newPage(browser, phone)
   await login(page, 'gs.leader', { to: `/observations/${eventId}/judge` })
-  const sheets = [[30, 28, 19, 18], [27, 26, 18, 15], [22, 20, 16, 14], [25, 25, 17, 15]]
+  // 紫水街道's site (80 and 84) ties 十里镇's (82, one judge): the tie-break decides.
+  const sheets = [[30, 28, 16, 10], [27, 26, 18, 15], [22, 20, 16, 14], [25, 25, 17, 15]]
   for (let i = 0; i < tour.length; i++) {
     const [image, investment, quality, highlight] = sheets[i]
     await scoreSite(page, tour[i], { image, investment, quality, highlight }, i === 0 ? '亮点突出' : '')
@@ -173,11 +175,18 @@ test('the office follows who has scored, closes with a note for the missing shee
   assert.equal(sites.length, 4)
   assert.equal(sites[0][0], '1')
   assert.ok(await page.locator('[data-test=obs-pool]').count() >= 1, 'units ranked in their pools')
+  const townships = await page.textContent('[data-test=obs-pool][data-pool=townships]')
+  assert.match(townships, /乡镇（街道）排名/)
+  assert.match(townships, /得分相同/, 'the tie is explained')
   const d = await apiGet(page, `/api/v1/observations/${eventId}`)
   assert.equal(d.body.sheets.length, 7, 'seven sheets: the offline one counted once')
   assert.equal(await page.locator('[data-test=obs-sheets] .el-table__body-wrapper .el-table__row').count(), 7)
   assert.match(await page.textContent('[data-test=obs-sheets]'), /投资完成较好/)
   await shot(page, 'obs-results')
+  await page.locator('[data-test=obs-pool]').first().scrollIntoViewIfNeeded()
+  await shot(page, 'obs-results-pools')
+  await page.locator('[data-test=obs-sheets]').scrollIntoViewIfNeeded()
+  await shot(page, 'obs-results-sheets')
   assert.deepEqual(page.errors, [])
   await page.context().close()
 })

@@ -285,7 +285,7 @@ const en: typeof zh = {
     myEvents: 'Observations I judge', siteOf: 'Site {n} of {m}', prev: 'Previous', next: 'Next', runningTotal: 'Total {total} / {max}',
     maxOf: 'max {max}', weightOf: '×{w}', commentHint: 'Comment (optional)', submit: 'Submit', submitConfirm: 'A submitted sheet is final. Submit {total} points for “{site}”?',
     states: { sent: 'Submitted', queued: 'Waiting to send', rejected: 'Refused', todo: 'To score' }, pending: '{n} sheets waiting to be sent', pendingHint: 'They are sent when the network is back; do not clear the browser’s data',
-    queued: 'Saved; sending', sentOk: 'Sheet submitted', rejectedReason: 'The server refused it: {reason}', dismiss: 'OK',
+    savedOffline: 'Offline: the sheet is kept on this phone and sent when the network is back', queued: 'Saved; sending', sentOk: 'Sheet submitted', rejectedReason: 'The server refused it: {reason}', dismiss: 'OK',
     yourSheet: 'Your sheet', notJudge: 'You are not a judge of this observation', hiddenScores: 'Judges do not see each other’s points', done: 'Every site is scored',
   },
 }

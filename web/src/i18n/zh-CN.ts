@@ -292,7 +292,7 @@ export default {
     myEvents: '我参加评分的观摩', siteOf: '第 {n} 个 / 共 {m} 个', prev: '上一个', next: '下一个', runningTotal: '合计 {total} / {max} 分',
     maxOf: '满分 {max}', weightOf: '×{w}', commentHint: '评语（可选）', submit: '提交评分', submitConfirm: '提交后不能修改。确认提交“{site}”的评分 {total} 分？',
     states: { sent: '已提交', queued: '待发送', rejected: '未被接受', todo: '未评分' }, pending: '{n} 份评分待发送', pendingHint: '网络恢复后会自动发送，请勿清除浏览器数据',
-    queued: '已保存，正在发送', sentOk: '评分已提交', rejectedReason: '服务器未接受：{reason}', dismiss: '知道了',
+    savedOffline: '没有网络，评分已保存在本机，联网后自动发送', queued: '已保存，正在发送', sentOk: '评分已提交', rejectedReason: '服务器未接受：{reason}', dismiss: '知道了',
     yourSheet: '您的评分', notJudge: '您不是本次观摩的评委', hiddenScores: '各评委的评分互不可见', done: '全部观摩点已评分',
   },
 }

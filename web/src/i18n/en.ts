@@ -280,6 +280,7 @@ const en: typeof zh = {
     progress: 'Scoring progress', progressHint: 'Until scoring closes only who has scored is shown, not the points', scored: 'Scored', notScored: 'Not yet', missing: '{n} missing',
     allIn: 'Every judge has scored every site', close: 'Close scoring and rank', closeTitle: 'Close scoring', closeNote: 'Note', closeMissing: '{n} sheets are missing: say why before closing.',
     closeNoteHint: 'e.g. one site could not be visited because of rain', closeConfirm: 'Judges cannot score after closing; the ranking follows the rubric.', closed: 'Scoring closed; the ranking is ready',
+    closedNote: 'Closed {at}: {note}',
     results: 'Results', siteRanking: 'Sites by score', unitRanking: '{pool}', rank: 'Rank', points: 'Score', judgesCount: 'Judges', tieNote: 'Tie',
     sheets: 'Every sheet', judge: 'Judge', total: 'Total', comment: 'Comment', submittedAt: 'Submitted',
     myEvents: 'Observations I judge', siteOf: 'Site {n} of {m}', prev: 'Previous', next: 'Next', runningTotal: 'Total {total} / {max}',

@@ -287,6 +287,7 @@ export default {
     progress: '评分进度', progressHint: '评分结束前只显示谁已评分，不显示分值', scored: '已评', notScored: '未评', missing: '尚缺{n}份',
     allIn: '全部评委均已评分', close: '结束评分并排名', closeTitle: '结束评分', closeNote: '说明', closeMissing: '还有{n}份评分未提交，须说明原因后才能结束评分。',
     closeNoteHint: '如：某项目因降雨未能现场观摩', closeConfirm: '结束后评委不能再评分，排名将按评分细则计算。', closed: '评分已结束，排名已生成',
+    closedNote: '{at} 结束评分，说明：{note}',
     results: '评比结果', siteRanking: '观摩点得分排名', unitRanking: '{pool}排名', rank: '名次', points: '得分', judgesCount: '评委数', tieNote: '同分说明',
     sheets: '全部评分表', judge: '评委', total: '合计', comment: '评语', submittedAt: '提交时间',
     myEvents: '我参加评分的观摩', siteOf: '第 {n} 个 / 共 {m} 个', prev: '上一个', next: '下一个', runningTotal: '合计 {total} / {max} 分',

@@ -41,8 +41,13 @@ test('the office creates this month’s observation with two judges and four sit
   }
   // 003 goes first: two steps up.
   for (let i = 0; i < 2; i++) await page.click('[data-test=obs-tour-site][data-code="GS2026-003"] [data-test=obs-site-up]')
-  const order = await page.$$eval('[data-test=obs-tour-site]', (els) => els.map((e) => e.getAttribute('data-code')))
-  assert.deepEqual(order, tour)
+  const order = () => page.$$eval('[data-test=obs-tour-site]', (els) => els.map((e) => e.getAttribute('data-code')))
+  assert.deepEqual(await order(), tour)
+  // Dragged to the top, then three steps down again.
+  await page.dragAndDrop('[data-test=obs-tour-site][data-code="GS2026-004"]', '[data-test=obs-tour-site][data-code="GS2026-003"]')
+  assert.deepEqual(await order(), ['GS2026-004', 'GS2026-003', 'GS2026-001', 'GS2026-002'])
+  for (let i = 0; i < 3; i++) await page.click('[data-test=obs-tour-site][data-code="GS2026-004"] [data-test=obs-site-down]')
+  assert.deepEqual(await order(), tour)
   await shot(page, 'obs-create')
   await page.click('[data-test=obs-save]')
   await page.waitForURL(/\/observations\/[0-9a-f-]{36}$/)
@@ -153,6 +158,10 @@ test('王立新 scores the four sites on a phone', async () => {
 })
 
 test('the office follows who has scored, closes with a note for the missing sheet and reads the rankings', async () => {
+  // 罗军 has the fourth site open on his phone while the office closes.
+  const judge = await newPage(browser, phone)
+  await login(judge, 'gs.unit', { to: `/observations/${eventId}/judge` })
+  await judge.waitForSelector(`[data-test=judge-site][data-code="${tour[3]}"] [data-test=judge-form]`)
   const page = await newPage(browser)
   await login(page, 'gs.office', { to: `/observations/${eventId}` })
   await page.waitForSelector('[data-test=obs-progress]')
@@ -185,6 +194,14 @@ test('the office follows who has scored, closes with a note for the missing shee
   assert.equal(await page.locator('[data-test=obs-sheets] .el-table__body-wrapper .el-table__row').count(), 7)
   assert.match(await page.textContent('[data-test=obs-sheets]'), /投资完成较好/)
   await shot(page, 'obs-results')
+  // Too late: the server refuses the sheet for good; the judge reads why and it leaves the queue.
+  await scoreSite(judge, tour[3], { image: 20, investment: 20, quality: 15, highlight: 15 }, '')
+  await judge.waitForSelector('[data-test=judge-refused]')
+  assert.match(await judge.textContent('[data-test=judge-refused]'), /评分已结束/)
+  assert.equal(await judge.getAttribute('[data-test=judge-dot]:nth-child(4)', 'data-state'), 'rejected')
+  assert.equal(await judge.isVisible('[data-test=judge-pending]'), false)
+  await shot(judge, 'obs-judge-phone-refused')
+  await judge.context().close()
   await page.locator('[data-test=obs-pool]').first().scrollIntoViewIfNeeded()
   await shot(page, 'obs-results-pools')
   await page.locator('[data-test=obs-sheets]').scrollIntoViewIfNeeded()

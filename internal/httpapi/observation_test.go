@@ -69,7 +69,7 @@ func TestObservationAPI(t *testing.T) {
 		t.Fatalf("close: %d %s", r.Status, r.Body)
 	}
 	office.do("GET", base, nil).decode(t, &d)
-	if len(d.Sheets) != 2 || len(d.Results) == 0 || d.Results[0].Score != "88.00" {
+	if len(d.Sheets) != 2 || len(d.Results) == 0 || d.Results[0].Score != "88.00" || d.Event.Note != "十里镇项目因降雨未能现场观摩" || d.Event.ClosedAt == nil {
 		t.Fatalf("after close: %+v", d.Results)
 	}
 	if r := taskforce.do("GET", base, nil); r.Status != http.StatusNotFound {

@@ -3,9 +3,11 @@
 export type Role = 'platform_admin' | 'municipal' | 'leading_group' | 'office' | 'inspector' | 'unit_user' | 'task_force' | 'statistics'
 
 export interface MenuItem {
-  key: 'home' | 'projects' | 'reports' | 'supervision' | 'meetings' | 'actions' | 'bulletins' | 'pipeline' | 'letters' | 'units' | 'people' | 'groups' | 'accounts' | 'settings' | 'audit'
+  key: 'home' | 'projects' | 'reports' | 'supervision' | 'meetings' | 'actions' | 'bulletins' | 'pipeline' | 'letters' | 'units' | 'people' | 'groups' | 'accounts' | 'settings' | 'audit' | 'observation'
   path: string
   roles: Role[]
+  /** Its i18n key when not menu.<key>. */
+  label?: string
 }
 
 const everyone: Role[] = ['platform_admin', 'municipal', 'leading_group', 'office', 'inspector', 'unit_user', 'task_force', 'statistics']
@@ -23,6 +25,9 @@ export const MENU: MenuItem[] = [
   { key: 'meetings', path: '/meetings', roles: countyRoles },
   { key: 'actions', path: '/actions', roles: countyRoles },
   { key: 'bulletins', path: '/bulletins', roles: countyRoles },
+  // The monthly observation: the office creates and closes; any county role
+  // may be a judge (the API lists a judge the events they judge).
+  { key: 'observation', path: '/observations', roles: countyRoles, label: 'observation.menu' },
   { key: 'pipeline', path: '/pipeline', roles: desk },
   { key: 'letters', path: '/letters', roles: [...desk, 'inspector', 'unit_user'] },
   { key: 'units', path: '/units', roles: everyone },

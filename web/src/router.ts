@@ -13,6 +13,8 @@ declare module 'vue-router' {
 const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('./pages/Login.vue'), meta: { public: true } },
   // The projector: full screen, no shell.
+  // The observation's route sheet, for printing: no shell.
+  { path: '/observations/:id/route', name: 'observation-route', component: () => import('./pages/ObservationRoute.vue'), meta: { roles: rolesFor('observation') } },
   { path: '/meetings/:id/projector', name: 'projector', component: () => import('./pages/Projector.vue'), meta: { roles: rolesFor('meetings') } },
   {
     path: '/',
@@ -28,6 +30,9 @@ const routes: RouteRecordRaw[] = [
       { path: 'meetings', name: 'meetings', component: () => import('./pages/Meetings.vue'), meta: { roles: rolesFor('meetings') } },
       { path: 'meetings/:id', name: 'sitting', component: () => import('./pages/Sitting.vue'), meta: { roles: rolesFor('meetings') } },
       { path: 'actions', name: 'actions', component: () => import('./pages/Actions.vue'), meta: { roles: rolesFor('actions') } },
+      { path: 'observations', name: 'observations', component: () => import('./pages/Observations.vue'), meta: { roles: rolesFor('observation') } },
+      { path: 'observations/:id', name: 'observation', component: () => import('./pages/Observation.vue'), meta: { roles: rolesFor('observation') } },
+      { path: 'observations/:id/judge', name: 'observation-judge', component: () => import('./pages/ObservationJudge.vue'), meta: { roles: rolesFor('observation') } },
       { path: 'bulletins', name: 'bulletins', component: () => import('./pages/Bulletins.vue'), meta: { roles: rolesFor('bulletins') } },
       { path: 'inbox', name: 'inbox', component: () => import('./pages/Inbox.vue'), meta: { roles: countyRoles } },
       { path: 'pipeline', name: 'pipeline', component: () => import('./pages/Pipeline.vue'), meta: { roles: rolesFor('pipeline') } },

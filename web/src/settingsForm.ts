@@ -3,7 +3,7 @@
 import type { Schemas } from './api/client'
 
 export type Settings = Schemas['Settings']
-export type FieldKind = 'int' | 'money' | 'weekday' | 'time' | 'cadence' | 'amounts' | 'basis' | 'meeting' | 'rubric'
+export type FieldKind = 'int' | 'money' | 'weekday' | 'time' | 'cadence' | 'amounts' | 'basis' | 'meeting' | 'rubric' | 'assessment'
 export interface Field {
   name: keyof Settings
   kind: FieldKind
@@ -58,6 +58,7 @@ export const SECTIONS: { key: string; fields: Field[] }[] = [
     ],
   },
   { key: 'observation', fields: [{ name: 'observation_rubric', kind: 'rubric' }] },
+  { key: 'assessment', fields: [{ name: 'assessment', kind: 'assessment' }] },
   {
     key: 'weights',
     fields: (['weight_investment', 'weight_node_plan', 'weight_observation', 'weight_supervision'] as const).map((name) => ({ name, kind: 'int' as const, min: 0, max: 100 })),
@@ -118,3 +119,9 @@ export function todayInShanghai(now = new Date()): string {
 /** The ways judges' sheets combine, and the tie-breaks (settings.Rubric). */
 export const RUBRIC_METHODS = ['trimmed_mean', 'mean', 'rank_vote'] as const
 export const TIE_BREAKS = ['completion_rate', 'best_site'] as const
+
+/** The assessment's numeric settings with their ranges (settings.Assessment). */
+export const ASSESSMENT_NUMBERS = [
+  ['per_stall_week', 0, 50], ['per_escalation', 0, 50], ['per_late_report', 0, 50], ['per_finding', 0, 50], ['weight_letters', 0, 100],
+  ['task_percent', 1, 200], ['service_rating_percent', 0, 100], ['refer_months_behind', 1, 12], ['refer_escalations', 1, 52],
+] as const

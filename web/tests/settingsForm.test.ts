@@ -22,6 +22,8 @@ const defaults: Settings = {
   observation_rubric: { items: [{ key: 'image', name: '形象进度', max: 30, weight: 1 }, { key: 'investment', name: '投资完成', max: 30, weight: 1 },
     { key: 'quality', name: '质量安全', max: 20, weight: 1 }, { key: 'highlight', name: '亮点特色', max: 20, weight: 1 }],
     method: 'trimmed_mean', vote_first: 100, vote_step: 3, zones_own: false, tie_breaks: ['completion_rate', 'best_site'] },
+  assessment: { per_stall_week: 2, per_escalation: 5, per_late_report: 1, per_finding: 1, shared_prize: 'full', weight_letters: 0, task_percent: 100,
+    service_rating_percent: 70, refer_months_behind: 3, refer_escalations: 3 },
 }
 
 describe('settings form', () => {

@@ -34,13 +34,15 @@ type ObservationEvent struct {
 	Rubric   settings.Rubric `json:"rubric"`
 	Method   string          `json:"method_text" description:"how the judges' sheets combine, as the review prints it"`
 	Judges   []uuid.UUID     `json:"judges"`
+	ClosedAt *time.Time      `json:"closed_at"`
+	Note     string          `json:"close_note" description:"at close: why sheets were missing"`
 	Version  int             `json:"version"`
 }
 
 func toEvent(e observationdb.Event) ObservationEvent {
 	r := e.Rubric()
 	return ObservationEvent{ID: e.ID, Month: e.Month.Format("2006-01"), HeldOn: e.HeldOn.Format(time.DateOnly), Title: e.Title, HalfYear: e.HalfYear,
-		Status: e.Status, Rubric: r.Rubric, Method: r.MethodText(), Judges: append([]uuid.UUID{}, e.Judges...), Version: e.Version}
+		Status: e.Status, Rubric: r.Rubric, Method: r.MethodText(), Judges: append([]uuid.UUID{}, e.Judges...), ClosedAt: e.ClosedAt, Note: e.CloseNote, Version: e.Version}
 }
 
 // Sheet is a judge's sheet as shown: one's own, or anyone's after close.

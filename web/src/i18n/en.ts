@@ -66,6 +66,12 @@ const en: typeof zh = {
       weeks: { 1: '1st week', 2: '2nd week', 3: '3rd week', 4: '4th week', '-1': 'Last week' }, from: 'from month {m}',
       groups: { office: 'Key project office', leading_group: 'Leading group', chiefs: 'Subcontracting county leaders', unit_heads: 'Heads of all responsible units', item_units: "Heads of the agenda's units", service_units: 'Heads of the listed items\' service units' },
     },
+    assessment: {
+      per_stall_week: 'Points per stall week', per_escalation: 'Points per escalation', per_late_report: 'Points per late report', per_finding: 'Points per finding',
+      weight_letters: "Letters' weight", task_percent: "Departments' task (%)", service_rating_percent: "Service ratings' share (%)",
+      refer_months_behind: 'Months behind for referral', refer_escalations: 'Escalations for referral',
+      shared_prize: 'A shared place pays', full: 'each the full amount', split: "the places' amounts split",
+    },
     rubric: {
       name: 'Item', key: 'Key', max: 'Maximum', weight: 'Weight', remove: 'Remove', add: 'Add an item', total: '{n} points in all',
       method: 'Method', voteFirst: 'First place', voteStep: 'Fewer per place', zonesOwn: 'Zones ranked on their own', ties: 'Ties broken by, in order',
@@ -78,7 +84,7 @@ const en: typeof zh = {
     sections: {
       stall: 'Stall escalation (M1.3)', presence: 'Site presence (M2.2)', report: 'Weekly report (M3.4)', progress: 'Substantive progress',
       meetings: 'Regular sittings (M1.2, M1.4, M1.5, M1.7)',
-      cadence: 'Meeting and inspection cadences (M1.1)', review: 'Joint review (M3.7)', observation: 'Monthly observation (M1.6)', bulletin: 'Bulletins', ranking: 'Rewards and penalties (§5)', weights: 'Scoring weights (sum 100)',
+      cadence: 'Meeting and inspection cadences (M1.1)', review: 'Joint review (M3.7)', observation: 'Monthly observation (M1.6)', assessment: 'Assessment rules (§5)', bulletin: 'Bulletins', ranking: 'Rewards and penalties (§5)', weights: 'Scoring weights (sum 100)',
     },
     weekdays: ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'],
     every: 'every', week: 'week(s)', month: 'month(s)',
@@ -88,7 +94,7 @@ const en: typeof zh = {
       visits_chief_per_week: 'Chief site visits per week', visits_assistant_per_week: 'Assistant site visits per week',
       visits_responsible_per_week: 'Responsible person visits per week', helper_days_per_week: 'Helper days on site per week',
       visit_radius_meters: 'Visit radius (m)', report_deadline_weekday: 'Report due (weekday)', report_deadline_time: 'Report due (time)',
-      week_close_weekday: 'Week closes (weekday)', week_close_time: 'Week closes (time)', min_photos_per_report: 'Minimum photos per report', meeting_weekly: 'Weekly meeting', meeting_monthly: 'Monthly special meeting', meeting_bimonthly: 'Bi-monthly report meeting', meeting_half_year: 'Half-year meeting', meeting_joint_review: 'Joint review meeting', observation_rubric: 'Observation rubric', max_photos_per_week: 'Maximum photos per project per week',
+      week_close_weekday: 'Week closes (weekday)', week_close_time: 'Week closes (time)', min_photos_per_report: 'Minimum photos per report', meeting_weekly: 'Weekly meeting', meeting_monthly: 'Monthly special meeting', meeting_bimonthly: 'Bi-monthly report meeting', meeting_half_year: 'Half-year meeting', meeting_joint_review: 'Joint review meeting', observation_rubric: 'Observation rubric', assessment: 'Assessment rules', max_photos_per_week: 'Maximum photos per project per week',
       progress_min_investment_yuan: 'Investment increase counting as progress (yuan)',
       progress_min_image_points: 'Image progress increase counting as progress (points)',
       cadence_weekly_meeting: 'Weekly meeting', cadence_inspection: 'Inspection', cadence_monthly_meeting: 'Monthly meeting',
@@ -268,6 +274,26 @@ const en: typeof zh = {
   errors: {
     forbidden: 'Not allowed', forbiddenText: 'Your role cannot use this page.', notFound: 'Not found',
     notFoundText: 'What you are looking for does not exist, or is not in the current county.', home: 'Back to the dashboard',
+  },
+  observation: {
+    menu: 'Observation', title: 'Monthly observation', year: '{y}', month: 'Month', heldOn: 'Held on', name: 'Title', judges: 'Judges', sites: 'Sites',
+    status: 'Status', statuses: { open: 'Scoring', closed: 'Closed' }, halfYear: 'Half-year', none: 'No observation this year', noneJudge: 'No observation for you to judge',
+    create: 'New observation', created: 'Observation created', defaultTitle: 'Key projects observation, month {m}', pickJudges: 'Pick the judges (search by name)',
+    addSite: 'Add a site (search by code or name)', tourOrder: 'Tour order (drag, or use the arrows)', up: 'Up', down: 'Down', remove: 'Remove',
+    noSites: 'No site yet', open: 'Open', score: 'Score', routeSheet: 'Route sheet', print: 'Print', order: 'No.', code: 'Code',
+    project: 'Project', place: 'Township', unit: 'Responsible unit', pool: 'Ranked among', routeTitle: '{title}: route sheet', routeMeta: 'Held on {day}   Judges: {judges}',
+    signature: 'Leader’s signature:', method: 'Scoring method', rubric: 'Rubric', item: 'Item', max: 'Max', weight: 'Weight',
+    progress: 'Scoring progress', progressHint: 'Until scoring closes only who has scored is shown, not the points', scored: 'Scored', notScored: 'Not yet', missing: '{n} missing',
+    allIn: 'Every judge has scored every site', close: 'Close scoring and rank', closeTitle: 'Close scoring', closeNote: 'Note', closeMissing: '{n} sheets are missing: say why before closing.',
+    closeNoteHint: 'e.g. one site could not be visited because of rain', closeConfirm: 'Judges cannot score after closing; the ranking follows the rubric.', closed: 'Scoring closed; the ranking is ready',
+    closedNote: 'Closed {at}: {note}',
+    results: 'Results', siteRanking: 'Sites by score', unitRanking: '{pool}', rank: 'Rank', points: 'Score', judgesCount: 'Judges', tieNote: 'Tie',
+    sheets: 'Every sheet', judge: 'Judge', total: 'Total', comment: 'Comment', submittedAt: 'Submitted',
+    myEvents: 'Observations I judge', siteOf: 'Site {n} of {m}', prev: 'Previous', next: 'Next', runningTotal: 'Total {total} / {max}',
+    maxOf: 'max {max}', weightOf: '×{w}', commentHint: 'Comment (optional)', submit: 'Submit', submitConfirm: 'A submitted sheet is final. Submit {total} points for “{site}”?',
+    states: { sent: 'Submitted', queued: 'Waiting to send', rejected: 'Refused', todo: 'To score' }, pending: '{n} sheets waiting to be sent', pendingHint: 'They are sent when the network is back; do not clear the browser’s data',
+    savedOffline: 'Offline: the sheet is kept on this phone and sent when the network is back', queued: 'Saved; sending', sentOk: 'Sheet submitted', rejectedReason: 'The server refused it: {reason}', dismiss: 'OK',
+    yourSheet: 'Your sheet', notJudge: 'You are not a judge of this observation', hiddenScores: 'Judges do not see each other’s points', done: 'Every site is scored',
   },
 }
 export default en

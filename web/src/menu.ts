@@ -3,7 +3,7 @@
 export type Role = 'platform_admin' | 'municipal' | 'leading_group' | 'office' | 'inspector' | 'unit_user' | 'task_force' | 'statistics'
 
 export interface MenuItem {
-  key: 'home' | 'projects' | 'reports' | 'supervision' | 'meetings' | 'actions' | 'bulletins' | 'pipeline' | 'letters' | 'units' | 'people' | 'groups' | 'accounts' | 'settings' | 'audit'
+  key: 'home' | 'projects' | 'reports' | 'supervision' | 'meetings' | 'actions' | 'bulletins' | 'review' | 'batch' | 'pipeline' | 'letters' | 'units' | 'people' | 'groups' | 'accounts' | 'settings' | 'audit'
   path: string
   roles: Role[]
 }
@@ -23,6 +23,10 @@ export const MENU: MenuItem[] = [
   { key: 'meetings', path: '/meetings', roles: countyRoles },
   { key: 'actions', path: '/actions', roles: countyRoles },
   { key: 'bulletins', path: '/bulletins', roles: countyRoles },
+  // Joint review (联审联批): desk roles read the figures, a service unit its
+  // own open items; batch ground-breaking rounds (双月开工) every county role.
+  { key: 'review', path: '/review', roles: ['municipal', 'leading_group', 'office', 'inspector', 'unit_user'] },
+  { key: 'batch', path: '/batch-starts', roles: countyRoles },
   { key: 'pipeline', path: '/pipeline', roles: desk },
   { key: 'letters', path: '/letters', roles: [...desk, 'inspector', 'unit_user'] },
   { key: 'units', path: '/units', roles: everyone },

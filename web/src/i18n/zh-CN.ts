@@ -13,6 +13,7 @@ export default {
   menu: {
     home: '首页', projects: '重点项目', pipeline: '谋划项目', reports: '周报与督导', letters: '责任书', units: '单位', people: '人员', groups: '领导小组与督导组', accounts: '用户与角色',
     settings: '参数设置', audit: '操作日志', supervision: '督导推进', bulletins: '通报', meetings: '会议日程', actions: '督办台账',
+    review: '联审联批', batch: '双月开工',
   },
   roles: {
     platform_admin: '平台管理员', municipal: '市重点项目办', leading_group: '领导小组成员', office: '县重点项目办',
@@ -216,7 +217,7 @@ export default {
     hint: '企业微信、钉钉填写群机器人 Webhook 地址；邮箱填写地址。消息失败会自动重试。', signed: '已加签', remove: '移除', empty: '暂无消息',
   },
   mtg: {
-    title: '会议日程', kinds: { weekly: '周例会', monthly: '月专题会', bimonthly: '双月汇报会', half_year: '半年评比会' },
+    title: '会议日程', kinds: { weekly: '周例会', monthly: '月专题会', bimonthly: '双月汇报会', half_year: '半年评比会', joint_review: '联审联批会' },
     statuses: { planned: '计划召开', held: '已召开', skipped: '已取消' },
     weekdays: ['一', '二', '三', '四', '五', '六', '日'], prevMonth: '上月', nextMonth: '下月', thisMonth: '本月',
     monthTitle: '{y}年{m}月', schedule: '立即排定会议', scheduled: '已排定{from}至{to}的会议，新增{n}次',
@@ -275,5 +276,38 @@ export default {
   errors: {
     forbidden: '无权访问', forbiddenText: '您的角色不能使用此页面。', notFound: '页面不存在',
     notFoundText: '您要找的内容不存在，或不属于当前县区。', home: '回到首页',
+  },
+  minutes: {
+    tab: '会议纪要', notHeld: '会议召开后方可起草和签发纪要。', opening: '开头语', openingHint: '留空则使用通常的开头语（见占位文字）',
+    closing: '结束语', closingHint: '可选：写在议定事项之后的结束语', save: '保存', saved: '纪要已保存', editedAt: '最近修改：{at}',
+    itemsHint: '各议题的研究意见和议定事项在“议定事项”页填写，纪要自动汇总。', text: '纪要文本（签发样式）', draft: '草稿',
+    open: '打开草稿', html: '网页', pdf: 'PDF', docx: 'Word（.docx）', issue: '签发纪要', issueCorrection: '签发更正版',
+    confirmIssue: '签发后该版本冻结，不能修改；更正只能签发新版本。确定签发？', reason: '更正理由', reasonHint: '说明更正了什么、为什么（必填）',
+    issued: '已签发{issue}（{label}）', versions: '已签发版本', issueNo: '期号', version: '版本', issuedBy: '签发人', issuedAt: '签发时间',
+    files: '文件', none: '尚未签发', cannotIssue: '不能签发：{reason}',
+  },
+  review: {
+    title: '联审联批', table: '联审事项', project: '项目', procedure: '审批事项', serviceUnit: '服务单位', source: '来源',
+    sources: { project: '项目申报', office: '办公室', carried: '上次转入' }, firstOn: '首次上会', deadline: '办理时限', daysOver: '逾期',
+    days: '{n}天', outcome: '研究结果', outcomes: { pending: '待研究', done: '当场办结', deadline: '限期办结' }, done: '当场办结', setDeadline: '限期办结',
+    deadlineDefault: '留空按县设定期限', doneOn: '{date}办结', note: '备注', history: '上会记录', carriedOn: '已转入后续会议',
+    flags: { agency_service: '代办制', merged_assessment: '多评合一', regional_assessment: '区域评估', accept_with_deficiencies: '容缺办理' },
+    decidedOk: '已记录：{project}·{procedure}，{outcome}',
+    keys: '快捷键：Tab / Shift+Tab 在各栏之间移动；焦点在某行时按 D 当场办结、L 限期办结、J 或 ↓ 下一行、K 或 ↑ 上一行；在时限或备注中按 Enter 即限期办结。',
+    nominate: '提交联审事项', nominateTitle: '提交审批事项到本次联审会', nominated: '已列入本次联审会', noProcedures: '该项目没有未办结的审批事项',
+    empty: '本次会议暂无联审事项', pendingCount: '共{all}项，待研究{pending}项', figures: '联审联批情况', items: '事项', doneCount: '已办结', rate: '办结率',
+    avgDays: '平均办结天数', overdue: '逾期', bySitting: '按会议', byUnit: '按服务单位', unfinished: '未办结事项', period: '{from} 至 {to}',
+    carried: '转入事项', carriedHint: '限期未办结或会上未研究、转入后续联审会的事项，保留每次上会记录。', unitView: '服务单位待办事项',
+    unitPick: '选择服务单位', unitHint: '各服务单位跨项目的未办结联审事项，时限最早的在前。', sittings: '联审会', sittingsHint: '联审会列在会议日程中；打开会议可当场研究事项。',
+    open: '打开', name: '名称', sitting: '会议', all: '全部', statuses: { planned: '计划召开', held: '已召开', skipped: '已取消' },
+  },
+  batch: {
+    title: '双月开工', round: '{label}集中开工', prev: '上一轮', next: '下一轮', current: '本轮', window: '{from} 至 {to}，截至{asOf}',
+    planned: '计划开工', started: '已开工', early: '提前开工', onTime: '按期开工', late: '延期开工', undated: '已开工（未填日期）', notStarted: '未开工',
+    rate: '开工率', code: '编号', name: '项目名称', unit: '责任单位', timing: '开工情况', plannedStart: '计划开工', startedOn: '实际开工',
+    reason: '未开工原因', present: '参加仪式', ceremony: '集中开工仪式', ceremonyOn: '仪式日期', place: '地点', note: '说明', presentProjects: '参加仪式的项目',
+    recordCeremony: '记录开工仪式', editCeremony: '修改仪式记录', noCeremony: '尚未记录本轮开工仪式', ceremonyHeld: '{date}在{place}举行集中开工仪式',
+    ceremonySaved: '开工仪式已记录', giveReason: '说明原因', reasonSaved: '原因已保存', reasonTitle: '未开工原因：{name}', empty: '本轮没有计划开工的项目',
+    unstated: '（责任单位未说明）',
   },
 }

@@ -85,7 +85,7 @@ test('a joint review sitting decided on the table: nominations, one-key decision
   const unit = await newPage(browser, desk)
   await login(unit, 'gs.unit', { to: '/review?tab=sittings' })
   assert.ok((await unit.$$eval('.el-aside [data-menu]', (els) => els.map((e) => e.getAttribute('data-menu')))).includes('review'))
-  const row = unit.locator('[data-test=review-sittings] .el-table__row', { hasText: jr.label })
+  const row = unit.locator(`[data-test=review-sittings] .el-table__row:has([href*="${jr.id}"])`)
   await row.locator('[data-test=nominate-to]').click()
   await pickOption(unit, '[data-test=nominate-project]', '紫水街道老旧小区改造项目')
   await pickOption(unit, '[data-test=nominate-procedure]', own.type)
@@ -124,6 +124,7 @@ test('a joint review sitting decided on the table: nominations, one-key decision
   const ledger = await apiGet(office, `/api/v1/projects/${byCode(projects, 'GS2026-001').id}/procedures`)
   const l3 = ledger.body.find((x) => x.id === third.id)
   assert.ok(l3.accept_with_deficiencies && l3.merged_assessment, JSON.stringify(l3))
+  await shot(office, 'review-table')
   // History popover of an item.
   await rowOf(own).locator('[data-test=row-source]').click()
   await office.waitForSelector('[data-test=history-line]:visible')
@@ -131,7 +132,6 @@ test('a joint review sitting decided on the table: nominations, one-key decision
   await office.mouse.click(600, 900)
   await office.waitForSelector('[data-test=history]', { state: 'hidden' })
   assert.equal(await rowOf(own).locator('td').nth(3).textContent(), today, 'first came to a joint review today')
-  await shot(office, 'review-table')
 
   // The service unit's view: the office picks the unit serving 施工许可证.
   await office.goto(BASE + '/review?tab=unit')

@@ -57,6 +57,10 @@ async function lastPlanned(page, kind) {
 async function moveTo(page, s, day, time) {
   return ok(page, 'PUT', '/api/v1/meetings/' + s.id, { day, time, place: s.place, reason: '浏览器测试调整会期', version: s.version })
 }
+/** Waits for the toasts to go, so that a picture shows the page under them. */
+async function quiet(page) {
+  await page.waitForSelector('.el-message', { state: 'detached', timeout: 8000 }).catch(() => {})
+}
 const byCode = (list, code) => list.find((p) => p.code === code)
 
 test('a joint review sitting decided on the table: nominations, one-key decisions, history, the service unit’s view and the figures', async () => {
@@ -124,6 +128,7 @@ test('a joint review sitting decided on the table: nominations, one-key decision
   const ledger = await apiGet(office, `/api/v1/projects/${byCode(projects, 'GS2026-001').id}/procedures`)
   const l3 = ledger.body.find((x) => x.id === third.id)
   assert.ok(l3.accept_with_deficiencies && l3.merged_assessment, JSON.stringify(l3))
+  await quiet(office)
   await shot(office, 'review-table')
   // History popover of an item.
   await rowOf(own).locator('[data-test=row-source]').click()
@@ -208,6 +213,7 @@ test('a batch ground-breaking round: figures, a unit’s reason, the ceremony, p
   const startedRow = office.locator('[data-test=round-projects] .el-table__row', { hasText: started.name })
   assert.equal(await startedRow.locator('[data-test=present]').count(), 1)
   assert.match(await startedRow.locator('[data-test=timing]').textContent(), /已开工/)
+  await quiet(office)
   await shot(office, 'batch-round')
   // Back to the round before.
   await office.click('[data-test=round-prev]')
@@ -241,6 +247,7 @@ test('the minutes: the office drafts, the chair issues and corrects, the files d
     const r = await office.request.get(BASE + (await office.getAttribute(`[data-test=draft-${f}]`, 'href')))
     assert.equal(r.status(), 200, 'draft ' + f)
   }
+  await quiet(office)
   await shot(office, 'minutes-office')
   assert.deepEqual(office.errors, [])
 
@@ -265,6 +272,7 @@ test('the minutes: the office drafts, the chair issues and corrects, the files d
   await chair.click('[data-test=correction-issue]')
   await chair.waitForFunction(() => document.querySelectorAll('[data-test=version-label]').length === 2)
   assert.match(await chair.textContent('[data-test=minutes-versions]'), /更正议定事项完成时限表述/)
+  await quiet(chair)
   await shot(chair, 'minutes-chair')
   assert.deepEqual(chair.errors, [])
 })

@@ -7,11 +7,11 @@ export type Sitting = Schemas['Sitting']
 export type Item = Schemas['Item']
 export type Action = Schemas['Action']
 
-export const KINDS = ['weekly', 'monthly', 'bimonthly', 'half_year'] as const
+export const KINDS = ['weekly', 'monthly', 'bimonthly', 'half_year', 'joint_review'] as const
 export type Kind = (typeof KINDS)[number]
 
 /** Each series' colour on the calendar and the projector (legend in both languages). */
-export const KIND_COLORS: Record<string, string> = { weekly: '#2f6fb3', monthly: '#2e7d32', bimonthly: '#b45309', half_year: '#7c3aed' }
+export const KIND_COLORS: Record<string, string> = { weekly: '#2f6fb3', monthly: '#2e7d32', bimonthly: '#b45309', half_year: '#7c3aed', joint_review: '#0f766e' }
 
 export interface Day {
   date: string // YYYY-MM-DD

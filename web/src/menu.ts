@@ -3,7 +3,7 @@
 export type Role = 'platform_admin' | 'municipal' | 'leading_group' | 'office' | 'inspector' | 'unit_user' | 'task_force' | 'statistics'
 
 export interface MenuItem {
-  key: 'home' | 'projects' | 'reports' | 'supervision' | 'meetings' | 'actions' | 'bulletins' | 'pipeline' | 'letters' | 'units' | 'people' | 'groups' | 'accounts' | 'settings' | 'audit' | 'observation'
+  key: 'home' | 'projects' | 'reports' | 'supervision' | 'meetings' | 'actions' | 'bulletins' | 'observation' | 'review' | 'batch' | 'pipeline' | 'letters' | 'units' | 'people' | 'groups' | 'accounts' | 'settings' | 'audit'
   path: string
   roles: Role[]
   /** Its i18n key when not menu.<key>. */
@@ -28,6 +28,10 @@ export const MENU: MenuItem[] = [
   // The monthly observation: the office creates and closes; any county role
   // may be a judge (the API lists a judge the events they judge).
   { key: 'observation', path: '/observations', roles: countyRoles, label: 'observation.menu' },
+  // Joint review (联审联批): desk roles read the figures, a service unit its
+  // own open items; batch ground-breaking rounds (双月开工) every county role.
+  { key: 'review', path: '/review', roles: ['municipal', 'leading_group', 'office', 'inspector', 'unit_user'] },
+  { key: 'batch', path: '/batch-starts', roles: countyRoles },
   { key: 'pipeline', path: '/pipeline', roles: desk },
   { key: 'letters', path: '/letters', roles: [...desk, 'inspector', 'unit_user'] },
   { key: 'units', path: '/units', roles: everyone },

@@ -3,12 +3,12 @@ import { visibleMenu, canWrite, isFieldUser, hasAny } from '../src/menu'
 
 describe('menu by role', () => {
   it('gives the office everything of its county', () => {
-    expect(visibleMenu(['office']).map((m) => m.key)).toEqual(['home', 'projects', 'reports', 'supervision', 'meetings', 'actions', 'bulletins', 'observation', 'pipeline', 'letters', 'units', 'people', 'groups', 'accounts', 'settings', 'audit'])
+    expect(visibleMenu(['office']).map((m) => m.key)).toEqual(['home', 'projects', 'reports', 'supervision', 'meetings', 'actions', 'bulletins', 'observation', 'review', 'batch', 'pipeline', 'letters', 'units', 'people', 'groups', 'accounts', 'settings', 'audit'])
   })
   it('gives field roles the field pages only', () => {
-    expect(visibleMenu(['task_force']).map((m) => m.key)).toEqual(['home', 'projects', 'meetings', 'actions', 'bulletins', 'observation', 'units', 'people', 'groups'])
-    expect(visibleMenu(['unit_user']).map((m) => m.key)).toEqual(['home', 'projects', 'meetings', 'actions', 'bulletins', 'observation', 'letters', 'units', 'people', 'groups'])
-    expect(visibleMenu(['inspector']).map((m) => m.key)).toEqual(['home', 'projects', 'reports', 'supervision', 'meetings', 'actions', 'bulletins', 'observation', 'letters', 'units', 'people', 'groups'])
+    expect(visibleMenu(['task_force']).map((m) => m.key)).toEqual(['home', 'projects', 'meetings', 'actions', 'bulletins', 'observation', 'batch', 'units', 'people', 'groups'])
+    expect(visibleMenu(['unit_user']).map((m) => m.key)).toEqual(['home', 'projects', 'meetings', 'actions', 'bulletins', 'observation', 'review', 'batch', 'letters', 'units', 'people', 'groups'])
+    expect(visibleMenu(['inspector']).map((m) => m.key)).toEqual(['home', 'projects', 'reports', 'supervision', 'meetings', 'actions', 'bulletins', 'observation', 'review', 'batch', 'letters', 'units', 'people', 'groups'])
   })
   it('lets the municipal office read but not manage accounts', () => {
     expect(visibleMenu(['municipal']).map((m) => m.key)).not.toContain('accounts')
@@ -33,7 +33,7 @@ describe('menu by role', () => {
     expect(isFieldUser([])).toBe(false)
     // The statistics bureau verifies monthly figures at a desk (M4.4).
     expect(isFieldUser(['statistics'])).toBe(false)
-    expect(visibleMenu(['statistics']).map((m) => m.key)).toEqual(['home', 'projects', 'meetings', 'actions', 'bulletins', 'observation', 'units', 'people', 'groups'])
+    expect(visibleMenu(['statistics']).map((m) => m.key)).toEqual(['home', 'projects', 'meetings', 'actions', 'bulletins', 'observation', 'batch', 'units', 'people', 'groups'])
     expect(hasAny(['a'], ['b', 'a'])).toBe(true)
   })
 })

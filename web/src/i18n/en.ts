@@ -15,6 +15,7 @@ const en: typeof zh = {
   menu: {
     home: 'Home', projects: 'Key projects', pipeline: 'Pipeline', reports: 'Reports', letters: 'Letters', units: 'Units', people: 'People', groups: 'Leading group & inspection', accounts: 'Users & roles',
     settings: 'Settings', audit: 'Audit trail', supervision: 'Supervision', bulletins: 'Bulletins', meetings: 'Meetings', actions: 'Action tracker',
+    review: 'Joint review', batch: 'Batch starts',
   },
   roles: {
     platform_admin: 'Platform admin', municipal: 'Municipal office', leading_group: 'Leading group', office: 'Key project office',
@@ -217,7 +218,7 @@ const en: typeof zh = {
     hint: 'For WeCom and DingTalk give the group robot webhook URL; for e-mail the address. Failed sends are retried.', signed: 'Signed', remove: 'Remove', empty: 'No messages',
   },
   mtg: {
-    title: 'Meetings', kinds: { weekly: 'Weekly meeting', monthly: 'Monthly special meeting', bimonthly: 'Bi-monthly report meeting', half_year: 'Half-year review' },
+    title: 'Meetings', kinds: { weekly: 'Weekly meeting', monthly: 'Monthly special meeting', bimonthly: 'Bi-monthly report meeting', half_year: 'Half-year review', joint_review: 'Joint review' },
     statuses: { planned: 'Planned', held: 'Held', skipped: 'Skipped' },
     weekdays: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], prevMonth: 'Previous', nextMonth: 'Next', thisMonth: 'This month',
     monthTitle: '{m}/{y}', schedule: 'Schedule now', scheduled: 'Scheduled {from} to {to}: {n} sittings added',
@@ -294,6 +295,39 @@ const en: typeof zh = {
     states: { sent: 'Submitted', queued: 'Waiting to send', rejected: 'Refused', todo: 'To score' }, pending: '{n} sheets waiting to be sent', pendingHint: 'They are sent when the network is back; do not clear the browser’s data',
     savedOffline: 'Offline: the sheet is kept on this phone and sent when the network is back', queued: 'Saved; sending', sentOk: 'Sheet submitted', rejectedReason: 'The server refused it: {reason}', dismiss: 'OK',
     yourSheet: 'Your sheet', notJudge: 'You are not a judge of this observation', hiddenScores: 'Judges do not see each other’s points', done: 'Every site is scored',
+  },
+  minutes: {
+    tab: 'Minutes', notHeld: 'Minutes can be drafted and issued once the sitting is held.', opening: 'Opening', openingHint: 'Leave empty for the usual opening (shown as placeholder)',
+    closing: 'Closing words', closingHint: 'Optional: words after the decisions', save: 'Save', saved: 'Minutes saved', editedAt: 'Last edited {at}',
+    itemsHint: 'What was said on each item and the decisions are entered on the Decisions tab; the minutes gather them.', text: 'The minutes as issued', draft: 'Draft',
+    open: 'Open draft', html: 'Page', pdf: 'PDF', docx: 'Word (.docx)', issue: 'Issue minutes', issueCorrection: 'Issue a correction',
+    confirmIssue: 'Once issued this version is frozen; a correction is a new version. Issue?', reason: 'Reason for the correction', reasonHint: 'What was corrected and why (required)',
+    issued: 'Issued {issue} ({label})', versions: 'Issued versions', issueNo: 'Issue', version: 'Version', issuedBy: 'Issued by', issuedAt: 'Issued at',
+    files: 'Files', none: 'Not issued yet', cannotIssue: 'Cannot issue: {reason}',
+  },
+  review: {
+    title: 'Joint review', table: 'Review items', project: 'Project', procedure: 'Procedure', serviceUnit: 'Service unit', source: 'Source',
+    sources: { project: 'Project unit', office: 'Office', carried: 'Carried over' }, firstOn: 'First reviewed', deadline: 'Deadline', daysOver: 'Over',
+    days: '{n} d', outcome: 'Outcome', outcomes: { pending: 'Pending', done: 'Done on the spot', deadline: 'With deadline' }, done: 'Done', setDeadline: 'Deadline',
+    deadlineDefault: 'Empty: county default', doneOn: 'done {date}', note: 'Note', history: 'History', carriedOn: 'Carried to a later sitting',
+    flags: { agency_service: 'Agency', merged_assessment: 'Merged assessment', regional_assessment: 'Regional assessment', accept_with_deficiencies: 'Accept with gaps' },
+    decidedOk: 'Recorded: {project} · {procedure}, {outcome}',
+    keys: 'Keys: Tab / Shift+Tab move between fields; on a focused row D = done on the spot, L = deadline, J or ↓ next row, K or ↑ previous row; Enter in the deadline or note sets a deadline.',
+    nominate: 'Nominate an item', nominateTitle: 'Nominate a procedure for this joint review', nominated: 'Added to this joint review', noProcedures: 'This project has no unfinished procedures',
+    empty: 'No items on this joint review', pendingCount: '{all} items, {pending} pending', figures: 'Joint review figures', items: 'Items', doneCount: 'Done', rate: 'Rate',
+    avgDays: 'Avg days to done', overdue: 'Overdue', bySitting: 'By sitting', byUnit: 'By service unit', unfinished: 'Unfinished', period: '{from} to {to}',
+    carried: 'Carried over', carriedHint: 'Items past their deadline or left undecided, carried to a later joint review, with their history.', unitView: 'Service unit\'s open items',
+    unitPick: 'Service unit', unitHint: 'A service unit\'s unfinished items across projects, earliest deadline first.', sittings: 'Joint review sittings', sittingsHint: 'They are on the meetings calendar; open one to decide its items.',
+    open: 'Open', name: 'Name', sitting: 'Sitting', all: 'All', statuses: { planned: 'Planned', held: 'Held', skipped: 'Skipped' },
+  },
+  batch: {
+    title: 'Batch starts', round: '{label} batch ground-breaking', prev: 'Previous round', next: 'Next round', current: 'This round', window: '{from} to {to}, as of {asOf}',
+    planned: 'Planned', started: 'Started', early: 'Early', onTime: 'On time', late: 'Late', undated: 'Started (no date)', notStarted: 'Not started',
+    rate: 'Start rate', code: 'Code', name: 'Project', unit: 'Responsible unit', timing: 'Timing', plannedStart: 'Planned start', startedOn: 'Started on',
+    reason: 'Reason not started', present: 'At ceremony', ceremony: 'Ground-breaking ceremony', ceremonyOn: 'Date', place: 'Place', note: 'Note', presentProjects: 'Projects present',
+    recordCeremony: 'Record the ceremony', editCeremony: 'Correct the ceremony', noCeremony: 'No ceremony recorded for this round', ceremonyHeld: 'Held on {date} at {place}',
+    ceremonySaved: 'Ceremony recorded', giveReason: 'Give reason', reasonSaved: 'Reason saved', reasonTitle: 'Why not started: {name}', empty: 'No project is planned to start in this round',
+    unstated: '(no reason given)',
   },
 }
 export default en

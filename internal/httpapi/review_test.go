@@ -67,8 +67,22 @@ func TestJointReview(t *testing.T) {
 	if r := office.do("POST", base, map[string]any{"procedure_id": other}); r.Status != http.StatusConflict {
 		t.Fatalf("nominated twice: %d %s", r.Status, r.Body)
 	}
+	// The office moves the sitting a day on: the items' first day follows it.
+	var st struct {
+		Version int `json:"version"`
+	}
+	office.do("GET", "/api/v1/meetings/"+sitting.ID.String(), nil)
+	inCounty(t, "guangshan", func(ctx context.Context, tx bun.IDB) error {
+		return tx.NewRaw("SELECT version FROM meeting_sittings WHERE id = ?", sitting.ID).Scan(ctx, &st.Version)
+	})
+	if r := office.do("PUT", "/api/v1/meetings/"+sitting.ID.String(), map[string]any{"day": "2026-03-12", "reason": "与县委常委会冲突", "version": st.Version}); r.Status != http.StatusOK {
+		t.Fatalf("move: %d %s", r.Status, r.Body)
+	}
 	var list []reviewapi.ReviewItem
 	unit.do("GET", base, nil).decode(t, &list)
+	if len(list) != 1 || list[0].FirstOn != "2026-03-12" {
+		t.Fatalf("after the move: %+v", list)
+	}
 	if len(list) != 1 || list[0].ID != mine.ID {
 		t.Fatalf("the unit's view of the list: %+v", list)
 	}
@@ -87,7 +101,7 @@ func TestJointReview(t *testing.T) {
 	}
 	r = office.do("PUT", "/api/v1/review-items/"+mine.ID.String(), map[string]any{"outcome": "deadline", "accept_with_deficiencies": true, "agency_service": true, "version": mine.Version})
 	r.decode(t, &mine)
-	if r.Status != http.StatusOK || mine.Outcome != "deadline" || mine.Deadline == nil || *mine.Deadline != "2026-03-25" || !mine.AcceptWithDeficiencies || !mine.AgencyService {
+	if r.Status != http.StatusOK || mine.Outcome != "deadline" || mine.Deadline == nil || *mine.Deadline != "2026-03-26" || !mine.AcceptWithDeficiencies || !mine.AgencyService {
 		t.Fatalf("a deadline by default: %d %s", r.Status, r.Body)
 	}
 	if r := office.do("PUT", "/api/v1/review-items/"+theirs.ID.String(), map[string]any{"outcome": "done", "version": theirs.Version + 1}); r.Status != http.StatusConflict {
@@ -95,7 +109,7 @@ func TestJointReview(t *testing.T) {
 	}
 	r = office.do("PUT", "/api/v1/review-items/"+theirs.ID.String(), map[string]any{"outcome": "done", "merged_assessment": true, "version": theirs.Version})
 	r.decode(t, &theirs)
-	if r.Status != http.StatusOK || theirs.DoneOn == nil || *theirs.DoneOn != "2026-03-11" {
+	if r.Status != http.StatusOK || theirs.DoneOn == nil || *theirs.DoneOn != "2026-03-12" {
 		t.Fatalf("done on the spot: %d %s", r.Status, r.Body)
 	}
 	// The service unit's own view: the open item, 250-odd days over by now.

@@ -14,6 +14,7 @@ import (
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/meeting"
 	"github.com/tuijin/tuijin/internal/postgres"
+	"github.com/tuijin/tuijin/internal/review/reviewdb"
 	"github.com/tuijin/tuijin/internal/settings"
 	"github.com/tuijin/tuijin/internal/supervision"
 )
@@ -203,6 +204,11 @@ func ChangeSitting(ctx context.Context, tx bun.IDB, id uuid.UUID, c SittingChang
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return before, errSittingVersion
+	}
+	if !after.Day.Equal(before.Day) {
+		if err := reviewdb.SittingMoved(ctx, tx, id, after.Day); err != nil {
+			return before, err
+		}
 	}
 	action := "meeting.change"
 	if c.Skip {

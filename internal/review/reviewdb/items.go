@@ -389,3 +389,11 @@ func Figures(ctx context.Context, tx bun.IDB, from, to, asOf time.Time) (review.
 	}
 	return review.Count(facts, asOf), nil
 }
+
+// SittingMoved follows a planned sitting moved to day: the items first
+// brought to it first come to a joint review on its new day (items carried
+// to it keep the day they first came).
+func SittingMoved(ctx context.Context, tx bun.IDB, sitting uuid.UUID, day time.Time) error {
+	_, err := tx.NewUpdate().Model((*Item)(nil)).Set("first_on = ?", day).Where("sitting_id = ? AND carried_from IS NULL", sitting).Exec(ctx)
+	return postgres.MapErr(err)
+}

@@ -150,8 +150,8 @@ test('a joint review sitting decided on the table: nominations, one-key decision
   // The figures: three items, one done.
   await office.goto(BASE + '/review?tab=figures')
   await office.waitForSelector('[data-test=review-figures]')
-  assert.ok(Number(await office.textContent('[data-test=rf-items]')) >= 3)
-  assert.ok(Number(await office.textContent('[data-test=rf-done]')) >= 1)
+  await office.waitForFunction(() => Number(document.querySelector('[data-test=rf-items]')?.textContent) >= 3 &&
+    Number(document.querySelector('[data-test=rf-done]')?.textContent) >= 1)
   assert.match(await office.textContent('[data-test=rf-unfinished]'), /节能审查/)
   await shot(office, 'review-figures')
   assert.deepEqual(office.errors, [])

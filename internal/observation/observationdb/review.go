@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -138,6 +139,9 @@ func DraftReview(ctx context.Context, tx bun.IDB, e Event, bestN int, today time
 		}
 		r.Pools[i].Rows = append(r.Pools[i].Rows, observation.ReviewUnitRow{Rank: x.Rank, Unit: x.Name, Score: x.Score, TieNote: x.TieNote})
 	}
+	// Pools in the published order: townships, zones, departments.
+	order := map[string]int{observation.PoolNames[observation.PoolTownships]: 0, observation.PoolNames[observation.PoolZones]: 1, observation.PoolNames[observation.PoolDepartments]: 2}
+	sort.SliceStable(r.Pools, func(i, j int) bool { return order[r.Pools[i].Name] < order[r.Pools[j].Name] })
 	n := bestN
 	if n*2 > len(r.Sites) {
 		n = len(r.Sites) / 2

@@ -294,6 +294,9 @@ const en: typeof zh = {
     maxOf: 'max {max}', weightOf: '×{w}', commentHint: 'Comment (optional)', submit: 'Submit', submitConfirm: 'A submitted sheet is final. Submit {total} points for “{site}”?',
     states: { sent: 'Submitted', queued: 'Waiting to send', rejected: 'Refused', todo: 'To score' }, pending: '{n} sheets waiting to be sent', pendingHint: 'They are sent when the network is back; do not clear the browser’s data',
     savedOffline: 'Offline: the sheet is kept on this phone and sent when the network is back', queued: 'Saved; sending', sentOk: 'Sheet submitted', rejectedReason: 'The server refused it: {reason}', dismiss: 'OK',
+    review: 'Monthly review', reviewIssue: 'Issue the review', reviewCorrect: 'Issue a correction', reviewHint: 'Made from the results; once issued it is frozen (page, PDF, Excel) and a correction is a new version. Draft:',
+    page: 'Page', reviewIssueNo: 'Issue', reviewVersion: 'Version', reviewReason: 'Reason', reviewFiles: 'Files', reviewNone: 'Not issued yet',
+    reviewConfirm: 'Once issued this version is frozen. Issue?', reviewReasonHint: 'What was corrected and why (required)', reviewIssued: 'Issued {issue} ({label})',
     yourSheet: 'Your sheet', notJudge: 'You are not a judge of this observation', hiddenScores: 'Judges do not see each other’s points', done: 'Every site is scored',
   },
   minutes: {

@@ -301,6 +301,9 @@ export default {
     maxOf: '满分 {max}', weightOf: '×{w}', commentHint: '评语（可选）', submit: '提交评分', submitConfirm: '提交后不能修改。确认提交“{site}”的评分 {total} 分？',
     states: { sent: '已提交', queued: '待发送', rejected: '未被接受', todo: '未评分' }, pending: '{n} 份评分待发送', pendingHint: '网络恢复后会自动发送，请勿清除浏览器数据',
     savedOffline: '没有网络，评分已保存在本机，联网后自动发送', queued: '已保存，正在发送', sentOk: '评分已提交', rejectedReason: '服务器未接受：{reason}', dismiss: '知道了',
+    review: '月点评', reviewIssue: '签发月点评', reviewCorrect: '签发更正版', reviewHint: '由评比结果生成，签发后冻结（网页、PDF、Excel），更正只能签发新版本。草稿：',
+    page: '网页', reviewIssueNo: '期号', reviewVersion: '版本', reviewReason: '更正理由', reviewFiles: '文件', reviewNone: '尚未签发月点评',
+    reviewConfirm: '签发后该版本冻结，不能修改。确定签发？', reviewReasonHint: '更正了什么、为什么（必填）', reviewIssued: '已签发{issue}（{label}）',
     yourSheet: '您的评分', notJudge: '您不是本次观摩的评委', hiddenScores: '各评委的评分互不可见', done: '全部观摩点已评分',
   },
   minutes: {

@@ -406,10 +406,9 @@ func AuditVerify(ctx context.Context, cfg config.Config, out io.Writer) error {
 	return fmt.Errorf("audit chain broken in %d chain(s); first: %s", len(breaks), breaks[0])
 }
 
-// AssessmentVerify recomputes every county's assessment versions from
-// their stored snapshots (see assessmentdb.Verify) and reports any
-// difference; it fails when one does not hold.
-func AssessmentVerify(ctx context.Context, cfg config.Config, out io.Writer) error {
+// eachCounty opens the database and the object store and runs fn in each
+// county in turn (the verify commands).
+func eachCounty(ctx context.Context, cfg config.Config, fn func(ctx context.Context, tx bun.IDB, store *objects.Store, c postgres.County) error) error {
 	d, err := db.Open(ctx, cfg.DatabaseURL, 2)
 	if err != nil {
 		return err
@@ -427,21 +426,30 @@ func AssessmentVerify(ctx context.Context, cfg config.Config, out io.Writer) err
 	}); err != nil {
 		return err
 	}
-	files := assessmentdb.Files{Store: store, RetainYears: cfg.RetainYears}
-	total, failed := 0, 0
 	for _, c := range counties {
-		err := d.InCounty(ctx, c.ID, func(ctx context.Context, tx bun.IDB) error {
-			checked, found, err := assessmentdb.Verify(ctx, tx, files)
-			total += checked
-			failed += len(found)
-			for _, f := range found {
-				fmt.Fprintf(out, "%s %s %s: %s\n", c.Name, f.ID, f.Label, f.Problem)
-			}
-			return err
-		})
-		if err != nil {
+		if err := d.InCounty(ctx, c.ID, func(ctx context.Context, tx bun.IDB) error { return fn(ctx, tx, store, c) }); err != nil {
 			return fmt.Errorf("%s: %w", c.Name, err)
 		}
+	}
+	return nil
+}
+
+// AssessmentVerify recomputes every county's assessment versions from
+// their stored snapshots (see assessmentdb.Verify) and reports any
+// difference; it fails when one does not hold.
+func AssessmentVerify(ctx context.Context, cfg config.Config, out io.Writer) error {
+	total, failed := 0, 0
+	err := eachCounty(ctx, cfg, func(ctx context.Context, tx bun.IDB, store *objects.Store, c postgres.County) error {
+		checked, found, err := assessmentdb.Verify(ctx, tx, assessmentdb.Files{Store: store, RetainYears: cfg.RetainYears})
+		total += checked
+		failed += len(found)
+		for _, f := range found {
+			fmt.Fprintf(out, "%s %s %s: %s\n", c.Name, f.ID, f.Label, f.Problem)
+		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(out, "%d assessment versions checked, %d do not hold\n", total, failed)
 	if failed > 0 {
@@ -455,40 +463,20 @@ func AssessmentVerify(ctx context.Context, cfg config.Config, out io.Writer) err
 // recomputed from its stored inputs differ from those issued, or a stored
 // file no longer matches its hash.
 func BulletinVerify(ctx context.Context, cfg config.Config, out io.Writer) error {
-	d, err := db.Open(ctx, cfg.DatabaseURL, 2)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	store, err := objects.Open(objects.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
-		Bucket: cfg.S3Bucket, TLS: cfg.S3UseTLS, Governance: cfg.S3LockMode == "GOVERNANCE"})
-	if err != nil {
-		return fmt.Errorf("TUIJIN_S3_*: %w", err)
-	}
-	var counties []postgres.County
-	if err := d.InPlatform(ctx, func(ctx context.Context, tx bun.IDB) error {
-		counties, err = postgres.ListCounties(ctx, tx, nil)
-		return err
-	}); err != nil {
-		return err
-	}
-	files := bulletindb.Files{Store: store, Fonts: cfg.PDFFont, RetainYears: cfg.RetainYears}
 	total, failed := 0, 0
-	for _, c := range counties {
-		err := d.InCounty(ctx, c.ID, func(ctx context.Context, tx bun.IDB) error {
-			checked, found, err := bulletindb.Verify(ctx, tx, files)
-			total += checked
-			for _, f := range found {
-				if f.Fatal {
-					failed++
-				}
-				fmt.Fprintf(out, "%s %s %s: %s\n", c.Name, f.BulletinID, f.Title, f.Problem)
+	err := eachCounty(ctx, cfg, func(ctx context.Context, tx bun.IDB, store *objects.Store, c postgres.County) error {
+		checked, found, err := bulletindb.Verify(ctx, tx, bulletindb.Files{Store: store, Fonts: cfg.PDFFont, RetainYears: cfg.RetainYears})
+		total += checked
+		for _, f := range found {
+			if f.Fatal {
+				failed++
 			}
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("%s: %w", c.Name, err)
+			fmt.Fprintf(out, "%s %s %s: %s\n", c.Name, f.BulletinID, f.Title, f.Problem)
 		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(out, "%d issued bulletin versions checked, %d do not hold\n", total, failed)
 	if failed > 0 {

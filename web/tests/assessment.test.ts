@@ -56,3 +56,24 @@ describe('assessment results', () => {
     expect(isCorrection([v('computed'), v('approved')])).toBe(false)
   })
 })
+
+describe('assessment messages', () => {
+  it('has every key the assessment pages use, in both languages', async () => {
+    const pages: Record<string, string> = {
+      'Assessment.vue': (await import('../src/pages/Assessment.vue?raw')).default,
+      'PersonRecord.vue': (await import('../src/pages/PersonRecord.vue?raw')).default,
+    }
+    const zh = (await import('../src/i18n/zh-CN')).default as Record<string, unknown>
+    const en = (await import('../src/i18n/en')).default as Record<string, unknown>
+    const get = (o: unknown, path: string) => path.split('.').reduce<unknown>((x, k) => (x as Record<string, unknown> | undefined)?.[k], o)
+    let n = 0
+    for (const [f, src] of Object.entries(pages)) {
+      for (const m of src.matchAll(/t\('((?:assessment|project|sup|common)\.[\w.]+?)'(?:\s*[,)])/g)) {
+        expect(typeof get(zh, m[1]!), `${f}: ${m[1]} (zh)`).toBe('string')
+        expect(typeof get(en, m[1]!), `${f}: ${m[1]} (en)`).toBe('string')
+        n++
+      }
+    }
+    expect(n).toBeGreaterThan(50)
+  })
+})

@@ -356,7 +356,7 @@ const en: typeof zh = {
     upTo: 'Up to month {m}', accHint: 'Units behind schedule {m} months running, or escalated {e} times or more this year, are proposed for referral to the discipline commission.', noProposals: 'No unit proposed',
     evidence: 'Evidence', decision: 'Decision', refer: 'Refer', noRefer: 'Do not refer', undecided: 'Undecided', decide: 'Decide', decideTitle: 'Proposal: {name}', decided: 'Decision recorded',
     record: {
-      title: 'Personal record', link: 'Record', download: 'Download the record (Excel)', year: 'Year {y}', seats: 'Task-force seats', project: 'Project', from: 'From', to: 'To',
+      title: 'Personal record', link: 'Record', role: 'Seat', download: 'Download the record (Excel)', year: 'Year {y}', seats: 'Task-force seats', project: 'Project', from: 'From', to: 'To',
       presence: 'Weekly site presence', weeks: 'Weeks counted', met: 'Weeks met', rate: 'Rate', escalations: 'Escalations', level: 'Level', week: 'Raised in week', stallWeeks: 'Weeks without progress',
       outcomes: 'Outcomes of the unit headed', assessment: 'Assessment',
     },

@@ -363,7 +363,7 @@ export default {
     upTo: '截至{m}月', accHint: '连续{m}个月慢于时序进度，或本年度被电视问政{e}次及以上的单位，建议移交纪委监委问责。', noProposals: '没有建议问责的单位',
     evidence: '依据', decision: '处理意见', refer: '移交问责', noRefer: '不移交', undecided: '待研究', decide: '处理', decideTitle: '问责建议：{name}', decided: '处理意见已记录',
     record: {
-      title: '个人履职记录', link: '履职记录', download: '下载履职记录（Excel）', year: '{y}年度', seats: '专班岗位', project: '项目', from: '起', to: '止',
+      title: '个人履职记录', link: '履职记录', role: '岗位', download: '下载履职记录（Excel）', year: '{y}年度', seats: '专班岗位', project: '项目', from: '起', to: '止',
       presence: '每周到场达标情况', weeks: '考核周数', met: '达标周数', rate: '达标率', escalations: '电视问政', level: '层级', week: '提起周', stallWeeks: '无实质进度周数',
       outcomes: '所负责单位的考核奖惩', assessment: '考核',
     },

@@ -7,13 +7,13 @@ before(async () => { browser = await launch() })
 after(async () => { await browser?.close() })
 
 const expectedMenus = {
-  'gs.office': { role: '县重点项目办', menu: ['home', 'projects', 'reports', 'supervision', 'meetings', 'actions', 'bulletins', 'observation', 'review', 'batch', 'pipeline', 'letters', 'units', 'people', 'groups', 'accounts', 'settings', 'audit'] },
-  'gs.leader': { role: '领导小组成员', menu: ['home', 'projects', 'reports', 'supervision', 'meetings', 'actions', 'bulletins', 'observation', 'review', 'batch', 'pipeline', 'letters', 'units', 'people', 'groups', 'settings', 'audit'] },
+  'gs.office': { role: '县重点项目办', menu: ['home', 'projects', 'reports', 'supervision', 'meetings', 'actions', 'bulletins', 'observation', 'review', 'batch', 'assessment', 'pipeline', 'letters', 'units', 'people', 'groups', 'accounts', 'settings', 'audit'] },
+  'gs.leader': { role: '领导小组成员', menu: ['home', 'projects', 'reports', 'supervision', 'meetings', 'actions', 'bulletins', 'observation', 'review', 'batch', 'assessment', 'pipeline', 'letters', 'units', 'people', 'groups', 'settings', 'audit'] },
   'gs.inspector': { role: '督导组成员', menu: ['home', 'projects', 'reports', 'supervision', 'meetings', 'actions', 'bulletins', 'observation', 'review', 'batch', 'letters', 'units', 'people', 'groups'] },
-  'gs.unit': { role: '单位用户', menu: ['home', 'projects', 'meetings', 'actions', 'bulletins', 'observation', 'review', 'batch', 'letters', 'units', 'people', 'groups'] },
+  'gs.unit': { role: '单位用户', menu: ['home', 'projects', 'meetings', 'actions', 'bulletins', 'observation', 'review', 'batch', 'assessment', 'letters', 'units', 'people', 'groups'] },
   'gs.taskforce': { role: '专班成员', menu: ['home', 'projects', 'meetings', 'actions', 'bulletins', 'observation', 'batch', 'units', 'people', 'groups'] },
-  'ls.office': { role: '县重点项目办', menu: ['home', 'projects', 'reports', 'supervision', 'meetings', 'actions', 'bulletins', 'observation', 'review', 'batch', 'pipeline', 'letters', 'units', 'people', 'groups', 'accounts', 'settings', 'audit'] },
-  'xinyang.city': { role: '市重点项目办', menu: ['home', 'projects', 'reports', 'supervision', 'meetings', 'actions', 'bulletins', 'observation', 'review', 'batch', 'pipeline', 'letters', 'units', 'people', 'groups', 'settings', 'audit'] },
+  'ls.office': { role: '县重点项目办', menu: ['home', 'projects', 'reports', 'supervision', 'meetings', 'actions', 'bulletins', 'observation', 'review', 'batch', 'assessment', 'pipeline', 'letters', 'units', 'people', 'groups', 'accounts', 'settings', 'audit'] },
+  'xinyang.city': { role: '市重点项目办', menu: ['home', 'projects', 'reports', 'supervision', 'meetings', 'actions', 'bulletins', 'observation', 'review', 'batch', 'assessment', 'pipeline', 'letters', 'units', 'people', 'groups', 'settings', 'audit'] },
   admin: { role: '平台管理员', menu: ['home', 'projects', 'reports', 'supervision', 'pipeline', 'letters', 'units', 'people', 'groups', 'accounts', 'settings', 'audit'] },
 }
 

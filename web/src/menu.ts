@@ -3,7 +3,7 @@
 export type Role = 'platform_admin' | 'municipal' | 'leading_group' | 'office' | 'inspector' | 'unit_user' | 'task_force' | 'statistics'
 
 export interface MenuItem {
-  key: 'home' | 'projects' | 'reports' | 'supervision' | 'meetings' | 'actions' | 'bulletins' | 'observation' | 'review' | 'batch' | 'pipeline' | 'letters' | 'units' | 'people' | 'groups' | 'accounts' | 'settings' | 'audit'
+  key: 'home' | 'projects' | 'reports' | 'supervision' | 'meetings' | 'actions' | 'bulletins' | 'observation' | 'review' | 'batch' | 'assessment' | 'pipeline' | 'letters' | 'units' | 'people' | 'groups' | 'accounts' | 'settings' | 'audit'
   path: string
   roles: Role[]
   /** Its i18n key when not menu.<key>. */
@@ -32,6 +32,10 @@ export const MENU: MenuItem[] = [
   // own open items; batch ground-breaking rounds (双月开工) every county role.
   { key: 'review', path: '/review', roles: ['municipal', 'leading_group', 'office', 'inspector', 'unit_user'] },
   { key: 'batch', path: '/batch-starts', roles: countyRoles },
+  // The assessment (考核): the office computes and adjusts, the leading group
+  // approves, the municipal office reads; a unit sees its own line and rates
+  // the service units it dealt with.
+  { key: 'assessment', path: '/assessments', roles: ['municipal', 'leading_group', 'office', 'unit_user'], label: 'assessment.menu' },
   { key: 'pipeline', path: '/pipeline', roles: desk },
   { key: 'letters', path: '/letters', roles: [...desk, 'inspector', 'unit_user'] },
   { key: 'units', path: '/units', roles: everyone },
@@ -64,6 +68,10 @@ export function canWrite(roles: readonly string[], area: 'org' | 'settings' | 'a
       return roles.includes('office')
   }
 }
+
+/** Who opens a person's record (个人履职记录): desk roles anyone's, unit and
+ * task-force users their own (the API decides whose). */
+export const recordRoles: Role[] = ['office', 'leading_group', 'municipal', 'unit_user', 'task_force']
 
 /** Who reads the action tracker's figures (GET /actions/figures). */
 export const figureRoles: Role[] = [...desk, 'inspector']

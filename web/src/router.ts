@@ -1,6 +1,6 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { session, loadSession, clearSession } from './session'
-import { hasAny, rolesFor, countyRoles } from './menu'
+import { hasAny, rolesFor, countyRoles, recordRoles } from './menu'
 import { onApiError } from './api/client'
 
 declare module 'vue-router' {
@@ -37,6 +37,8 @@ const routes: RouteRecordRaw[] = [
       { path: 'review', name: 'review', component: () => import('./pages/Review.vue'), meta: { roles: rolesFor('review') } },
       { path: 'batch-starts', name: 'batch-starts', component: () => import('./pages/BatchStart.vue'), meta: { roles: rolesFor('batch') } },
       { path: 'inbox', name: 'inbox', component: () => import('./pages/Inbox.vue'), meta: { roles: countyRoles } },
+      { path: 'assessments', name: 'assessments', component: () => import('./pages/Assessment.vue'), meta: { roles: rolesFor('assessment') } },
+      { path: 'people/:id/record', name: 'person-record', component: () => import('./pages/PersonRecord.vue'), meta: { roles: recordRoles } },
       { path: 'pipeline', name: 'pipeline', component: () => import('./pages/Pipeline.vue'), meta: { roles: rolesFor('pipeline') } },
       { path: 'letters', name: 'letters', component: () => import('./pages/Letters.vue'), meta: { roles: rolesFor('letters') } },
       { path: 'units', name: 'units', component: () => import('./pages/Units.vue'), meta: { roles: rolesFor('units') } },

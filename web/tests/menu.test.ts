@@ -3,11 +3,11 @@ import { visibleMenu, canWrite, isFieldUser, hasAny } from '../src/menu'
 
 describe('menu by role', () => {
   it('gives the office everything of its county', () => {
-    expect(visibleMenu(['office']).map((m) => m.key)).toEqual(['home', 'projects', 'reports', 'supervision', 'meetings', 'actions', 'bulletins', 'observation', 'review', 'batch', 'pipeline', 'letters', 'units', 'people', 'groups', 'accounts', 'settings', 'audit'])
+    expect(visibleMenu(['office']).map((m) => m.key)).toEqual(['home', 'projects', 'reports', 'supervision', 'meetings', 'actions', 'bulletins', 'observation', 'review', 'batch', 'assessment', 'pipeline', 'letters', 'units', 'people', 'groups', 'accounts', 'settings', 'audit'])
   })
   it('gives field roles the field pages only', () => {
     expect(visibleMenu(['task_force']).map((m) => m.key)).toEqual(['home', 'projects', 'meetings', 'actions', 'bulletins', 'observation', 'batch', 'units', 'people', 'groups'])
-    expect(visibleMenu(['unit_user']).map((m) => m.key)).toEqual(['home', 'projects', 'meetings', 'actions', 'bulletins', 'observation', 'review', 'batch', 'letters', 'units', 'people', 'groups'])
+    expect(visibleMenu(['unit_user']).map((m) => m.key)).toEqual(['home', 'projects', 'meetings', 'actions', 'bulletins', 'observation', 'review', 'batch', 'assessment', 'letters', 'units', 'people', 'groups'])
     expect(visibleMenu(['inspector']).map((m) => m.key)).toEqual(['home', 'projects', 'reports', 'supervision', 'meetings', 'actions', 'bulletins', 'observation', 'review', 'batch', 'letters', 'units', 'people', 'groups'])
   })
   it('lets the municipal office read but not manage accounts', () => {

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
 
 	"github.com/tuijin/tuijin/internal/bulletin"
 	"github.com/tuijin/tuijin/internal/document"
@@ -166,45 +165,15 @@ func NoticeHTML(n Notice, version string) ([]byte, error) {
 // NoticeXLSX is the workbook: a sheet per table, figures as numbers.
 func NoticeXLSX(n Notice, version string) ([]byte, error) {
 	titles, tables := n.Tables()
-	x := excelize.NewFile()
-	defer x.Close()
+	var sheets []document.Sheet
 	for i, t := range tables {
 		name := titles[i][strings.Index(titles[i], "、")+len("、"):]
 		if len([]rune(name)) > 30 {
 			name = string([]rune(name)[:30])
 		}
-		if i == 0 {
-			if err := x.SetSheetName("Sheet1", name); err != nil {
-				return nil, err
-			}
-		} else if _, err := x.NewSheet(name); err != nil {
-			return nil, err
-		}
-		head := []any{n.Heading() + " " + n.IssueLine(version)}
-		_ = x.SetSheetRow(name, "A1", &head)
-		cols := make([]any, len(t.Header))
-		for j, h := range t.Header {
-			cols[j] = h
-		}
-		_ = x.SetSheetRow(name, "A2", &cols)
-		for k, row := range t.Rows {
-			vals := make([]any, len(row))
-			for j, c := range row {
-				if f, err := strconv.ParseFloat(c, 64); err == nil {
-					vals[j] = f
-				} else {
-					vals[j] = c
-				}
-			}
-			if err := x.SetSheetRow(name, "A"+strconv.Itoa(k+3), &vals); err != nil {
-				return nil, err
-			}
-		}
-		_ = x.SetColWidth(name, "B", "B", 22)
+		sheets = append(sheets, document.Sheet{Name: name, Title: n.Heading() + " " + n.IssueLine(version), Table: t, Widths: map[string]float64{"B": 22}})
 	}
-	var b bytes.Buffer
-	err := x.Write(&b)
-	return b.Bytes(), err
+	return document.Workbook(sheets)
 }
 
 // NoticePDF is the notice on A4 with every glyph drawn.
@@ -213,20 +182,7 @@ func NoticePDF(n Notice, version, fontSpec string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.P.SetTextColor(176, 0, 0)
-	w.Size(16)
-	for _, l := range w.Wrap(n.Heading(), document.Width, false) {
-		w.Line(document.Left, w.Y(), document.Width, l, "C", 9)
-	}
-	w.P.SetTextColor(0, 0, 0)
-	w.Size(11)
-	w.Line(document.Left, w.Y(), document.Width, n.IssueLine(version), "C", 7)
-	y := w.Y()
-	w.Size(10.5)
-	w.Line(document.Left, y, 120, n.County+"重点项目建设领导小组", "L", 6)
-	w.Line(135, y, 60, n.IssuedOn, "R", 6)
-	w.Rule(176, 0, 0, 0.6)
-	w.Skip(3)
+	w.Masthead(n.Heading(), 16, 9, n.IssueLine(version), n.County+"重点项目建设领导小组", n.IssuedOn)
 	w.Paragraph(n.Opening(), 6, true)
 	titles, tables := n.Tables()
 	for i, t := range tables {

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
 
 	"github.com/tuijin/tuijin/internal/document"
 )
@@ -164,45 +163,21 @@ func ReviewHTML(r Review, version string) ([]byte, error) {
 
 // ReviewXLSX is the workbook: the sites and each pool as sheets, scores as numbers.
 func ReviewXLSX(r Review, version string) ([]byte, error) {
-	x := excelize.NewFile()
-	defer x.Close()
 	titles := r.TableTitles()
+	var sheets []document.Sheet
 	for i, t := range r.Tables() {
 		name := strings.TrimSuffix(titles[i][strings.Index(titles[i], "、")+len("、"):], "排名")
 		if i == 0 {
 			name = "项目得分"
-			if err := x.SetSheetName("Sheet1", name); err != nil {
-				return nil, err
-			}
-		} else if _, err := x.NewSheet(name); err != nil {
-			return nil, err
 		}
-		head := []any{r.Heading() + " " + r.IssueLine(version)}
-		_ = x.SetSheetRow(name, "A1", &head)
-		cols := make([]any, len(t.Header))
+		text := map[int]bool{}
 		for j, h := range t.Header {
-			cols[j] = h
+			text[j] = h == "说明"
 		}
-		_ = x.SetSheetRow(name, "A2", &cols)
-		for k, row := range t.Rows {
-			vals := make([]any, len(row))
-			for j, c := range row {
-				if f, err := strconv.ParseFloat(c, 64); err == nil && t.Header[j] != "说明" {
-					vals[j] = f
-				} else {
-					vals[j] = c
-				}
-			}
-			if err := x.SetSheetRow(name, "A"+strconv.Itoa(k+3), &vals); err != nil {
-				return nil, err
-			}
-		}
-		_ = x.SetColWidth(name, "B", "B", 30)
-		_ = x.SetColWidth(name, "F", "F", 50)
+		sheets = append(sheets, document.Sheet{Name: name, Title: r.Heading() + " " + r.IssueLine(version), Table: t, Text: text,
+			Widths: map[string]float64{"B": 30, "F": 50}})
 	}
-	var b bytes.Buffer
-	err := x.Write(&b)
-	return b.Bytes(), err
+	return document.Workbook(sheets)
 }
 
 // ReviewPDF is the review on A4 with every glyph drawn.
@@ -211,20 +186,7 @@ func ReviewPDF(r Review, version, fontSpec string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.P.SetTextColor(176, 0, 0)
-	w.Size(18)
-	for _, l := range w.Wrap(r.Heading(), document.Width, false) {
-		w.Line(document.Left, w.Y(), document.Width, l, "C", 10)
-	}
-	w.P.SetTextColor(0, 0, 0)
-	w.Size(11)
-	w.Line(document.Left, w.Y(), document.Width, r.IssueLine(version), "C", 7)
-	y := w.Y()
-	w.Size(10.5)
-	w.Line(document.Left, y, 120, r.County+"重点项目建设领导小组办公室", "L", 6)
-	w.Line(135, y, 60, r.IssuedOn, "R", 6)
-	w.Rule(176, 0, 0, 0.6)
-	w.Skip(3)
+	w.Masthead(r.Heading(), 18, 10, r.IssueLine(version), r.County+"重点项目建设领导小组办公室", r.IssuedOn)
 	w.Size(10.5)
 	w.Paragraph(r.Opening(), 6, true)
 	titles := r.TableTitles()

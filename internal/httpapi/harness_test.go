@@ -81,10 +81,16 @@ func start(ctx context.Context) (*harness, error) {
 	if err != nil {
 		return nil, err
 	}
+	// TUIJIN_TEST_REDIS_URL lets two runs on one machine keep apart (the
+	// database and the bucket are each run's own already).
+	redisURL := "redis://127.0.0.1:6379/11"
+	if v := os.Getenv("TUIJIN_TEST_REDIS_URL"); v != "" {
+		redisURL = v
+	}
 	vars := map[string]string{
 		"TUIJIN_DATABASE_URL":         env.AppURL,
 		"TUIJIN_MIGRATE_DATABASE_URL": env.OwnerURL,
-		"TUIJIN_REDIS_URL":            "redis://127.0.0.1:6379/11",
+		"TUIJIN_REDIS_URL":            redisURL,
 		"TUIJIN_HTTP_ADDR":            "127.0.0.1:0",
 		"TUIJIN_METRICS_ADDR":         "127.0.0.1:0",
 		"TUIJIN_TRUSTED_PROXIES":      "127.0.0.1/32",

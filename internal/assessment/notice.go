@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-
 	"github.com/tuijin/tuijin/internal/bulletin"
 	"github.com/tuijin/tuijin/internal/document"
 )

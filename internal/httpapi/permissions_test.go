@@ -196,6 +196,7 @@ var expected = map[string]string{
 	"POST /api/v1/observations":                         "office",
 	"GET /api/v1/observations/:id":                      all,
 	"POST /api/v1/observations/:id/sheets":              all,
+	"POST /api/v1/observations/:id/photos":              all,
 	"POST /api/v1/observations/:id/close":               "office",
 	"GET /api/v1/observations/:id/review":               all,
 	"GET /api/v1/observations/:id/review/draft/:format": all,

@@ -3,6 +3,8 @@
 package observationapi
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,8 +14,12 @@ import (
 
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/httpapi"
+	"github.com/tuijin/tuijin/internal/httpapi/reportingapi"
+	"github.com/tuijin/tuijin/internal/objects"
 	"github.com/tuijin/tuijin/internal/observation"
 	"github.com/tuijin/tuijin/internal/observation/observationdb"
+	"github.com/tuijin/tuijin/internal/reporting"
+	"github.com/tuijin/tuijin/internal/reporting/reportingdb"
 	"github.com/tuijin/tuijin/internal/settings"
 )
 
@@ -53,11 +59,40 @@ type Sheet struct {
 	Points      map[string]int `json:"points"`
 	Total       int            `json:"total"`
 	Comment     string         `json:"comment"`
+	Photos      []SheetPhoto   `json:"photos" description:"photos the judge took at the site"`
 	SubmittedAt time.Time      `json:"submitted_at"`
 }
 
-func toSheet(s observationdb.Score) Sheet {
-	return Sheet{ProjectID: s.ProjectID, JudgeID: s.JudgeID, Judge: s.JudgeName, Points: s.Points, Total: s.Total, Comment: s.Comment, SubmittedAt: s.SubmittedAt}
+// SheetPhoto is a photo on a sheet, with short-lived URLs.
+type SheetPhoto struct {
+	ID         uuid.UUID `json:"id"`
+	ProjectID  uuid.UUID `json:"project_id"`
+	State      string    `json:"state" enum:"processing,ready,unreadable"`
+	DisplayURL string    `json:"display_url"`
+	ThumbURL   string    `json:"thumb_url"`
+}
+
+// photos turns stored photos into what the caller is shown, by id.
+func (s *API) photos(r *httpapi.Req, ids []uuid.UUID) (map[uuid.UUID]SheetPhoto, error) {
+	ps, err := reportingdb.PhotosByID(r.Ctx, r.Tx, ids)
+	out := map[uuid.UUID]SheetPhoto{}
+	rp := &reportingapi.API{Server: s.Server}
+	for _, p := range ps {
+		x := rp.ToPhoto(r, p)
+		out[p.ID] = SheetPhoto{ID: p.ID, ProjectID: p.ProjectID, State: x.State, DisplayURL: x.DisplayURL, ThumbURL: x.ThumbURL}
+	}
+	return out, err
+}
+
+func toSheet(s observationdb.Score, photos map[uuid.UUID]SheetPhoto) Sheet {
+	out := Sheet{ProjectID: s.ProjectID, JudgeID: s.JudgeID, Judge: s.JudgeName, Points: s.Points, Total: s.Total, Comment: s.Comment,
+		Photos: []SheetPhoto{}, SubmittedAt: s.SubmittedAt}
+	for _, id := range s.PhotoIDs {
+		if p, ok := photos[id]; ok {
+			out.Photos = append(out.Photos, p)
+		}
+	}
+	return out
 }
 
 // Progress is who has scored which site (the office sees it while scoring runs).
@@ -87,6 +122,7 @@ type ObservationDetail struct {
 	Sites    []observationdb.Site `json:"sites"`
 	Judges   []Progress           `json:"judges" description:"who has scored what (desk roles); values stay hidden until close"`
 	Mine     []Sheet              `json:"mine" description:"the caller's own sheets"`
+	MyPhotos []SheetPhoto         `json:"my_photos" description:"every photo the caller took for this observation (those not on a submitted sheet belong to a sheet not yet sent)"`
 	Sheets   []Sheet              `json:"sheets" description:"every sheet, once closed"`
 	Results  []ObservationResult  `json:"results"`
 	IsJudge  bool                 `json:"is_judge"`
@@ -107,6 +143,7 @@ type SheetInput struct {
 	ProjectID      uuid.UUID      `json:"project_id"`
 	Points         map[string]int `json:"points"`
 	Comment        string         `json:"comment,omitempty"`
+	PhotoIDs       []uuid.UUID    `json:"photo_ids,omitempty" description:"photos uploaded for this site (POST /observations/{id}/photos), at most 6"`
 	IdempotencyKey string         `json:"idempotency_key" description:"the browser's key for this submission: a retry with it counts once"`
 }
 
@@ -123,6 +160,7 @@ func (s *API) routes() []*httpapi.Route {
 		{Method: http.MethodPost, Path: v1 + "/observations", Summary: "Put a month's observation on record: its sites in tour order, its judges, the rubric in force", Tag: "observation", Roles: httpapi.OfficeOnly, County: true, Status: http.StatusCreated, Body: EventInput{}, Resp: ObservationEvent{}, Handler: s.create},
 		{Method: http.MethodGet, Path: v1 + "/observations/:id", Summary: "An observation: sites, who has scored, one's own sheets; every sheet and the results once closed", Tag: "observation", Roles: httpapi.CountyRead, County: true, Resp: ObservationDetail{}, Handler: s.get},
 		{Method: http.MethodPost, Path: v1 + "/observations/:id/sheets", Summary: "A judge's sheet for a site, once (a retry with the same idempotency key returns it)", Tag: "observation", Roles: httpapi.CountyRead, County: true, Status: http.StatusCreated, Body: SheetInput{}, Resp: Sheet{}, Handler: s.submit},
+		{Method: http.MethodPost, Path: v1 + "/observations/:id/photos", Summary: "A judge's photo of a site for the sheet not yet sent (JPEG/PNG; at most 6 a site; the same bytes again return the same photo)", Tag: "observation", Roles: httpapi.CountyRead, County: true, Status: http.StatusCreated, Upload: "image/jpeg,image/png", Query: []httpapi.Param{{Name: "project", Description: "观摩点（项目）", Type: "uuid"}}, Resp: SheetPhoto{}, Handler: s.addPhoto},
 		{Method: http.MethodPost, Path: v1 + "/observations/:id/close", Summary: "End scoring and rank: sites, and units in their pools", Tag: "observation", Roles: httpapi.OfficeOnly, County: true, Body: CloseInput{}, Resp: []ObservationResult{}, Handler: s.close},
 	}, s.reviewRoutes()...)
 }
@@ -207,14 +245,32 @@ func (s *API) get(r *httpapi.Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := ObservationDetail{Event: toEvent(e), Sites: sites, Judges: []Progress{}, Mine: []Sheet{}, Sheets: []Sheet{}, Results: []ObservationResult{},
+	out := ObservationDetail{Event: toEvent(e), Sites: sites, Judges: []Progress{}, Mine: []Sheet{}, MyPhotos: []SheetPhoto{}, Sheets: []Sheet{}, Results: []ObservationResult{},
 		IsJudge: e.IsJudge(r.Session.PersonID), MayClose: s.IsOffice(r) && e.Status == "open"}
+	// The photos shown: the caller's own, and every sheet's once closed.
+	var shown []uuid.UUID
+	for _, sc := range all {
+		if e.Status == "closed" || (r.Session.PersonID != nil && sc.JudgeID == *r.Session.PersonID) {
+			shown = append(shown, sc.PhotoIDs...)
+		}
+	}
+	mine, err := observationdb.PhotosBy(r.Ctx, r.Tx, e.ID, r.Session.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	photos, err := s.photos(r, append(shown, mine...))
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range mine {
+		out.MyPhotos = append(out.MyPhotos, photos[id])
+	}
 	for _, sc := range all {
 		if r.Session.PersonID != nil && sc.JudgeID == *r.Session.PersonID {
-			out.Mine = append(out.Mine, toSheet(sc))
+			out.Mine = append(out.Mine, toSheet(sc, photos))
 		}
 		if e.Status == "closed" {
-			out.Sheets = append(out.Sheets, toSheet(sc))
+			out.Sheets = append(out.Sheets, toSheet(sc, photos))
 		}
 	}
 	if desk {
@@ -268,14 +324,61 @@ func (s *API) submit(r *httpapi.Req) (any, error) {
 		return nil, errs.E(errs.Forbidden, "not_a_judge", "您不是本次观摩的评委", "you are not a judge of this observation")
 	}
 	sc, replay, err := observationdb.Submit(r.Ctx, r.Tx, e.ID, *r.Session.PersonID, r.Session.AccountID,
-		observationdb.ScoreInput{ProjectID: in.ProjectID, Points: in.Points, Comment: in.Comment, IdemKey: in.IdempotencyKey}, s.Now())
+		observationdb.ScoreInput{ProjectID: in.ProjectID, Points: in.Points, Comment: in.Comment, PhotoIDs: in.PhotoIDs, IdemKey: in.IdempotencyKey}, s.Now())
 	if err != nil {
 		return nil, err
 	}
 	if replay {
 		r.C.Response().Header().Set("Idempotent-Replay", "true")
 	}
-	return toSheet(sc), nil
+	photos, err := s.photos(r, sc.PhotoIDs)
+	return toSheet(sc, photos), err
+}
+
+// addPhoto takes a judge's photo for a site's sheet before the sheet is
+// sent, as a site photo is taken (see reportingapi.StorePhoto): checked in
+// the request's short transaction, the body read with none open. The same
+// bytes sent again for the same site return the photo taken the first time
+// (Idempotent-Replay: true), so a phone's retry never counts twice.
+func (s *API) addPhoto(r *httpapi.Req) (any, error) {
+	e, _, err := s.visible(r)
+	if err != nil {
+		return nil, err
+	}
+	project, err := uuid.Parse(r.C.QueryParam("project"))
+	if err != nil {
+		return nil, errs.E(errs.Invalid, "project_required", "请指明观摩点（project）", "name the site (project)")
+	}
+	if _, err := observationdb.CheckSheetPhoto(r.Ctx, r.Tx, e.ID, project, r.Session.PersonID); err != nil {
+		return nil, err // refused before the body is read
+	}
+	if s.Objects == nil {
+		return nil, objects.ErrUnavailable
+	}
+	week := reporting.WeekStart(s.Now())
+	county := *r.Session.ActiveCountyID
+	prefix := fmt.Sprintf("photos/%s/%s/%s/%s/", county, project, week.Format(time.DateOnly), uuid.NewString())
+	st, err := s.Stager().Begin(r.Ctx, r.Tx, "photo", prefix, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Release(); err != nil {
+		return nil, err
+	}
+	judge := *r.Session.PersonID
+	rp := &reportingapi.API{Server: s.Server}
+	saved, replay, err := rp.StorePhoto(r, st, reportingdb.Photo{ProjectID: project, WeekStart: week, ObservationID: &e.ID},
+		func(ctx context.Context, tx bun.IDB, p reportingdb.Photo) (reportingdb.Photo, bool, error) {
+			return observationdb.AddSheetPhoto(ctx, tx, p, judge)
+		})
+	if err != nil {
+		return nil, err
+	}
+	if replay {
+		r.C.Response().Header().Set("Idempotent-Replay", "true")
+	}
+	x := rp.ToPhoto(r, saved)
+	return SheetPhoto{ID: saved.ID, ProjectID: saved.ProjectID, State: x.State, DisplayURL: x.DisplayURL, ThumbURL: x.ThumbURL}, nil
 }
 
 func (s *API) close(r *httpapi.Req) (any, error) {

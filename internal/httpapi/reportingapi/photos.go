@@ -17,6 +17,7 @@ import (
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/httpapi"
 	"github.com/tuijin/tuijin/internal/objects"
+	"github.com/tuijin/tuijin/internal/observation/observationdb"
 	"github.com/tuijin/tuijin/internal/photo"
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/reporting"
@@ -61,7 +62,8 @@ func (s *API) photoURL(r *httpapi.Req, id uuid.UUID, variant string) string {
 	return fmt.Sprintf("/api/v1/photos/%s/%s?exp=%d&sig=%s", id, variant, exp, s.photoSig(id, variant, exp, r.Session.AccountID))
 }
 
-func (s *API) toPhotoAPI(r *httpapi.Req, p reportingdb.Photo) Photo {
+// ToPhoto is a stored photo as the API shows it to the caller.
+func (s *API) ToPhoto(r *httpapi.Req, p reportingdb.Photo) Photo {
 	out := Photo{ID: p.ID, ProjectID: p.ProjectID, Week: p.WeekStart.Format(time.DateOnly), SHA256: hex.EncodeToString(p.SHA256),
 		Width: p.Width, Height: p.Height, FileName: p.FileName, UploadedAt: p.UploadedAt, DuplicateOf: p.DuplicateOf,
 		State: photoStates[p.Derivatives], DisplayURL: s.photoURL(r, p.ID, "display"), ThumbURL: s.photoURL(r, p.ID, "thumb")}
@@ -106,40 +108,69 @@ func (s *API) uploadPhoto(r *httpapi.Req) (any, error) {
 	if err := r.Release(); err != nil {
 		return nil, err
 	}
-	saved, err := s.storePhoto(r, p.ID, week, st)
+	saved, _, err := s.StorePhoto(r, st, reportingdb.Photo{ProjectID: p.ID, WeekStart: week},
+		func(ctx context.Context, tx bun.IDB, ph reportingdb.Photo) (reportingdb.Photo, bool, error) {
+			ph, err := reportingdb.AddPhoto(ctx, tx, ph)
+			return ph, false, err
+		})
 	if err != nil {
-		s.Stager().Abandon(r.Ctx, county, st)
 		return nil, err
 	}
-	s.Stager().Finish(r.Ctx, county, st)
-	return s.toPhotoAPI(r, saved), nil
+	return s.ToPhoto(r, saved), nil
 }
 
-func (s *API) storePhoto(r *httpapi.Req, projectID uuid.UUID, week time.Time, st uploads.Stage) (reportingdb.Photo, error) {
+// AddFunc writes a stored photo's row in the upload's second transaction.
+// It may find the same photo already there (a retry): replay true, and
+// nothing is written.
+type AddFunc func(ctx context.Context, tx bun.IDB, p reportingdb.Photo) (saved reportingdb.Photo, replay bool, err error)
+
+// StorePhoto does the second and third steps of a photo upload whose first
+// step (authorising, beginning the stage st, releasing the request's
+// transaction) the caller has done: the body is spooled within the byte
+// limit, hashed and inspected without decoding (type by content, pixels
+// and decode memory from the header, structure to the end), and the
+// original stored unlocked under the stage; add writes the row (from the
+// template's project, week and observation), with the worker's job to make
+// the display copy and thumbnail, in a second transaction, after which the
+// original is locked. A refusal or a replay removes what was staged.
+func (s *API) StorePhoto(r *httpapi.Req, st uploads.Stage, template reportingdb.Photo, add AddFunc) (reportingdb.Photo, bool, error) {
+	county := *r.Session.ActiveCountyID
+	saved, replay, err := s.storePhoto(r, st, template, add)
+	if err != nil || replay {
+		s.Stager().Abandon(r.Ctx, county, st)
+		return saved, replay, err
+	}
+	s.Stager().Finish(r.Ctx, county, st)
+	return saved, false, nil
+}
+
+func (s *API) storePhoto(r *httpapi.Req, st uploads.Stage, template reportingdb.Photo, add AddFunc) (reportingdb.Photo, bool, error) {
 	sp, err := objects.NewSpool(r.C.Request().Body)
 	if err != nil {
-		return reportingdb.Photo{}, httpapi.DecodeError(err)
+		return reportingdb.Photo{}, false, httpapi.DecodeError(err)
 	}
 	defer sp.Close()
 	declared, _, _ := mime.ParseMediaType(r.C.Request().Header.Get("Content-Type"))
 	meta, err := photo.Inspect(sp.File, declared, photo.Limits{MaxBytes: s.Config.UploadLimit, MaxPixels: s.Config.PhotoPixels, DecodeBudget: s.Config.DecodeBudget})
 	if err != nil {
-		return reportingdb.Photo{}, err
+		return reportingdb.Photo{}, false, err
 	}
 	orig, err := s.Objects.PutSpool(r.Ctx, st.Prefix+"original", sp, meta.ContentType)
 	if err != nil {
-		return reportingdb.Photo{}, err
+		return reportingdb.Photo{}, false, err
 	}
 	retain := s.Now().AddDate(s.Config.RetainYears, 0, 0)
 	name, _ := url.PathUnescape(r.C.Request().Header.Get("X-File-Name"))
 	var saved reportingdb.Photo
+	var replay bool
 	err = s.InTx(r, func(ctx context.Context, tx bun.IDB) error {
 		var err error
-		saved, err = reportingdb.AddPhoto(ctx, tx, reportingdb.Photo{ProjectID: projectID, WeekStart: week, SHA256: orig.SHA256, SizeBytes: orig.Size,
+		saved, replay, err = add(ctx, tx, reportingdb.Photo{ProjectID: template.ProjectID, WeekStart: template.WeekStart, ObservationID: template.ObservationID,
+			SHA256: orig.SHA256, SizeBytes: orig.Size,
 			ContentType: meta.ContentType, Width: meta.Width, Height: meta.Height, TakenAt: meta.TakenAt, GPSLat: meta.Lat, GPSLng: meta.Lng,
 			OriginalKey: orig.Key, OriginalVersion: orig.VersionID, DisplayKey: st.Prefix + "display.jpg", ThumbKey: st.Prefix + "thumb.jpg",
 			FileName: httpapi.TruncateName(name), UploadedBy: &r.Session.AccountID})
-		if err != nil {
+		if err != nil || replay {
 			return err
 		}
 		if err := postgres.EnqueueJob(ctx, tx, uploads.JobPhotoDerivatives, saved.ID.String()); err != nil {
@@ -147,7 +178,7 @@ func (s *API) storePhoto(r *httpapi.Req, projectID uuid.UUID, week time.Time, st
 		}
 		return s.Stager().Commit(ctx, tx, st, []objects.Stored{orig}, retain)
 	})
-	return saved, err
+	return saved, replay, err
 }
 
 func (s *API) listPhotos(r *httpapi.Req) (any, error) {
@@ -162,7 +193,7 @@ func (s *API) listPhotos(r *httpapi.Req) (any, error) {
 	ps, err := reportingdb.ListPhotos(r.Ctx, r.Tx, p.ID, week)
 	out := make([]Photo, len(ps))
 	for i, x := range ps {
-		out[i] = s.toPhotoAPI(r, x)
+		out[i] = s.ToPhoto(r, x)
 	}
 	return out, err
 }
@@ -175,7 +206,7 @@ func (s *API) duplicatePhotos(r *httpapi.Req) (any, error) {
 	ps, next, err := reportingdb.DuplicatePhotos(r.Ctx, r.Tx, page)
 	out := make([]Photo, len(ps))
 	for i, x := range ps {
-		out[i] = s.toPhotoAPI(r, x)
+		out[i] = s.ToPhoto(r, x)
 	}
 	return httpapi.NewList(out, next), err
 }
@@ -205,7 +236,13 @@ func (s *API) servePhoto(r *httpapi.Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.visibleProjectID(r, p.ProjectID); err != nil {
+	if p.ObservationID != nil {
+		// A judge's photo for an observation sheet: the desk roles and the
+		// event's judges (whose sheets alone hand out its URL before close).
+		if err := s.sheetPhotoVisible(r, *p.ObservationID); err != nil {
+			return nil, err
+		}
+	} else if _, err := s.visibleProjectID(r, p.ProjectID); err != nil {
 		return nil, err
 	}
 	if s.Objects == nil {
@@ -240,6 +277,21 @@ func (s *API) servePhoto(r *httpapi.Req) (any, error) {
 		return httpapi.File{Name: p.FileName, ContentType: p.ContentType, Body: httpapi.TempFile{File: f}}, nil
 	}
 	return nil, errs.ErrNotFound
+}
+
+func (s *API) sheetPhotoVisible(r *httpapi.Req, event uuid.UUID) error {
+	sc, err := s.Scope(r)
+	if err != nil || sc == nil {
+		return err
+	}
+	e, err := observationdb.GetEvent(r.Ctx, r.Tx, event)
+	if err != nil {
+		return err
+	}
+	if !e.IsJudge(r.Session.PersonID) {
+		return errs.ErrNotFound
+	}
+	return nil
 }
 
 // visibleProjectID checks that the caller may see a project by id.

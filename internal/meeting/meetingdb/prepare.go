@@ -76,8 +76,8 @@ func cards(ctx context.Context, tx bun.IDB, projects []uuid.UUID, week time.Time
 		    LIMIT 1), '') AS chief,
 		  ws.progress, coalesce(ws.streak, 0) AS streak, coalesce(ws.report_state, '') AS report_state,
 		  coalesce(wr.image_progress, '') AS image_progress, wr.image_percent,
-		  (SELECT count(*) FROM photos ph WHERE ph.project_id = p.id AND ph.week_start = ?1::date) AS photos,
-		  ARRAY(SELECT ph.id::text FROM photos ph WHERE ph.project_id = p.id AND ph.week_start = ?1::date ORDER BY ph.uploaded_at LIMIT 6) AS photo_ids,
+		  (SELECT count(*) FROM photos ph WHERE ph.project_id = p.id AND ph.week_start = ?1::date AND ph.observation_id IS NULL) AS photos,
+		  ARRAY(SELECT ph.id::text FROM photos ph WHERE ph.project_id = p.id AND ph.week_start = ?1::date AND ph.observation_id IS NULL ORDER BY ph.uploaded_at LIMIT 6) AS photo_ids,
 		  ARRAY(SELECT pb.description FROM problems pb WHERE pb.project_id = p.id AND pb.status IN ('open','in_progress') ORDER BY pb.raised_at LIMIT 10) AS open_problems,
 		  ARRAY(SELECT CASE es.level WHEN 1 THEN '责任单位主要负责人' ELSE '分包县级领导' END || coalesce(pp.name, '') || '（连续' || es.weeks || '周）'
 		        FROM escalations es LEFT JOIN people pp ON pp.id = es.person_id

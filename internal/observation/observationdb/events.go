@@ -250,7 +250,8 @@ type ScoreInput struct {
 	ProjectID uuid.UUID
 	Points    observation.Sheet
 	Comment   string
-	IdemKey   string // the browser's key: a retry with it is the same submission
+	PhotoIDs  []uuid.UUID // photos the judge took for this site (AddSheetPhoto)
+	IdemKey   string      // the browser's key: a retry with it is the same submission
 }
 
 // Submit records a judge's sheet for a site, once (audited). A retry with
@@ -293,8 +294,12 @@ func Submit(ctx context.Context, tx bun.IDB, event uuid.UUID, judge uuid.UUID, a
 	if err := r.Check(in.Points); err != nil {
 		return Score{}, false, err
 	}
+	photos, err := checkSheetPhotos(ctx, tx, event, in.ProjectID, account, in.PhotoIDs)
+	if err != nil {
+		return Score{}, false, err
+	}
 	sc := Score{ID: uuid.New(), EventID: event, ProjectID: in.ProjectID, JudgeID: judge, Points: in.Points, Total: r.Total(in.Points),
-		Comment: strings.TrimSpace(in.Comment), PhotoIDs: []uuid.UUID{}, IdemKey: in.IdemKey, AccountID: account, SubmittedAt: now}
+		Comment: strings.TrimSpace(in.Comment), PhotoIDs: photos, IdemKey: in.IdemKey, AccountID: account, SubmittedAt: now}
 	res, err := tx.NewInsert().Model(&sc).On("CONFLICT (event_id, project_id, judge_id) DO NOTHING").Exec(ctx)
 	if err != nil {
 		if errs.KindOf(postgres.MapErr(err)) == errs.Invalid {
@@ -306,7 +311,7 @@ func Submit(ctx context.Context, tx bun.IDB, event uuid.UUID, judge uuid.UUID, a
 		return sc, false, errs.E(errs.Conflict, "already_scored", "您已为该观摩点评分，评分提交后不能修改", "you scored this site already; a submitted sheet is final")
 	}
 	return sc, false, postgres.Audit(ctx, tx, audit.Entry{Action: "observation.score", EntityType: "observation", EntityID: event.String(),
-		After: map[string]any{"project": in.ProjectID, "judge": judge, "total": sc.Total}})
+		After: map[string]any{"project": in.ProjectID, "judge": judge, "total": sc.Total, "photos": len(photos)}})
 }
 
 // Scores are an event's sheets: all of them, or one judge's.

@@ -29,7 +29,7 @@ func CheckPhotoCap(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week ti
 	if err != nil {
 		return err
 	}
-	n, err := tx.NewSelect().Model((*Photo)(nil)).Where("project_id = ? AND week_start = ?", projectID, week).Count(ctx)
+	n, err := tx.NewSelect().Model((*Photo)(nil)).Where("project_id = ? AND week_start = ? AND observation_id IS NULL", projectID, week).Count(ctx)
 	if err != nil {
 		return err
 	}

@@ -34,9 +34,12 @@ type Photo struct {
 	DuplicateOf     *uuid.UUID `bun:"duplicate_of,type:uuid"`
 	// Derivatives: pending until the worker has made the display copy and
 	// the thumbnail, ready, or failed (the photo cannot be decoded).
-	Derivatives string     `bun:"derivatives,nullzero,default:'pending'"`
-	UploadedBy  *uuid.UUID `bun:"uploaded_by,type:uuid"`
-	UploadedAt  time.Time  `bun:"uploaded_at,nullzero,default:now()"`
+	Derivatives string `bun:"derivatives,nullzero,default:'pending'"`
+	// ObservationID marks a judge's photo for an observation sheet: not
+	// the unit's, so never counted as the week's report photos.
+	ObservationID *uuid.UUID `bun:"observation_id,type:uuid"`
+	UploadedBy    *uuid.UUID `bun:"uploaded_by,type:uuid"`
+	UploadedAt    time.Time  `bun:"uploaded_at,nullzero,default:now()"`
 }
 
 // AddPhoto records a stored photo; the same bytes seen before in the county
@@ -45,6 +48,13 @@ func AddPhoto(ctx context.Context, tx bun.IDB, p Photo) (Photo, error) {
 	if err := CheckPhotoCap(ctx, tx, p.ProjectID, p.WeekStart, true); err != nil {
 		return Photo{}, err
 	}
+	return InsertPhoto(ctx, tx, p)
+}
+
+// InsertPhoto records a stored photo whose caps the caller has checked
+// (AddPhoto for the week's site photos; an observation sheet's own cap for
+// a judge's), flagging a duplicate, audited.
+func InsertPhoto(ctx context.Context, tx bun.IDB, p Photo) (Photo, error) {
 	var first []uuid.UUID
 	if err := tx.NewSelect().Model((*Photo)(nil)).Column("id").Where("sha256 = ?", p.SHA256).OrderExpr("uploaded_at").Limit(1).Scan(ctx, &first); err != nil {
 		return Photo{}, err
@@ -60,7 +70,7 @@ func AddPhoto(ctx context.Context, tx bun.IDB, p Photo) (Photo, error) {
 		return Photo{}, postgres.MapErr(err)
 	}
 	return p, postgres.Audit(ctx, tx, audit.Entry{Action: "photo.add", EntityType: "project", EntityID: p.ProjectID.String(),
-		After: map[string]any{"photo": p.ID, "week": p.WeekStart.Format(time.DateOnly), "sha256": p.SHA256, "duplicate_of": p.DuplicateOf}})
+		After: map[string]any{"photo": p.ID, "week": p.WeekStart.Format(time.DateOnly), "sha256": p.SHA256, "duplicate_of": p.DuplicateOf, "observation": p.ObservationID}})
 }
 
 // Derivative states.
@@ -85,7 +95,16 @@ func SetDerivatives(ctx context.Context, tx bun.IDB, id uuid.UUID, state string)
 // ListPhotos lists a project's photos of a week.
 func ListPhotos(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Time) ([]Photo, error) {
 	out := []Photo{}
-	return out, tx.NewSelect().Model(&out).Where("ph.project_id = ? AND ph.week_start = ?", projectID, week).OrderExpr("ph.uploaded_at").Scan(ctx)
+	return out, tx.NewSelect().Model(&out).Where("ph.project_id = ? AND ph.week_start = ? AND ph.observation_id IS NULL", projectID, week).OrderExpr("ph.uploaded_at").Scan(ctx)
+}
+
+// PhotosByID returns the county's photos with these ids (in no order).
+func PhotosByID(ctx context.Context, tx bun.IDB, ids []uuid.UUID) ([]Photo, error) {
+	out := []Photo{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	return out, tx.NewSelect().Model(&out).Where("ph.id IN (?)", bun.List(ids)).Scan(ctx)
 }
 
 // GetPhoto returns one photo of the county.

@@ -184,7 +184,7 @@ func Submit(ctx context.Context, tx bun.IDB, projectID uuid.UUID, week time.Time
 	if err != nil {
 		return Report{}, err
 	}
-	photos, err := tx.NewSelect().Model((*Photo)(nil)).Where("project_id = ? AND week_start = ?", projectID, week).Count(ctx)
+	photos, err := tx.NewSelect().Model((*Photo)(nil)).Where("project_id = ? AND week_start = ? AND observation_id IS NULL", projectID, week).Count(ctx)
 	if err != nil {
 		return Report{}, err
 	}

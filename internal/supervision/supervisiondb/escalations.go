@@ -250,7 +250,7 @@ func EscalationEvidence(ctx context.Context, tx bun.IDB, e Escalation) (Evidence
 		} else if !postgres.IsNotFound(err) {
 			return ev, err
 		}
-		if err := tx.NewSelect().Table("photos").Column("id").Where("project_id = ? AND week_start = ?", e.ProjectID, s.Week).
+		if err := tx.NewSelect().Table("photos").Column("id").Where("project_id = ? AND week_start = ? AND observation_id IS NULL", e.ProjectID, s.Week).
 			Order("uploaded_at").Scan(ctx, &w.PhotoIDs); err != nil {
 			return ev, err
 		}

@@ -265,7 +265,8 @@ func Worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return fmt.Errorf("TUIJIN_S3_*: %w", err)
 	}
 	jobs := &uploads.Jobs{DB: d, Store: store, Decoder: photo.NewDecoder(cfg.DecodeBudget, cfg.DecodeConcurrency), RetainYears: cfg.RetainYears, Log: log}
-	return worker.Run(ctx, worker.Deps{DB: d, Redis: rdb, Sender: notify.New(cfg), Log: log, Metrics: wm, Uploads: jobs,
+	computer := &assessmentdb.Computer{DB: d, Stager: uploads.Stager{DB: d, Store: store, Log: log}, RetainYears: cfg.RetainYears}
+	return worker.Run(ctx, worker.Deps{DB: d, Redis: rdb, Sender: notify.New(cfg), Log: log, Metrics: wm, Uploads: jobs, Assessments: computer,
 		Concurrency: cfg.WorkerConcurrency, MaxRetry: cfg.JobMaxRetry, RetryBase: cfg.JobRetryBase, ScheduleSync: cfg.ScheduleSync, PublicURL: cfg.PublicURL})
 }
 

@@ -82,6 +82,21 @@ func (d *DB) InCounty(ctx context.Context, county uuid.UUID, fn func(ctx context
 	return d.inDomain(ctx, county.String(), fn)
 }
 
+// InCountySnapshot runs fn in one REPEATABLE READ transaction bound to
+// county: every statement sees the data as of the first, whatever commits
+// meanwhile (a snapshot gathered over many queries holds together).
+func (d *DB) InCountySnapshot(ctx context.Context, county uuid.UUID, fn func(ctx context.Context, tx bun.IDB) error) error {
+	if county == uuid.Nil {
+		return errs.ErrNoCounty
+	}
+	return d.Bun.RunInTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead}, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.county_id', ?, true)", county.String()); err != nil {
+			return err
+		}
+		return fn(ctx, tx)
+	})
+}
+
 // InPlatform runs fn in one transaction with no county: county tables show
 // nothing; the audit chain used is the platform's (the nil UUID).
 func (d *DB) InPlatform(ctx context.Context, fn func(ctx context.Context, tx bun.IDB) error) error {

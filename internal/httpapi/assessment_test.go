@@ -3,11 +3,13 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
 	"github.com/uptrace/bun"
 
 	"github.com/tuijin/tuijin/internal/app"
@@ -16,6 +18,7 @@ import (
 	"github.com/tuijin/tuijin/internal/httpapi/assessmentapi"
 	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/settings"
+	"github.com/tuijin/tuijin/internal/uploads"
 )
 
 func unitLine(v assessmentapi.AssessmentVersion, name string) assessment.UnitResult {
@@ -25,6 +28,43 @@ func unitLine(v assessmentapi.AssessmentVersion, name string) assessment.UnitRes
 		}
 	}
 	return assessment.UnitResult{}
+}
+
+// compute asks for a computation as the console does (202 and a queued
+// request, whose job is in the outbox), runs the worker's job for it, and
+// reads the request and the version it made. A refusal comes back as the
+// POST's answer.
+func compute(t *testing.T, c *client, body map[string]any) (assessmentapi.AssessmentVersion, response) {
+	t.Helper()
+	var run assessmentapi.AssessmentRun
+	r := c.do("POST", "/api/v1/assessments", body)
+	if r.Status != http.StatusAccepted {
+		return assessmentapi.AssessmentVersion{}, r
+	}
+	r.decode(t, &run)
+	if run.Status != "queued" || run.AssessmentID != nil {
+		t.Fatalf("a request: %s", r.Body)
+	}
+	var queued int
+	inCounty(t, "guangshan", func(ctx context.Context, tx bun.IDB) error {
+		return tx.NewRaw("SELECT count(*) FROM outbox WHERE kind = 'job' AND payload->>'job' = ? AND payload->>'period' = ?", assessmentdb.JobCompute, run.ID.String()).Scan(ctx, &queued)
+	})
+	if queued != 1 {
+		t.Fatalf("the request's job is not in the outbox (%d)", queued)
+	}
+	cmp := assessmentdb.Computer{DB: h.env.App, Stager: uploads.Stager{DB: h.env.App, Store: h.store, Log: slog.New(slog.DiscardHandler)}, RetainYears: h.cfg.RetainYears}
+	if err := cmp.RunCompute(context.Background(), countyBySlug(t, "guangshan"), run.ID, time.Now(), false); err != nil {
+		t.Fatalf("the worker's job: %v", err)
+	}
+	c.do("GET", "/api/v1/assessment-runs/"+run.ID.String(), nil).decode(t, &run)
+	if run.Status != "done" || run.AssessmentID == nil || run.FinishedAt == nil {
+		t.Fatalf("after the job: %+v", run)
+	}
+	var v assessmentapi.AssessmentVersion
+	r = c.do("GET", "/api/v1/assessments/"+run.AssessmentID.String(), nil)
+	r.decode(t, &v)
+	r.Status = http.StatusCreated // made
+	return v, r
 }
 
 // TestAssessment: Guangshan's 2026 year-end assessment computed from a
@@ -70,9 +110,7 @@ func TestAssessment(t *testing.T) {
 	if len(sum.Summary) != 1 || sum.Summary[0].Ratings != 1 || sum.Summary[0].Mean != "86.00" || strings.Contains(string(office.do("GET", "/api/v1/service-ratings?period=year&at=2026", nil).Body), o.units["紫水街道"]) {
 		t.Fatalf("the office's summary %+v (and never who rated)", sum.Summary)
 	}
-	var v1 assessmentapi.AssessmentVersion
-	r = office.do("POST", "/api/v1/assessments", map[string]any{"period": "year", "at": "2026"})
-	r.decode(t, &v1)
+	v1, r := compute(t, office, map[string]any{"period": "year", "at": "2026"})
 	if r.Status != http.StatusCreated || v1.Version != 1 || v1.Status != "computed" || len(v1.Result.Units) == 0 || v1.Result.Label != "2026年度" {
 		t.Fatalf("compute: %d %s", r.Status, r.Body)
 	}
@@ -102,8 +140,8 @@ func TestAssessment(t *testing.T) {
 	if !found {
 		t.Fatalf("the adjustment is not on the result: %+v", unitLine(v1, "紫水街道"))
 	}
-	if r := office.do("POST", "/api/v1/assessments", map[string]any{"period": "year", "at": "2026"}); r.Status != http.StatusCreated {
-		t.Fatalf("computed again: %d", r.Status)
+	if _, r := compute(t, office, map[string]any{"period": "year", "at": "2026"}); r.Status != http.StatusCreated {
+		t.Fatalf("computed again: %d %s", r.Status, r.Body)
 	}
 	if r := office.do("POST", base+"/adjustments", map[string]any{"unit_id": o.units["紫水街道"], "component": "supervision", "points": "-5", "reason": ""}); r.Status != http.StatusBadRequest {
 		t.Fatalf("an adjustment without a reason: %d", r.Status)
@@ -149,9 +187,7 @@ func TestAssessment(t *testing.T) {
 	if r := office.do("POST", "/api/v1/assessments", map[string]any{"period": "year", "at": "2026"}); r.Status != http.StatusBadRequest {
 		t.Fatalf("a correction without a reason: %d", r.Status)
 	}
-	var v2 assessmentapi.AssessmentVersion
-	r = office.do("POST", "/api/v1/assessments", map[string]any{"period": "year", "at": "2026", "reason": "更正节点完成数据"})
-	r.decode(t, &v2)
+	v2, r := compute(t, office, map[string]any{"period": "year", "at": "2026", "reason": "更正节点完成数据"})
 	if r.Status != http.StatusCreated || v2.Version != 2 {
 		t.Fatalf("correction: %d %s", r.Status, r.Body)
 	}
@@ -173,8 +209,7 @@ func TestAssessment(t *testing.T) {
 		_, err := postgres.PutSettingsVersion(ctx, tx, settings.Version{EffectiveFrom: settings.Today(time.Now()).AddDate(0, 0, 1), Values: s, Reason: "罗山调整"}, time.Now())
 		return err
 	})
-	var v3 assessmentapi.AssessmentVersion
-	office.do("POST", "/api/v1/assessments", map[string]any{"period": "year", "at": "2026", "reason": "复核罗山调整后的结果"}).decode(t, &v3)
+	v3, _ := compute(t, office, map[string]any{"period": "year", "at": "2026", "reason": "复核罗山调整后的结果"})
 	leader.do("POST", "/api/v1/assessments/"+v2.ID.String()+"/approve", nil)
 	if v3.ResultSHA256 != v2.ResultSHA256 || v3.SnapshotSHA256 != v2.SnapshotSHA256 {
 		t.Fatalf("Guangshan's result moved with Luoshan's settings")
@@ -217,8 +252,7 @@ func TestAssessment(t *testing.T) {
 		t.Fatalf("verify: %v\n%s", err, out.String())
 	}
 	// Tampering: a result, then a snapshot, of a version not yet approved.
-	var h1 assessmentapi.AssessmentVersion
-	office.do("POST", "/api/v1/assessments", map[string]any{"period": "half", "at": "2026-H1"}).decode(t, &h1)
+	h1, _ := compute(t, office, map[string]any{"period": "half", "at": "2026-H1"})
 	inCounty(t, "guangshan", func(ctx context.Context, tx bun.IDB) error {
 		_, err := tx.ExecContext(ctx, "UPDATE assessments SET result = replace(result, '\"score\":\"', '\"score\":\"1') WHERE id = ?", h1.ID)
 		return err
@@ -236,8 +270,102 @@ func TestAssessment(t *testing.T) {
 		t.Fatalf("a tampered snapshot passed: %v\n%s", err, out.String())
 	}
 	// Computed again, it holds.
-	office.do("POST", "/api/v1/assessments", map[string]any{"period": "half", "at": "2026-H1"})
+	compute(t, office, map[string]any{"period": "half", "at": "2026-H1"})
 	if err := app.AssessmentVerify(context.Background(), h.cfg, &out); err != nil {
 		t.Fatalf("verify after computing again: %v", err)
+	}
+}
+
+// TestAssessmentRuns: the worker computes what the office asks for. Two
+// presses while one request waits are one request; the job writes the
+// version, and its snapshot object is locked only after the version is on
+// record; run again (a retry after success) it writes nothing; a request
+// the record has overtaken (the version approved meanwhile, and no reason
+// for a correction) fails with why, leaving no object behind.
+func TestAssessmentRuns(t *testing.T) {
+	office, leader := login(t, "gs.office"), login(t, "gs.leader")
+	gs := countyBySlug(t, "guangshan")
+	ctx := context.Background()
+	cmp := assessmentdb.Computer{DB: h.env.App, Stager: uploads.Stager{DB: h.env.App, Store: h.store, Log: slog.New(slog.DiscardHandler)}, RetainYears: h.cfg.RetainYears}
+	post := func(body map[string]any) assessmentapi.AssessmentRun {
+		var run assessmentapi.AssessmentRun
+		r := office.do("POST", "/api/v1/assessments", body)
+		r.decode(t, &run)
+		if r.Status != http.StatusAccepted {
+			t.Fatalf("request: %d %s", r.Status, r.Body)
+		}
+		return run
+	}
+	get := func(id string) (run assessmentapi.AssessmentRun) {
+		office.do("GET", "/api/v1/assessment-runs/"+id, nil).decode(t, &run)
+		return run
+	}
+	h2 := map[string]any{"period": "half", "at": "2025-H2"}
+	first, second := post(h2), post(h2)
+	if first.ID != second.ID || first.Status != "queued" {
+		t.Fatalf("two presses: %s and %s", first.ID, second.ID)
+	}
+	var list []assessmentapi.AssessmentRun
+	office.do("GET", "/api/v1/assessment-runs?period=half&at=2025-H2", nil).decode(t, &list)
+	if len(list) != 1 || list[0].ID != first.ID {
+		t.Fatalf("the period's requests: %+v", list)
+	}
+	if err := cmp.RunCompute(ctx, gs, first.ID, time.Now(), false); err != nil {
+		t.Fatal(err)
+	}
+	done := get(first.ID.String())
+	if done.Status != "done" || done.AssessmentID == nil {
+		t.Fatalf("after the job: %+v", done)
+	}
+	var v assessmentdb.Version
+	inCounty(t, "guangshan", func(ctx context.Context, tx bun.IDB) (err error) {
+		v, err = assessmentdb.Get(ctx, tx, *done.AssessmentID)
+		return
+	})
+	if until, locked, err := h.store.LockedUntil(ctx, v.SnapshotKey, v.SnapshotVersionID); err != nil || !locked || until.Before(time.Now()) {
+		t.Fatalf("the snapshot object is not locked: %v %v %v", until, locked, err)
+	}
+	var audited int
+	inCounty(t, "guangshan", func(ctx context.Context, tx bun.IDB) error {
+		return tx.NewRaw("SELECT count(*) FROM audit_log WHERE action = 'assessment.compute' AND entity_id = ? AND after->>'snapshot_sha256' = encode(?::bytea, 'hex')", v.ID.String(), v.SnapshotSHA256).Scan(ctx, &audited)
+	})
+	if audited != 1 {
+		t.Fatalf("the snapshot's hash is not in the audit chain (%d)", audited)
+	}
+	// Run again: nothing more.
+	if err := cmp.RunCompute(ctx, gs, first.ID, time.Now(), false); err != nil {
+		t.Fatal(err)
+	}
+	var versions int
+	inCounty(t, "guangshan", func(ctx context.Context, tx bun.IDB) error {
+		return tx.NewRaw("SELECT count(*) FROM assessments WHERE period = 'half' AND period_start = '2025-07-01'").Scan(ctx, &versions)
+	})
+	if versions != 1 {
+		t.Fatalf("a retry after success wrote again: %d versions", versions)
+	}
+	// Overtaken: asked while version 1 was open, approved before the job ran.
+	late := post(h2)
+	if r := leader.do("POST", "/api/v1/assessments/"+done.AssessmentID.String()+"/approve", nil); r.Status != http.StatusOK {
+		t.Fatalf("approve: %d %s", r.Status, r.Body)
+	}
+	if err := cmp.RunCompute(ctx, gs, late.ID, time.Now(), false); err != nil {
+		t.Fatalf("a refusal is final, not retried: %v", err)
+	}
+	failed := get(late.ID.String())
+	if failed.Status != "failed" || !strings.Contains(failed.ErrorZH, "更正须写明理由") || failed.AssessmentID != nil {
+		t.Fatalf("overtaken: %+v", failed)
+	}
+	var staged int
+	inCounty(t, "guangshan", func(ctx context.Context, tx bun.IDB) error {
+		return tx.NewRaw("SELECT count(*) FROM staged_uploads WHERE prefix LIKE ?", "%run-"+late.ID.String()+"/").Scan(ctx, &staged)
+	})
+	left := 0
+	for o := range h.store.Client().ListObjects(ctx, h.store.Bucket(), minio.ListObjectsOptions{Prefix: "assessments/" + gs.String() + "/", Recursive: true}) {
+		if strings.Contains(o.Key, "run-"+late.ID.String()) {
+			left++
+		}
+	}
+	if staged != 0 || left != 0 {
+		t.Fatalf("the failed request left %d stages and %d objects", staged, left)
 	}
 }

@@ -205,6 +205,8 @@ var expected = map[string]string{
 	// Assessment (assessment_test.go): a unit reads its own approved line.
 	"GET /api/v1/assessments":                          "office leading_group municipal platform_admin inspector unit_user",
 	"POST /api/v1/assessments":                         "office",
+	"GET /api/v1/assessment-runs":                      "office leading_group municipal platform_admin inspector",
+	"GET /api/v1/assessment-runs/:id":                  "office leading_group municipal platform_admin inspector",
 	"GET /api/v1/assessments/:id":                      "office leading_group municipal platform_admin inspector unit_user",
 	"POST /api/v1/assessments/:id/adjustments":         "office",
 	"POST /api/v1/assessments/:id/approve":             "leading_group",

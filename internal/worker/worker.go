@@ -27,6 +27,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 
+	"github.com/tuijin/tuijin/internal/assessment/assessmentdb"
 	"github.com/tuijin/tuijin/internal/audit"
 	"github.com/tuijin/tuijin/internal/db"
 	"github.com/tuijin/tuijin/internal/meeting"
@@ -76,7 +77,10 @@ type Deps struct {
 	// Uploads finishes uploads (photos' derivatives, refused workbooks'
 	// annotations) and sweeps abandoned ones; nil: no object store.
 	Uploads *uploads.Jobs
-	client  *asynq.Client
+	// Assessments computes the assessments the office asks for; nil: no
+	// object store.
+	Assessments *assessmentdb.Computer
+	client      *asynq.Client
 }
 
 func (d Deps) now() time.Time {
@@ -245,6 +249,22 @@ func (d Deps) handleJob(ctx context.Context, t *asynq.Task) error {
 			return err
 		}
 		return Enqueue(ctx, d.client, p, d.MaxRetry)
+	}
+	if p.Job == assessmentdb.JobCompute {
+		// Gathering, storing the snapshot and writing run in separate steps.
+		if d.Assessments == nil {
+			return errors.New("no object store for assessments")
+		}
+		id, err := uuid.Parse(p.Period)
+		if err != nil {
+			return fmt.Errorf("%w: period %q is not a request id", asynq.SkipRetry, p.Period)
+		}
+		retried, _ := asynq.GetRetryCount(ctx)
+		maxRetry, _ := asynq.GetMaxRetry(ctx)
+		start := time.Now()
+		err = d.Assessments.RunCompute(ctx, p.CountyID, id, d.now(), retried >= maxRetry)
+		d.Log.Info("job", "county", p.CountyID, "job", p.Job, "period", p.Period, "ms", time.Since(start).Milliseconds(), "error", err)
+		return err
 	}
 	if uploads.IsJob(p.Job) {
 		// Decoding and annotating run with no transaction open.

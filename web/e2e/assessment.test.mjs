@@ -111,6 +111,10 @@ test('the office computes the year and adjusts a unit’s component with a reaso
   const pools = await office.$$eval('[data-test=asm-pool] h3', (hs) => hs.map((h) => h.textContent.trim()))
   assert.ok(pools.includes('乡镇（街道）'), pools.join())
   versionId = (await apiGet(office, `/api/v1/assessments?period=year&at=${year}`)).body[0].id
+  // The worker computed it, for the request the button made.
+  const runs = (await apiGet(office, `/api/v1/assessment-runs?period=year&at=${year}`)).body
+  assert.equal(runs[0].status, 'done')
+  assert.equal(runs[0].assessment_id, versionId)
 
   // Adjust 紫水街道's supervision (it always applies) from its row.
   // The unit's own row (a tie note on another row may name it too).

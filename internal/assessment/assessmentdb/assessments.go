@@ -205,18 +205,20 @@ func Get(ctx context.Context, tx bun.IDB, id uuid.UUID) (Version, error) {
 }
 
 // Compute gathers the period's snapshot, freezes it (locked object and
-// row, with its SHA-256) and computes the result from it (audited). A
-// version not yet approved is computed again in place, keeping the office's
-// adjustments; after approval a new version is a correction and needs a
-// reason.
+// row, with its SHA-256) and computes the result from it (audited), all in
+// tx: the benchmarks' and the tests' way. The platform computes in the
+// worker (RunCompute), whose transactions never wait on the object store.
+// A version not yet approved is computed again in place, keeping the
+// office's adjustments; after approval a new version is a correction and
+// needs a reason.
 func Compute(ctx context.Context, tx bun.IDB, files Files, p bulletin.Period, reason string, by uuid.UUID, now time.Time) (Version, error) {
 	if files.Store == nil {
 		return Version{}, errStorage
 	}
-	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended('assessment:' || app_county()::text || ?, 0))", string(p.Kind)+p.Start.Format(time.DateOnly)); err != nil {
+	if err := lockPeriod(ctx, tx, p); err != nil {
 		return Version{}, err
 	}
-	prior, err := List(ctx, tx, p)
+	next, err := nextVersion(ctx, tx, p, reason, by, now)
 	if err != nil {
 		return Version{}, err
 	}
@@ -224,36 +226,86 @@ func Compute(ctx context.Context, tx bun.IDB, files Files, p bulletin.Period, re
 	if err != nil {
 		return Version{}, err
 	}
-	var county uuid.UUID
-	if err := tx.NewRaw("SELECT app_county()").Scan(ctx, &county); err != nil {
+	snap.Adjustments = next.Carried
+	b, sum := encode(snap)
+	st, err := files.keep(ctx, next.County, next.V.ID, b, sum, now)
+	if err != nil {
 		return Version{}, err
 	}
+	return record(ctx, tx, next, snap, b, sum, st)
+}
+
+// lockPeriod makes a period's computations wait for each other.
+func lockPeriod(ctx context.Context, tx bun.IDB, p bulletin.Period) error {
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended('assessment:' || app_county()::text || ?, 0))", string(p.Kind)+p.Start.Format(time.DateOnly))
+	return err
+}
+
+// next is the version a computation writes: a first one, the unapproved
+// one again in place (its adjustments carried over), or a correction.
+type next struct {
+	County  uuid.UUID
+	V       Version
+	Replace bool
+	Carried []assessment.Adjustment
+	Last    *Version // the newest version on record when it was decided
+}
+
+// nextVersion decides the version a computation for p writes, from the
+// versions on record; a correction of an approved version needs a reason.
+func nextVersion(ctx context.Context, tx bun.IDB, p bulletin.Period, reason string, by uuid.UUID, now time.Time) (next, error) {
+	prior, err := List(ctx, tx, p)
+	if err != nil {
+		return next{}, err
+	}
+	var n next
+	if err := tx.NewRaw("SELECT app_county()").Scan(ctx, &n.County); err != nil {
+		return n, err
+	}
 	reason = strings.TrimSpace(reason)
-	v := Version{ID: uuid.New(), Period: string(p.Kind), PeriodStart: p.Start, PeriodEnd: p.End, Version: 1, Status: "computed", Reason: reason,
+	n.V = Version{ID: uuid.New(), Period: string(p.Kind), PeriodStart: p.Start, PeriodEnd: p.End, Version: 1, Status: "computed", Reason: reason,
 		ComputedBy: by, ComputedAt: now}
-	replace := false
-	if len(prior) > 0 {
-		last := prior[0]
-		if last.Status == "computed" {
-			replace, v.ID, v.Version, v.Reason, v.AdjustedBy = true, last.ID, last.Version, last.Reason, last.AdjustedBy
-			var old assessment.Snapshot
-			if err := json.Unmarshal(last.Snapshot, &old); err != nil {
-				return v, err
-			}
-			snap.Adjustments = old.Adjustments
-		} else {
-			if len([]rune(reason)) < 4 {
-				var ve errs.Validation
-				ve.Add("reason", "reason_required", fmt.Sprintf("第%d版考核结果已审定；更正须写明理由（至少4个字）", last.Version), "approved already: a correction needs a reason (at least 4 characters)")
-				return v, ve.Err()
-			}
-			v.Version = last.Version + 1
+	n.Carried = []assessment.Adjustment{}
+	if len(prior) == 0 {
+		return n, nil
+	}
+	last := prior[0]
+	n.Last = &last
+	if last.Status == "computed" {
+		n.Replace, n.V.ID, n.V.Version, n.V.Reason, n.V.AdjustedBy = true, last.ID, last.Version, last.Reason, last.AdjustedBy
+		var old assessment.Snapshot
+		if err := json.Unmarshal(last.Snapshot, &old); err != nil {
+			return n, err
 		}
+		n.Carried = old.Adjustments
+		return n, nil
 	}
-	if err := files.freeze(ctx, county, &v, snap, now); err != nil {
-		return v, err
+	if err := correctionReason(last, reason); err != nil {
+		return n, err
 	}
-	if replace {
+	n.V.Version = last.Version + 1
+	return n, nil
+}
+
+// correctionReason refuses a correction of an approved version without a reason.
+func correctionReason(last Version, reason string) error {
+	if last.Status != "approved" || len([]rune(strings.TrimSpace(reason))) >= 4 {
+		return nil
+	}
+	var ve errs.Validation
+	ve.Add("reason", "reason_required", fmt.Sprintf("第%d版考核结果已审定；更正须写明理由（至少4个字）", last.Version), "approved already: a correction needs a reason (at least 4 characters)")
+	return ve.Err()
+}
+
+// record writes the version n with its frozen snapshot (b, its SHA-256 sum,
+// stored as st) and the result computed from it, and audits both hashes.
+func record(ctx context.Context, tx bun.IDB, n next, snap assessment.Snapshot, b, sum []byte, st objects.Stored) (Version, error) {
+	v := n.V
+	v.Snapshot, v.SnapshotSHA256, v.SnapshotKey, v.SnapshotVersionID = b, sum, st.Key, st.VersionID
+	res := assessment.Compute(snap).Canonical()
+	rs := sha256.Sum256(res)
+	v.Result, v.ResultSHA256 = string(res), rs[:]
+	if n.Replace {
 		if _, err := tx.NewUpdate().Model(&v).Column("snapshot", "snapshot_sha256", "snapshot_key", "snapshot_version_id", "result", "result_sha256",
 			"computed_by", "computed_at").WherePK().Exec(ctx); err != nil {
 			return v, postgres.MapErr(err)
@@ -262,7 +314,7 @@ func Compute(ctx context.Context, tx bun.IDB, files Files, p bulletin.Period, re
 		return v, postgres.MapErr(err)
 	}
 	if err := postgres.Audit(ctx, tx, audit.Entry{Action: "assessment.compute", EntityType: "assessment", EntityID: v.ID.String(),
-		After: map[string]any{"period": v.Period, "start": p.Start.Format(time.DateOnly), "version": v.Version, "reason": v.Reason,
+		After: map[string]any{"period": v.Period, "start": v.PeriodStart.Format(time.DateOnly), "version": v.Version, "reason": v.Reason,
 			"snapshot_sha256": fmt.Sprintf("%x", v.SnapshotSHA256), "result_sha256": fmt.Sprintf("%x", v.ResultSHA256)}}); err != nil {
 		return v, err
 	}

@@ -80,6 +80,26 @@ type ComputeInput struct {
 	Reason string `json:"reason,omitempty" description:"a correction of an approved version needs one"`
 }
 
+// AssessmentRun is the office's request to compute a period's assessment,
+// carried out by the worker.
+type AssessmentRun struct {
+	ID           uuid.UUID  `json:"id"`
+	Period       string     `json:"period" enum:"half,year"`
+	Start        string     `json:"start" format:"date"`
+	Reason       string     `json:"reason"`
+	Status       string     `json:"status" enum:"queued,done,failed" description:"queued: the worker is gathering the snapshot and computing; done: assessment_id is the version; failed: error says why"`
+	AssessmentID *uuid.UUID `json:"assessment_id"`
+	ErrorZH      string     `json:"error_zh"`
+	ErrorEN      string     `json:"error_en"`
+	RequestedAt  time.Time  `json:"requested_at"`
+	FinishedAt   *time.Time `json:"finished_at"`
+}
+
+func toRun(r assessmentdb.Run) AssessmentRun {
+	return AssessmentRun{ID: r.ID, Period: r.Period, Start: r.PeriodStart.Format(time.DateOnly), Reason: r.Reason, Status: r.Status,
+		AssessmentID: r.AssessmentID, ErrorZH: r.ErrorZH, ErrorEN: r.ErrorEN, RequestedAt: r.RequestedAt, FinishedAt: r.FinishedAt}
+}
+
 // AdjustmentInput adjusts a unit's component.
 type AdjustmentInput struct {
 	UnitID    string `json:"unit_id"`
@@ -94,7 +114,10 @@ func (s *API) routes() []*httpapi.Route {
 	return append([]*httpapi.Route{
 		{Method: http.MethodGet, Path: v1 + "/assessments", Summary: "A period's assessment versions, newest first (a unit sees its own line)", Tag: "assessment", Roles: read, County: true,
 			Query: []httpapi.Param{{Name: "period", Description: "half | year", Type: "string"}, {Name: "at", Description: "2026-H1、2026", Type: "string"}}, Resp: []AssessmentVersion{}, Handler: s.list},
-		{Method: http.MethodPost, Path: v1 + "/assessments", Summary: "Compute a period's assessment from a frozen snapshot of its inputs (again in place until approved; after approval a correction with a reason)", Tag: "assessment", Roles: httpapi.OfficeOnly, County: true, Status: http.StatusCreated, Body: ComputeInput{}, Resp: AssessmentVersion{}, Handler: s.compute},
+		{Method: http.MethodPost, Path: v1 + "/assessments", Summary: "Ask the worker to compute a period's assessment from a frozen snapshot of its inputs (again in place until approved; after approval a correction with a reason); follow the request at /assessment-runs/{id}", Tag: "assessment", Roles: httpapi.OfficeOnly, County: true, Status: http.StatusAccepted, Body: ComputeInput{}, Resp: AssessmentRun{}, Handler: s.compute},
+		{Method: http.MethodGet, Path: v1 + "/assessment-runs", Summary: "A period's requests to compute, newest first", Tag: "assessment", Roles: httpapi.DeskRead, County: true,
+			Query: []httpapi.Param{{Name: "period", Description: "half 或 year", Type: "string"}, {Name: "at", Description: "2026-H1、2026", Type: "string"}}, Resp: []AssessmentRun{}, Handler: s.runs},
+		{Method: http.MethodGet, Path: v1 + "/assessment-runs/:id", Summary: "A request to compute: queued, done (with the version) or failed (with why)", Tag: "assessment", Roles: httpapi.DeskRead, County: true, Resp: AssessmentRun{}, Handler: s.run},
 		{Method: http.MethodGet, Path: v1 + "/assessments/:id", Summary: "A version with its result (a unit sees its own breakdown)", Tag: "assessment", Roles: read, County: true, Resp: AssessmentVersion{}, Handler: s.get},
 		{Method: http.MethodPost, Path: v1 + "/assessments/:id/adjustments", Summary: "Adjust a unit's component with a reason (the office, before approval)", Tag: "assessment", Roles: httpapi.OfficeOnly, County: true, Body: AdjustmentInput{}, Resp: AssessmentVersion{}, Handler: s.adjust},
 		{Method: http.MethodPost, Path: v1 + "/assessments/:id/approve", Summary: "The leading group approves: the version is final", Tag: "assessment", Roles: []authz.Role{authz.LeadingGroup}, County: true, Resp: AssessmentVersion{}, Handler: s.approve},
@@ -167,11 +190,37 @@ func (s *API) compute(r *httpapi.Req) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := assessmentdb.Compute(r.Ctx, r.Tx, s.files(), p, in.Reason, r.Session.AccountID, s.Now())
+	if s.Objects == nil {
+		return nil, errStorage
+	}
+	run, _, err := assessmentdb.Request(r.Ctx, r.Tx, p, in.Reason, r.Session.AccountID, s.Now())
 	if err != nil {
 		return nil, err
 	}
-	return toVersion(v, nil)
+	return toRun(run), nil
+}
+
+var errStorage = errs.E(errs.Unavailable, "storage_unavailable", "文件存储未配置或不可用，考核暂不能计算", "file storage is not configured or unavailable: assessments cannot be computed now")
+
+func (s *API) runs(r *httpapi.Req) (any, error) {
+	p, err := period(r.C.QueryParam("period"), r.C.QueryParam("at"))
+	if err != nil {
+		return nil, err
+	}
+	list, err := assessmentdb.Runs(r.Ctx, r.Tx, p, 20)
+	return httpapi.APIList(list, toRun), err
+}
+
+func (s *API) run(r *httpapi.Req) (any, error) {
+	id, err := httpapi.PathID(r.C, "id")
+	if err != nil {
+		return nil, err
+	}
+	run, err := assessmentdb.GetRun(r.Ctx, r.Tx, id)
+	if err != nil {
+		return nil, err
+	}
+	return toRun(run), nil
 }
 
 func (s *API) load(r *httpapi.Req) (assessmentdb.Version, *uuid.UUID, error) {

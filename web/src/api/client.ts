@@ -10,13 +10,15 @@ type Method = 'get' | 'post' | 'put' | 'delete'
 type Op<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>
 type JSONOf<T> = T extends { content: { 'application/json': infer R } } ? R : never
 
-/** The success body of an operation (200 or 201), or void for 204. */
+/** The success body of an operation (200, 201 or 202), or void for 204. */
 export type ResponseOf<P extends keyof paths, M extends Method> = Op<P, M> extends { responses: infer R }
   ? R extends { 200: infer A }
     ? JSONOf<A>
     : R extends { 201: infer B }
       ? JSONOf<B>
-      : void
+      : R extends { 202: infer C }
+        ? JSONOf<C>
+        : void
   : never
 
 /** The JSON body an operation takes. */

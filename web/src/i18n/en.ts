@@ -336,7 +336,7 @@ const en: typeof zh = {
     title: 'Assessment', menu: 'Assessment',
     tabs: { result: 'Result', mine: 'Our assessment', ratings: 'Service unit ratings', accountability: 'Accountability' },
     periods: { year: 'Year', half: 'Half-year' }, halves: { 1: 'First half', 2: 'Second half' },
-    compute: 'Compute', recompute: 'Compute again', correct: 'Correct (new version)', adjust: 'Adjust', approve: 'Approve',
+    running: 'Computing the assessment…', runningHint: 'Asked at {at}: the period’s data is being frozen into a snapshot and computed; the result shows here when done (you may leave the page).', compute: 'Compute', recompute: 'Compute again', correct: 'Correct (new version)', adjust: 'Adjust', approve: 'Approve',
     correctionHint: 'Version {v} is approved; a correction is computed as a new version and the old one stays. Give the reason (at least 4 characters):', reason: 'Reason', reasonMin: 'At least 4 characters',
     computed: 'Version {v} computed', approved: 'The assessment is approved', confirmApprove: 'Once the {label} assessment (version {v}) is approved it cannot be adjusted; a correction is a new version. Approve?',
     adjusted: 'Adjusted', adjustTitle: 'Adjust a unit’s component', pointsHint: 'points added, e.g. -5 or 2.5', adjustedNote: 'Adjusted: {c} {p} points ({r})',

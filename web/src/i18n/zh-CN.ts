@@ -343,7 +343,7 @@ export default {
     title: '考核', menu: '考核',
     tabs: { result: '考核结果', mine: '本单位考核', ratings: '服务单位评价', accountability: '问责建议' },
     periods: { year: '年度', half: '半年' }, halves: { 1: '上半年', 2: '下半年' },
-    compute: '计算考核', recompute: '重新计算', correct: '更正（计算新版本）', adjust: '调整', approve: '审定',
+    running: '正在计算考核结果…', runningHint: '{at}提交计算：系统正在冻结本期数据快照并计算，完成后自动显示，可离开本页。', compute: '计算考核', recompute: '重新计算', correct: '更正（计算新版本）', adjust: '调整', approve: '审定',
     correctionHint: '第{v}版考核结果已审定；更正将计算为新版本，原版本保持不变。请写明更正理由（至少4个字）：', reason: '理由', reasonMin: '理由至少4个字',
     computed: '已计算第{v}版', approved: '考核结果已审定', confirmApprove: '审定{label}考核结果（第{v}版）后不能再调整，更正只能计算新版本。确定审定？',
     adjusted: '已调整', adjustTitle: '调整单位考核分项', pointsHint: '加减分，如 -5 或 2.5', adjustedNote: '调整：{c} {p}分（{r}）',

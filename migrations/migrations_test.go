@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/tuijin/tuijin/internal/backup"
 	"github.com/tuijin/tuijin/internal/db"
 	"github.com/tuijin/tuijin/internal/db/dbtest"
 	"github.com/tuijin/tuijin/migrations"
@@ -242,5 +243,68 @@ func TestDutiesMigrationReportsDoubleSeats(t *testing.T) {
 	})
 	if db.ViolatedConstraint(err) != "task_force_one_seat_per_person" {
 		t.Fatalf("a second seat: %v", err)
+	}
+}
+
+// TestRestoreKnowsEveryVersionColumn: every column that names an object
+// version (beside the column with the object's key) is in backup.Versions,
+// so that a restore points it at the restored version; and an approved
+// assessment lets a restore move that pointer and nothing else.
+func TestRestoreKnowsEveryVersionColumn(t *testing.T) {
+	ctx := context.Background()
+	env, err := dbtest.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	var cols []struct {
+		Table  string `bun:"table_name"`
+		Column string `bun:"column_name"`
+	}
+	if err := env.Owner.Bun.NewRaw(`SELECT table_name::text, column_name::text FROM information_schema.columns
+		WHERE table_schema = 'public' AND (column_name LIKE '%version_id' OR column_name = 'original_version') ORDER BY 1, 2`).Scan(ctx, &cols); err != nil {
+		t.Fatal(err)
+	}
+	known := map[[2]string]bool{}
+	for _, v := range backup.Versions {
+		known[[2]string{v.Table, v.VersionColumn}] = true
+	}
+	if len(cols) == 0 {
+		t.Fatal("no version columns found")
+	}
+	for _, c := range cols {
+		if !known[[2]string{c.Table, c.Column}] {
+			t.Errorf("%s.%s names object versions but a restore would not remap it (internal/backup.Versions)", c.Table, c.Column)
+		}
+	}
+	// The trigger: the pointer may move, nothing else.
+	county := twoCounties(t, env, "41960", "rv-")[0]
+	err = env.Owner.InCounty(ctx, county, func(ctx context.Context, tx bun.IDB) error {
+		var acc uuid.UUID
+		if err := tx.NewRaw(`INSERT INTO accounts (scope, county_id, username, display_name, password_hash) VALUES ('county', app_county(), 'vc.office', '办公室', 'x') RETURNING id`).Scan(ctx, &acc); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO assessments (period, period_start, period_end, version, status, snapshot, snapshot_sha256, snapshot_key,
+			snapshot_version_id, result, result_sha256, computed_by, computed_at, approved_by, approved_at)
+			VALUES ('year', '2026-01-01', '2026-12-31', 1, 'approved', '{}', decode(repeat('00', 32), 'hex'), 'k', 'v1', '{}', decode(repeat('00', 32), 'hex'), ?, now(), ?, now())`, acc, acc)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	update := func(set string) error {
+		return env.Owner.InCounty(ctx, county, func(ctx context.Context, tx bun.IDB) error {
+			_, err := tx.ExecContext(ctx, "UPDATE assessments SET "+set)
+			return err
+		})
+	}
+	if err := update("snapshot_version_id = 'v2'"); err != nil {
+		t.Fatalf("a restore's remap of an approved assessment: %v", err)
+	}
+	if err := update("result = '{\"x\":1}'"); err == nil || !strings.Contains(err.Error(), "is final") {
+		t.Fatalf("an approved result changed: %v", err)
+	}
+	if err := update("snapshot_version_id = 'v3', reason = 'x'"); err == nil {
+		t.Fatal("the pointer moved with something else")
 	}
 }

@@ -23,12 +23,18 @@ import (
 type VersionColumn struct{ Table, KeyColumn, VersionColumn string }
 
 // Versions are tuijin's columns naming object versions: a signed letter's
-// scan, a photo's original and an issued bulletin's files are read by
-// version and checked by hash.
+// scan, a photo's original, the files of an issued bulletin, minutes,
+// monthly review or assessment notice, and an assessment's snapshot are
+// read by version and checked by hash. (A test in migrations holds every
+// such column of the schema to this list.)
 var Versions = []VersionColumn{
 	{Table: "letter_scans", KeyColumn: "object_key", VersionColumn: "version_id"},
 	{Table: "photos", KeyColumn: "original_key", VersionColumn: "original_version"},
 	{Table: "bulletin_files", KeyColumn: "object_key", VersionColumn: "version_id"},
+	{Table: "meeting_minutes_files", KeyColumn: "object_key", VersionColumn: "version_id"},
+	{Table: "observation_review_files", KeyColumn: "object_key", VersionColumn: "version_id"},
+	{Table: "assessment_notice_files", KeyColumn: "object_key", VersionColumn: "version_id"},
+	{Table: "assessments", KeyColumn: "snapshot_key", VersionColumn: "snapshot_version_id"},
 }
 
 // Target is where Restore writes.

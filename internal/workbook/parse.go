@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -148,6 +149,7 @@ func (p *parser) stream(header func(rows [][]string) int, each func(sheetRow)) e
 	}
 	err := p.book.rows(p.sheet, func(r sheetRow) error {
 		if start < 0 && r.line <= headerLines {
+			r.cells, r.styles = slices.Clone(r.cells), slices.Clone(r.styles)
 			head = append(head, r)
 			return nil
 		}

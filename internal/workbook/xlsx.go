@@ -546,9 +546,11 @@ func (b *book) rows(sheet string, fn func(sheetRow) error) error {
 			switch string(sc.name) {
 			case "row":
 				line++
-				if r, ok := sc.attr("r"); ok {
-					if n, err := atoi(r); err == nil && n > 0 {
-						line = n
+				for _, a := range sc.attrs {
+					if string(a.name) == "r" {
+						if n, err := atoi(a.value); err == nil && n > 0 {
+							line = n
+						}
 					}
 				}
 				row = sheetRow{line: line, cells: row.cells[:0], styles: row.styles[:0]}

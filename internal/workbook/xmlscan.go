@@ -72,16 +72,6 @@ func newScannerSize(r io.Reader, size int) *scanner {
 	return &scanner{r: r, buf: make([]byte, size)}
 }
 
-// attr is the value of the attribute with the local name n.
-func (s *scanner) attr(n string) ([]byte, bool) {
-	for _, a := range s.attrs {
-		if string(a.name) == n {
-			return a.value, true
-		}
-	}
-	return nil, false
-}
-
 // more reads into the buffer, keeping s.buf[s.pos:s.end]; it reports
 // whether anything was read. A buffer holding more than maxTag is full.
 func (s *scanner) more() (bool, error) {

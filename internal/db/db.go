@@ -13,6 +13,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync/atomic"
 	"time"
@@ -178,6 +179,51 @@ func (c *Conn) release(err error) {
 }
 
 var driverErrBadConn = driver.ErrBadConn
+
+// CopyFrom runs copySQL, a COPY ... FROM STDIN, on the connection of tx,
+// sending the data as r gives it: a bulk write held in memory only a chunk
+// at a time, where a multi-row INSERT is built whole (and copied twice more
+// on its way out). tx must be a connection (a request's *Conn, a
+// bun.Conn): database/sql does not give a transaction's. COPY runs inside
+// the transaction begun on it. An error r returns is returned as it is.
+func CopyFrom(ctx context.Context, tx bun.IDB, copySQL string, r io.Reader) (int64, error) {
+	rc, ok := tx.(interface {
+		Raw(func(driverConn any) error) error
+	})
+	if !ok {
+		return 0, fmt.Errorf("db: COPY needs a connection, not %T", tx)
+	}
+	src := &copySource{r: r}
+	var n int64
+	err := rc.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("db: COPY needs a pgx connection, not %T", dc)
+		}
+		tag, err := c.Conn().PgConn().CopyFrom(ctx, src, copySQL)
+		n = tag.RowsAffected()
+		return err
+	})
+	if src.err != nil {
+		return n, src.err
+	}
+	return n, err
+}
+
+// copySource keeps the error of the reader (pgx sends only its text to the
+// server, which answers with an error of its own).
+type copySource struct {
+	r   io.Reader
+	err error
+}
+
+func (s *copySource) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
+}
 
 // IsUniqueViolation reports a unique-constraint error.
 func IsUniqueViolation(err error) bool { return pgCode(err) == "23505" }

@@ -1,7 +1,9 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/tuijin/tuijin/internal/audit"
+	"github.com/tuijin/tuijin/internal/db"
 	"github.com/tuijin/tuijin/internal/project"
 	"github.com/tuijin/tuijin/internal/workbook"
 )
@@ -249,17 +252,23 @@ func ImportKeyList(ctx context.Context, tx bun.IDB, year int, on time.Time, wb w
 	return rep, nil
 }
 
-// createAll creates the workbook's new projects set-wise — one statement
-// each for the projects, their list entries and their task-force seats —
-// and records them all in one audit entry. It returns their ids by code.
+// createAll creates the workbook's new projects set-wise and records them
+// all in one audit entry; it returns their ids by code.
+//
+// The rows are streamed with COPY into two temporary tables (the projects
+// with their list entries, and their task-force seats), from which one
+// statement each writes the projects, the entries and the seats, and one
+// the audit entry, whose JSON the database assembles from the JSON of
+// each project and seat. Nothing is built whole in memory: thousands of
+// projects as multi-row INSERTs and an audit entry of megabytes, each
+// formatted into a query string and copied again on its way to the
+// server, cost several times their size, which made most of what an
+// import allocated. (COPY cannot write to the tables themselves: they have
+// row-level security.)
 func createAll(ctx context.Context, tx bun.IDB, year int, on time.Time, rows []workbook.Row, existing map[string]project.Project) (map[string]uuid.UUID, error) {
 	ids := map[string]uuid.UUID{}
-	var projects []ProjectRow
-	var seats []assignmentRow
-	var views []project.Project
-	planned := map[uuid.UUID]int64{}
-	baseline := map[uuid.UUID]*int{}
-	for _, row := range rows {
+	var fresh []int // the rows to create
+	for i, row := range rows {
 		if _, ok := existing[row.Project.Code]; ok {
 			continue
 		}
@@ -267,42 +276,151 @@ func createAll(ctx context.Context, tx bun.IDB, year int, on time.Time, rows []w
 		if err := p.Validate(); err != nil {
 			return nil, err
 		}
-		p.ID, p.Version = uuid.New(), 1
-		ids[p.Code] = p.ID
-		projects = append(projects, toProjectRow(p))
-		views = append(views, p)
-		planned[p.ID], baseline[p.ID] = row.PlannedYuan, row.Baseline
-		for _, role := range project.Roles {
-			if who, ok := row.Holders[role]; ok {
-				seats = append(seats, assignmentRow{ID: uuid.New(), ProjectID: p.ID, Role: string(role), PersonID: who, ValidFrom: on, Note: "Excel导入"})
-			}
-		}
+		ids[p.Code] = uuid.New()
+		fresh = append(fresh, i)
 	}
-	if len(projects) == 0 {
+	if len(fresh) == 0 {
 		return ids, nil
 	}
 	list, err := GetKeyList(ctx, tx, year)
 	if err != nil {
 		return nil, err
 	}
-	entries := make([]ListEntry, 0, len(projects))
-	for _, p := range projects {
-		entries = append(entries, ListEntry{ID: uuid.New(), KeyListID: list.ID, ProjectID: p.ID, PlannedInvestmentYuan: planned[p.ID],
-			BaselineImagePercent: baseline[p.ID], AddedOn: on, AddedReason: "Excel导入"})
+	if _, err := tx.ExecContext(ctx, `
+		CREATE TEMP TABLE import_projects ON COMMIT DROP AS
+		  SELECT 0 AS ord, p.id, p.code, p.name, p.category_id, p.level, p.construction_type, p.status, p.responsible_unit_id,
+		         p.township_unit_id, p.latitude, p.longitude, p.content, p.total_investment_yuan, p.invested_to_date_yuan,
+		         p.planned_start, p.planned_completion, p.tags, p.version,
+		         e.id AS entry_id, e.planned_investment_yuan, e.baseline_image_percent, NULL::jsonb AS view
+		    FROM projects p, key_list_entries e WITH NO DATA;
+		CREATE TEMP TABLE import_seats ON COMMIT DROP AS
+		  SELECT 0 AS ord, a.id, a.project_id, a.role, a.person_id, a.valid_from, a.note, NULL::jsonb AS seat
+		    FROM task_force_assignments a WITH NO DATA`); err != nil {
+		return nil, err
 	}
-	if _, err := tx.NewInsert().Model(&projects).Exec(ctx); err != nil {
-		return nil, MapErr(err)
-	}
-	if _, err := tx.NewInsert().Model(&entries).Exec(ctx); err != nil {
-		return nil, MapErr(err)
-	}
-	if len(seats) > 0 {
-		if _, err := tx.NewInsert().Model(&seats).Exec(ctx); err != nil {
-			return nil, MapErr(err)
+	// The JSON of each project and seat is what the audit entry held when
+	// it was marshalled whole: encoding/json's of the same values.
+	var js bytes.Buffer
+	enc := json.NewEncoder(&js)
+	jsonOf := func(v any) ([]byte, error) {
+		js.Reset()
+		if err := enc.Encode(v); err != nil {
+			return nil, err
 		}
+		return bytes.TrimSuffix(js.Bytes(), []byte("\n")), nil
 	}
-	return ids, Audit(ctx, tx, audit.Entry{Action: "key_list.import", EntityType: "key_list", EntityID: fmt.Sprint(year),
-		After: map[string]any{"year": year, "on": on.Format(time.DateOnly), "created": views, "planned_investment_yuan": planned, "task_force": seats}})
+	var l copyLine
+	n := 0
+	projects := &copyRows{row: func(b []byte) ([]byte, bool, error) {
+		if n == len(fresh) {
+			return b, false, nil
+		}
+		row := rows[fresh[n]]
+		p := row.Project
+		_ = p.Validate() // as checked above: trims and defaults the status
+		p.ID, p.Version = ids[p.Code], 1
+		r := toProjectRow(p)
+		view, err := jsonOf(&p)
+		if err != nil {
+			return b, false, err
+		}
+		l.b = b
+		l.int(int64(n))
+		l.uuid(r.ID)
+		l.text(r.Code)
+		l.text(r.Name)
+		l.uuid(r.CategoryID)
+		l.text(r.Level)
+		l.text(r.ConstructionType)
+		l.text(r.Status)
+		l.uuid(r.ResponsibleUnitID)
+		l.uuidPtr(r.TownshipUnitID)
+		l.float(r.Latitude)
+		l.float(r.Longitude)
+		l.text(r.Content)
+		l.int(r.TotalInvestmentYuan)
+		l.int(r.InvestedToDateYuan)
+		l.datePtr(r.PlannedStart)
+		l.datePtr(r.PlannedCompletion)
+		l.textArray(r.Tags)
+		l.int(int64(r.Version))
+		l.uuid(uuid.New())
+		l.int(row.PlannedYuan)
+		l.intPtr(row.Baseline)
+		l.bytes(view)
+		l.end()
+		n++
+		return l.b, true, nil
+	}}
+	if _, err := db.CopyFrom(ctx, tx, `COPY import_projects FROM STDIN`, projects); err != nil {
+		return nil, err
+	}
+	// The seats in the order they were written before: by row, then role.
+	seatRow, role, ord := 0, 0, 0
+	seats := &copyRows{row: func(b []byte) ([]byte, bool, error) {
+		for ; seatRow < len(fresh); seatRow, role = seatRow+1, 0 {
+			row := rows[fresh[seatRow]]
+			for ; role < len(project.Roles); role++ {
+				who, ok := row.Holders[project.Roles[role]]
+				if !ok {
+					continue
+				}
+				a := assignmentRow{ID: uuid.New(), ProjectID: ids[row.Project.Code], Role: string(project.Roles[role]), PersonID: who, ValidFrom: on, Note: "Excel导入"}
+				seat, err := jsonOf(&a)
+				if err != nil {
+					return b, false, err
+				}
+				l.b = b
+				l.int(int64(ord))
+				l.uuid(a.ID)
+				l.uuid(a.ProjectID)
+				l.text(a.Role)
+				l.uuid(a.PersonID)
+				l.date(a.ValidFrom)
+				l.text(a.Note)
+				l.bytes(seat)
+				l.end()
+				ord++
+				role++
+				return l.b, true, nil
+			}
+		}
+		return b, false, nil
+	}}
+	if _, err := db.CopyFrom(ctx, tx, `COPY import_seats FROM STDIN`, seats); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO projects (id, code, name, category_id, level, construction_type, status, responsible_unit_id, township_unit_id,
+		                      latitude, longitude, content, total_investment_yuan, invested_to_date_yuan, planned_start,
+		                      planned_completion, tags, version)
+		SELECT id, code, name, category_id, level, construction_type, status, responsible_unit_id, township_unit_id,
+		       latitude, longitude, content, total_investment_yuan, invested_to_date_yuan, planned_start,
+		       planned_completion, tags, version
+		  FROM import_projects ORDER BY ord;
+		INSERT INTO key_list_entries (id, key_list_id, project_id, planned_investment_yuan, added_on, added_reason, removed_on,
+		                              removed_reason, baseline_image_percent)
+		SELECT entry_id, ?, id, planned_investment_yuan, ?, 'Excel导入', NULL, '', baseline_image_percent
+		  FROM import_projects ORDER BY ord;
+		INSERT INTO task_force_assignments (id, project_id, role, person_id, valid_from, valid_to, note)
+		SELECT id, project_id, role, person_id, valid_from, NULL, note FROM import_seats ORDER BY ord`,
+		list.ID, on.UTC().Format(time.DateOnly)); err != nil { // the day, as bun writes a time for a date column
+		return nil, MapErr(err)
+	}
+	a := audit.ActorFrom(ctx)
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO audit_log (actor_id, actor_name, request_id, action, entity_type, entity_id, before, after, prev_hash, hash)
+		SELECT ?, ?, ?, 'key_list.import', 'key_list', ?, NULL, jsonb_build_object(
+		         'year', ?::int, 'on', ?::text,
+		         'created', (SELECT jsonb_agg(view ORDER BY ord) FROM import_projects),
+		         'planned_investment_yuan', (SELECT jsonb_object_agg(id::text, planned_investment_yuan) FROM import_projects),
+		         'task_force', (SELECT jsonb_agg(seat ORDER BY ord) FROM import_seats)),
+		       '\x', '\x';
+		DROP TABLE import_projects, import_seats`,
+		a.AccountID, a.Name, a.RequestID, fmt.Sprint(year), year, on.Format(time.DateOnly)); err != nil {
+		return nil, err
+	}
+	return ids, nil
 }
 
 // ExportKeyList gathers a year's listed projects (holders as on day) and their ledger.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -148,6 +149,7 @@ func (p *parser) stream(header func(rows [][]string) int, each func(sheetRow)) e
 	}
 	err := p.book.rows(p.sheet, func(r sheetRow) error {
 		if start < 0 && r.line <= headerLines {
+			r.cells, r.styles = slices.Clone(r.cells), slices.Clone(r.styles)
 			head = append(head, r)
 			return nil
 		}
@@ -430,6 +432,10 @@ func (p *parser) amount(line, col int, header, s string) int64 {
 	return y
 }
 
+// dateSeparators turns the ways dates are written into 2026-3-1. Built
+// once: a replacer costs kilobytes to build, and every date cell uses it.
+var dateSeparators = strings.NewReplacer("年", "-", "月", "-", "日", "", "/", "-", ".", "-")
+
 // date reads Excel date serials and the ways offices write dates: 2026-03-01,
 // 2026/3/1, 2026.3.1, 2026年3月1日, and month precision (2026年3月, 2026.3),
 // which means the first day of the month for a start and the last for an end.
@@ -452,7 +458,7 @@ func (p *parser) date(line, col int, header, s string, end bool) *time.Time {
 			return &d
 		}
 	}
-	norm := strings.NewReplacer("年", "-", "月", "-", "日", "", "/", "-", ".", "-").Replace(s)
+	norm := dateSeparators.Replace(s)
 	norm = strings.TrimSuffix(norm, "-")
 	parts := strings.Split(norm, "-")
 	nums := make([]int, 0, 3)

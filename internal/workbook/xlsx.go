@@ -3,7 +3,7 @@ package workbook
 import (
 	"archive/zip"
 	"bufio"
-	"encoding/xml"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -136,10 +136,10 @@ func (b *book) sheetNames() []string {
 
 var errNoPart = errors.New("no such part")
 
-// open opens a part of the zip, counting its inflated size against the
-// limit (the zip reader refuses a part that inflates beyond its declared
-// size).
-func (b *book) open(name string) (io.ReadCloser, error) {
+// open opens a part of the zip for scanning, counting its inflated size
+// against the limit (the zip reader refuses a part that inflates beyond its
+// declared size). The scanner's buffer is no larger than the part.
+func (b *book) open(name string) (*scanner, io.Closer, error) {
 	name = strings.TrimPrefix(name, "/")
 	for _, f := range b.zr.File {
 		if f.Name != name {
@@ -147,52 +147,50 @@ func (b *book) open(name string) (io.ReadCloser, error) {
 		}
 		b.inflated += int64(f.UncompressedSize64)
 		if b.inflated > b.lim.MaxInflated || f.UncompressedSize64 > uint64(b.lim.MaxInflated) {
-			return nil, errInflated(b.lim.MaxInflated)
+			return nil, nil, errInflated(b.lim.MaxInflated)
 		}
 		rc, err := f.Open()
 		if err != nil {
-			return nil, ErrNotWorkbook.Wrap(err)
+			return nil, nil, ErrNotWorkbook.Wrap(err)
 		}
-		return rc, nil
+		return newScannerSize(rc, int(min(max(f.UncompressedSize64+1, 512), scanBuf))), rc, nil
 	}
-	return nil, errNoPart
+	return nil, nil, errNoPart
 }
 
 type relation struct{ id, typ, target string }
 
 // rels reads a relationships part; targets are resolved against dir.
 func (b *book) rels(part, dir string) ([]relation, error) {
-	rc, err := b.open(part)
+	sc, rc, err := b.open(part)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
 	var out []relation
-	d := xml.NewDecoder(rc)
 	for {
-		tok, err := d.RawToken()
+		k, err := sc.next()
 		if err == io.EOF {
 			return out, nil
 		}
 		if err != nil {
 			return nil, ErrNotWorkbook.Wrap(err)
 		}
-		se, ok := tok.(xml.StartElement)
-		if !ok || se.Name.Local != "Relationship" {
+		if k != tokStart || string(sc.name) != "Relationship" {
 			continue
 		}
 		var r relation
 		external := false
-		for _, a := range se.Attr {
-			switch a.Name.Local {
+		for _, a := range sc.attrs {
+			switch string(a.name) {
 			case "Id":
-				r.id = a.Value
+				r.id = string(a.value)
 			case "Type":
-				r.typ = a.Value
+				r.typ = string(a.value)
 			case "Target":
-				r.target = a.Value
+				r.target = string(a.value)
 			case "TargetMode":
-				external = a.Value == "External"
+				external = string(a.value) == "External"
 			}
 		}
 		if external {
@@ -208,7 +206,7 @@ func (b *book) rels(part, dir string) ([]relation, error) {
 }
 
 func (b *book) readWorkbook(part string, byID map[string]string) error {
-	rc, err := b.open(part)
+	sc, rc, err := b.open(part)
 	if errors.Is(err, errNoPart) {
 		return ErrNotWorkbook
 	}
@@ -216,26 +214,24 @@ func (b *book) readWorkbook(part string, byID map[string]string) error {
 		return err
 	}
 	defer rc.Close()
-	d := xml.NewDecoder(rc)
 	for {
-		tok, err := d.RawToken()
+		k, err := sc.next()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
 			return ErrNotWorkbook.Wrap(err)
 		}
-		se, ok := tok.(xml.StartElement)
-		if !ok || se.Name.Local != "sheet" {
+		if k != tokStart || string(sc.name) != "sheet" {
 			continue
 		}
 		var s sheetRef
-		for _, a := range se.Attr {
+		for _, a := range sc.attrs {
 			switch {
-			case a.Name.Local == "name" && a.Name.Space == "":
-				s.name = a.Value
-			case a.Name.Local == "id" && a.Name.Space != "":
-				s.part = byID[a.Value]
+			case string(a.name) == "name" && !a.prefixed:
+				s.name = string(a.value)
+			case string(a.name) == "id" && a.prefixed:
+				s.part = byID[string(a.value)]
 			}
 		}
 		if s.part == "" { // a chart sheet or a broken reference: not a worksheet to read
@@ -248,57 +244,88 @@ func (b *book) readWorkbook(part string, byID map[string]string) error {
 // readStyles reads the number format of each cell format (cellXfs) and
 // the custom number formats.
 func (b *book) readStyles(part string) error {
-	rc, err := b.open(part)
+	sc, rc, err := b.open(part)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	d := xml.NewDecoder(rc)
 	inXfs := false
-	depth := 0
 	for {
-		tok, err := d.RawToken()
+		k, err := sc.next()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
 			return ErrNotWorkbook.Wrap(err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			depth++
+		switch k {
+		case tokStart:
 			switch {
-			case t.Name.Local == "numFmt":
+			case string(sc.name) == "numFmt":
 				id, code := -1, ""
-				for _, a := range t.Attr {
-					switch a.Name.Local {
+				for _, a := range sc.attrs {
+					switch string(a.name) {
 					case "numFmtId":
-						id, _ = strconv.Atoi(a.Value)
+						id, _ = atoi(a.value)
 					case "formatCode":
-						code = a.Value
+						code = string(a.value)
 					}
 				}
 				if id >= 0 {
 					b.custom[id] = code
 				}
-			case t.Name.Local == "cellXfs":
+			case string(sc.name) == "cellXfs":
 				inXfs = true
-			case inXfs && t.Name.Local == "xf":
+			case inXfs && string(sc.name) == "xf":
 				id := 0
-				for _, a := range t.Attr {
-					if a.Name.Local == "numFmtId" {
-						id, _ = strconv.Atoi(a.Value)
+				for _, a := range sc.attrs {
+					if string(a.name) == "numFmtId" {
+						id, _ = atoi(a.value)
 					}
 				}
 				b.numFmts = append(b.numFmts, id)
 			}
-		case xml.EndElement:
-			depth--
-			if t.Name.Local == "cellXfs" {
+		case tokEnd:
+			if string(sc.name) == "cellXfs" {
 				inXfs = false
 			}
 		}
 	}
+}
+
+// atoi is strconv.Atoi of b, without making a string of the digits.
+func atoi(b []byte) (int, error) {
+	if len(b) == 0 || len(b) > 9 {
+		return strconv.Atoi(string(b))
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return strconv.Atoi(string(b))
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, nil
+}
+
+// cellColumn is the column of a cell reference ("B12" → 2), as excelize's
+// CellNameToCoordinates reads it; plain references are read without making
+// a string of them.
+func cellColumn(ref []byte) (int, error) {
+	i, col := 0, 0
+	for ; i < len(ref) && i < 3; i++ {
+		c := ref[i] | 0x20 // lower case
+		if c < 'a' || c > 'z' {
+			break
+		}
+		col = col*26 + int(c-'a'+1)
+	}
+	row, err := atoi(ref[i:])
+	if i == 0 || err != nil || row < 1 || row > excelize.TotalRows || col > excelize.MaxColumns || len(ref)-i > 7 {
+		c, _, err := excelize.CellNameToCoordinates(string(ref))
+		return c, err
+	}
+	return col, nil
 }
 
 // numFmt is a cell format's number format: a built-in id, or a custom
@@ -335,7 +362,7 @@ func (b *book) readStrings(part string) (*stringTable, error) {
 			size = f.UncompressedSize64
 		}
 	}
-	rc, err := b.open(part)
+	sc, rc, err := b.open(part)
 	if err != nil {
 		return nil, err
 	}
@@ -347,11 +374,10 @@ func (b *book) readStrings(part string) (*stringTable, error) {
 		}
 		t.w = bufio.NewWriter(t.file)
 	}
-	d := xml.NewDecoder(rc)
-	var cur strings.Builder
+	var cur []byte
 	inSI, inT, skip := false, false, 0
 	for {
-		tok, err := d.RawToken()
+		k, err := sc.next()
 		if err == io.EOF {
 			break
 		}
@@ -359,22 +385,25 @@ func (b *book) readStrings(part string) (*stringTable, error) {
 			t.close()
 			return nil, ErrNotWorkbook.Wrap(err)
 		}
-		switch x := tok.(type) {
-		case xml.StartElement:
-			switch x.Name.Local {
+		switch k {
+		case tokStart:
+			switch string(sc.name) {
 			case "si":
 				inSI = true
-				cur.Reset()
+				cur = cur[:0]
 			case "rPh", "phoneticPr":
 				skip++
 			case "t":
 				inT = inSI && skip == 0
 			}
-		case xml.EndElement:
-			switch x.Name.Local {
+		case tokEnd:
+			switch string(sc.name) {
 			case "si":
 				inSI = false
-				if err := t.add(unescape(cur.String())); err != nil {
+				if bytes.Contains(cur, []byte("_x")) {
+					cur = append(cur[:0], unescape(string(cur))...)
+				}
+				if err := t.add(cur); err != nil {
 					t.close()
 					return nil, err
 				}
@@ -383,9 +412,9 @@ func (b *book) readStrings(part string) (*stringTable, error) {
 			case "t":
 				inT = false
 			}
-		case xml.CharData:
+		case tokText:
 			if inT {
-				cur.Write(x)
+				cur = append(cur, sc.text...)
 			}
 		}
 	}
@@ -394,6 +423,8 @@ func (b *book) readStrings(part string) (*stringTable, error) {
 			t.close()
 			return nil, err
 		}
+	} else {
+		t.str, t.mem = string(t.mem), nil
 	}
 	return t, nil
 }
@@ -415,9 +446,12 @@ func unescape(s string) string {
 	})
 }
 
-// stringTable holds the shared strings, in memory or in a file.
+// stringTable holds the shared strings, in memory or in a file. In memory
+// they are one string, of which each is a part: looking one up makes no
+// copy.
 type stringTable struct {
-	mem  []byte
+	mem  []byte   // while reading
+	str  string   // once read
 	offs []uint32 // where each string starts; it ends where the next starts
 	end  uint32
 	file *os.File
@@ -425,11 +459,11 @@ type stringTable struct {
 	buf  []byte
 }
 
-func (t *stringTable) add(s string) error {
+func (t *stringTable) add(s []byte) error {
 	t.offs = append(t.offs, t.end)
 	t.end += uint32(len(s))
 	if t.w != nil {
-		_, err := t.w.WriteString(s)
+		_, err := t.w.Write(s)
 		return err
 	}
 	t.mem = append(t.mem, s...)
@@ -445,7 +479,7 @@ func (t *stringTable) get(i int) (string, bool) {
 		end = t.offs[i+1]
 	}
 	if t.file == nil {
-		return string(t.mem[start:end]), true
+		return t.str[start:end], true
 	}
 	if n := int(end - start); cap(t.buf) < n {
 		t.buf = make([]byte, n)
@@ -467,7 +501,8 @@ func (t *stringTable) close() {
 
 // rows streams the rows of a sheet that hold a value to fn, in order. A
 // sheet with more than MaxRows such rows, or a value right of MaxColumns,
-// is refused (TooLarge) when the reading gets there.
+// is refused (TooLarge) when the reading gets there. The row's slices are
+// reused for the next row: fn copies what it keeps of them.
 func (b *book) rows(sheet string, fn func(sheetRow) error) error {
 	var part string
 	for _, s := range b.sheets {
@@ -475,7 +510,7 @@ func (b *book) rows(sheet string, fn func(sheetRow) error) error {
 			part = s.part
 		}
 	}
-	rc, err := b.open(part)
+	sc, rc, err := b.open(part)
 	if errors.Is(err, errNoPart) {
 		return ErrNotWorkbook
 	}
@@ -483,56 +518,67 @@ func (b *book) rows(sheet string, fn func(sheetRow) error) error {
 		return err
 	}
 	defer rc.Close()
-	d := xml.NewDecoder(bufio.NewReaderSize(rc, 64<<10))
+	const (
+		plainCell = iota
+		sharedString
+		inlineString
+	)
 	var (
 		row                   sheetRow
 		line, col             int
-		typ                   string
+		typ                   int
 		style                 int
-		val                   strings.Builder
+		val                   []byte
 		inV, inIS, inT, inRow bool
 		hasV                  bool
 		count                 int
 	)
 	for {
-		tok, err := d.RawToken()
+		k, err := sc.next()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
 			return ErrNotWorkbook.Wrap(err)
 		}
-		switch x := tok.(type) {
-		case xml.StartElement:
-			switch x.Name.Local {
+		switch k {
+		case tokStart:
+			switch string(sc.name) {
 			case "row":
 				line++
-				for _, a := range x.Attr {
-					if a.Name.Local == "r" {
-						if n, err := strconv.Atoi(a.Value); err == nil && n > 0 {
+				for _, a := range sc.attrs {
+					if string(a.name) == "r" {
+						if n, err := atoi(a.value); err == nil && n > 0 {
 							line = n
 						}
 					}
 				}
-				row = sheetRow{line: line}
+				row = sheetRow{line: line, cells: row.cells[:0], styles: row.styles[:0]}
 				inRow, col = true, 0
 			case "c":
 				if !inRow {
 					continue
 				}
 				col++
-				typ, style, hasV = "", 0, false
-				val.Reset()
-				for _, a := range x.Attr {
-					switch a.Name.Local {
+				typ, style, hasV = plainCell, 0, false
+				val = val[:0]
+				for _, a := range sc.attrs {
+					switch string(a.name) {
 					case "r":
-						if c, _, err := excelize.CellNameToCoordinates(a.Value); err == nil {
+						if c, err := cellColumn(a.value); err == nil {
 							col = c
 						}
 					case "t":
-						typ = a.Value
+						switch string(a.value) {
+						case "s":
+							typ = sharedString
+						case "inlineStr":
+							typ = inlineString
+						default:
+							typ = plainCell
+						}
 					case "s":
-						style, _ = strconv.Atoi(a.Value)
+						style, _ = atoi(a.value)
 					}
 				}
 			case "v":
@@ -544,15 +590,15 @@ func (b *book) rows(sheet string, fn func(sheetRow) error) error {
 			case "rPh":
 				inIS = false // phonetic runs of an inline string are not its text
 			}
-		case xml.CharData:
+		case tokText:
 			if inV || (inIS && inT) {
-				if val.Len()+len(x) > 32767*4 { // longer than Excel allows a cell
+				if len(val)+len(sc.text) > 32767*4 { // longer than Excel allows a cell
 					return ErrNotWorkbook.Wrap(errors.New("cell too long"))
 				}
-				val.Write(x)
+				val = append(val, sc.text...)
 			}
-		case xml.EndElement:
-			switch x.Name.Local {
+		case tokEnd:
+			switch string(sc.name) {
 			case "v":
 				inV = false
 			case "t":
@@ -563,17 +609,19 @@ func (b *book) rows(sheet string, fn func(sheetRow) error) error {
 				if !inRow || !hasV {
 					continue
 				}
-				v := val.String()
+				var v string
 				switch typ {
-				case "s":
-					i, err := strconv.Atoi(strings.TrimSpace(v))
+				case sharedString:
+					i, err := atoi(bytes.TrimSpace(val))
 					s, ok := b.strs.get(i)
 					if err != nil || !ok {
-						return ErrNotWorkbook.Wrap(fmt.Errorf("shared string %q", v))
+						return ErrNotWorkbook.Wrap(fmt.Errorf("shared string %q", val))
 					}
 					v = s
-				case "inlineStr":
-					v = unescape(v)
+				case inlineString:
+					v = unescape(string(val))
+				default:
+					v = string(val)
 				}
 				if v == "" {
 					continue

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +33,7 @@ func streamRows(t *testing.T, data []byte, lim Limits) (map[string][][]string, e
 			for len(rows) < r.line-1 {
 				rows = append(rows, nil)
 			}
-			rows = append(rows, r.cells)
+			rows = append(rows, slices.Clone(r.cells))
 			return nil
 		})
 		if err != nil {

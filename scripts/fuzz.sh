@@ -9,6 +9,7 @@ budget=${TUIJIN_FUZZTIME:-20s}
 targets=(
   "./internal/workbook FuzzParse"       # the key list workbook, as bytes
   "./internal/workbook FuzzParseCells"  # the key list workbook, cell by cell
+  "./internal/workbook FuzzScanner"     # the XML reader of the workbook's parts, against encoding/xml
   "./internal/httpapi FuzzBindJSON"     # the JSON request binder
   "./internal/photo FuzzInspect"        # photo type, pixel limit and EXIF
   "./internal/project FuzzParseWan"     # amounts in 万元

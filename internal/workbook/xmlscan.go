@@ -51,6 +51,7 @@ const (
 	tokStart tokKind = iota + 1
 	tokEnd
 	tokText
+	tokNone // an empty CDATA section: nothing to give; next reads on
 )
 
 const (
@@ -107,6 +108,18 @@ func (s *scanner) more() (bool, error) {
 // next reads the next tag or piece of text; io.EOF at the end of the part.
 // What it gives (name, attrs, text) is valid until the next call.
 func (s *scanner) next() (tokKind, error) {
+	// A loop, not a recursion: a part of millions of empty CDATA sections
+	// must not grow the stack.
+	for {
+		k, err := s.token()
+		if err != nil || k != tokNone {
+			return k, err
+		}
+	}
+}
+
+// token reads the next token, or tokNone for an empty CDATA section.
+func (s *scanner) token() (tokKind, error) {
 	if s.closeNext {
 		s.closeNext = false
 		s.name = s.closeName
@@ -138,7 +151,7 @@ func (s *scanner) next() (tokKind, error) {
 		b := s.buf[s.pos:s.end]
 		switch {
 		case bytes.HasPrefix(b, []byte("<!--")):
-			if err := s.skipPast(4, "-->"); err != nil {
+			if _, err := s.skipPast(4, "-->"); err != nil {
 				return 0, err
 			}
 		case bytes.HasPrefix(b, []byte("<![CDATA[")):
@@ -159,18 +172,22 @@ func (s *scanner) next() (tokKind, error) {
 }
 
 // skipPast skips from s.pos+from to the end of the next occurrence of end.
-func (s *scanner) skipPast(from int, end string) error {
+// It returns where what it skipped starts in the buffer now: reading more
+// moves the unread bytes to the buffer's start, so the position s.pos had
+// on entry is stale once it has had to read.
+func (s *scanner) skipPast(from int, end string) (int, error) {
 	for {
 		if i := bytes.Index(s.buf[s.pos+from:s.end], []byte(end)); i >= 0 {
+			start := s.pos
 			s.pos += from + i + len(end)
-			return nil
+			return start, nil
 		}
 		ok, err := s.more()
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if !ok {
-			return syntaxErr("unexpected EOF")
+			return 0, syntaxErr("unexpected EOF")
 		}
 	}
 }
@@ -179,8 +196,8 @@ func (s *scanner) skipPast(from int, end string) error {
 // version 1.0 and its encoding UTF-8 (as encoding/xml without a
 // CharsetReader requires).
 func (s *scanner) readPI() error {
-	start := s.pos
-	if err := s.skipPast(2, "?>"); err != nil {
+	start, err := s.skipPast(2, "?>")
+	if err != nil {
 		return err
 	}
 	pi := s.buf[start+2 : s.pos-2]
@@ -492,7 +509,7 @@ func (s *scanner) readCDATA() (tokKind, error) {
 			}
 			s.pos += i + 3
 			if len(s.scratch) == 0 {
-				return s.next()
+				return tokNone, nil
 			}
 			s.text = s.scratch
 			return tokText, nil

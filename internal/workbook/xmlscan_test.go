@@ -194,3 +194,52 @@ func TestCellColumnAsExcelize(t *testing.T) {
 		}
 	}
 }
+
+// TestScannerEmptyCDATARuns: millions of empty CDATA sections read in
+// constant stack (they once recursed, one frame each, until the runtime
+// stopped the process).
+func TestScannerEmptyCDATARuns(t *testing.T) {
+	src := "<a>" + strings.Repeat("<![CDATA[]]>", 4_000_000) + "x</a>"
+	s := newScannerSize(strings.NewReader(src), 64<<10)
+	var text string
+	for {
+		k, err := s.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k == tokText {
+			text += string(s.text)
+		}
+	}
+	if text != "x" {
+		t.Fatalf("text %q", text)
+	}
+}
+
+// TestScannerPIAcrossTheBuffer: a processing instruction that reaches past
+// the buffer's end is skipped, and an XML declaration so placed still
+// checked (the buffer moved under it once).
+func TestScannerPIAcrossTheBuffer(t *testing.T) {
+	for _, size := range []int{512, 64 << 10} {
+		pad := strings.Repeat("x", size-12)
+		for _, c := range []struct {
+			src string
+			ok  bool
+		}{
+			{"<a>" + pad + `<?mso-application progid="Excel.Sheet"?></a>`, true},
+			{pad[:size/2] + `<?xml version="1.0" encoding="UTF-16"?><a/>`, false},
+		} {
+			s := newScannerSize(strings.NewReader(c.src), size)
+			var err error
+			for err == nil {
+				_, err = s.next()
+			}
+			if (err == io.EOF) != c.ok {
+				t.Errorf("buffer %d, %.40q…: %v", size, c.src[len(c.src)-50:], err)
+			}
+		}
+	}
+}

@@ -409,7 +409,7 @@ func AuditVerify(ctx context.Context, cfg config.Config, out io.Writer) error {
 
 // eachCounty opens the database and the object store and runs fn in each
 // county in turn (the verify commands).
-func eachCounty(ctx context.Context, cfg config.Config, fn func(ctx context.Context, tx bun.IDB, store *objects.Store, c postgres.County) error) error {
+func eachCounty(ctx context.Context, cfg config.Config, fn func(ctx context.Context, tx bun.IDB, store objects.Keeper, c postgres.County) error) error {
 	d, err := db.Open(ctx, cfg.DatabaseURL, 2)
 	if err != nil {
 		return err
@@ -427,9 +427,21 @@ func eachCounty(ctx context.Context, cfg config.Config, fn func(ctx context.Cont
 	}); err != nil {
 		return err
 	}
+	stager := uploads.Stager{DB: d, Store: store, Log: slog.New(slog.DiscardHandler)}
 	for _, c := range counties {
-		if err := d.InCounty(ctx, c.ID, func(ctx context.Context, tx bun.IDB) error { return fn(ctx, tx, store, c) }); err != nil {
+		// Files still queued (issued, not yet stored) are read from the
+		// queue: a verification never waits for the worker.
+		var k *uploads.Deferred
+		if err := d.InCounty(ctx, c.ID, func(ctx context.Context, tx bun.IDB) error {
+			k = &uploads.Deferred{Tx: tx, Store: store}
+			return fn(ctx, tx, k, c)
+		}); err != nil {
 			return fmt.Errorf("%s: %w", c.Name, err)
+		}
+		if k.Queued() {
+			if _, err := stager.Flush(ctx, c.ID); err != nil {
+				return fmt.Errorf("%s: %w", c.Name, err)
+			}
 		}
 	}
 	return nil
@@ -440,7 +452,7 @@ func eachCounty(ctx context.Context, cfg config.Config, fn func(ctx context.Cont
 // difference; it fails when one does not hold.
 func AssessmentVerify(ctx context.Context, cfg config.Config, out io.Writer) error {
 	total, failed := 0, 0
-	err := eachCounty(ctx, cfg, func(ctx context.Context, tx bun.IDB, store *objects.Store, c postgres.County) error {
+	err := eachCounty(ctx, cfg, func(ctx context.Context, tx bun.IDB, store objects.Keeper, c postgres.County) error {
 		checked, found, err := assessmentdb.Verify(ctx, tx, assessmentdb.Files{Store: store, RetainYears: cfg.RetainYears})
 		total += checked
 		failed += len(found)
@@ -465,7 +477,7 @@ func AssessmentVerify(ctx context.Context, cfg config.Config, out io.Writer) err
 // file no longer matches its hash.
 func BulletinVerify(ctx context.Context, cfg config.Config, out io.Writer) error {
 	total, failed := 0, 0
-	err := eachCounty(ctx, cfg, func(ctx context.Context, tx bun.IDB, store *objects.Store, c postgres.County) error {
+	err := eachCounty(ctx, cfg, func(ctx context.Context, tx bun.IDB, store objects.Keeper, c postgres.County) error {
 		checked, found, err := bulletindb.Verify(ctx, tx, bulletindb.Files{Store: store, Fonts: cfg.PDFFont, RetainYears: cfg.RetainYears})
 		total += checked
 		for _, f := range found {

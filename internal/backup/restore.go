@@ -223,6 +223,11 @@ func remapVersions(ctx context.Context, db *sql.DB, newVersion map[[2]string]str
 	for kv, v := range newVersion {
 		keys, olds, news = append(keys, kv[0]), append(olds, kv[1]), append(news, v)
 	}
+	// The issued files' versions may move only in a restore (see
+	// migration 0030).
+	if _, err := tx.ExecContext(ctx, "SELECT set_config('tuijin.restore', 'on', true)"); err != nil {
+		return err
+	}
 	for _, county := range counties {
 		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.county_id', $1, true)", county); err != nil {
 			return err

@@ -95,6 +95,11 @@ func grant(ctx context.Context, conn bun.Conn, role string) error {
 		}
 		if exists {
 			stmts = append(stmts, "REVOKE UPDATE, DELETE, TRUNCATE ON "+t+" FROM ?")
+			if strings.HasSuffix(t, "_files") {
+				// Stored after the commit that wrote the row (uploads.Deferred):
+				// the version alone, set once (a trigger holds it to that).
+				stmts = append(stmts, "GRANT UPDATE (version_id) ON "+t+" TO ?")
+			}
 		}
 	}
 	for _, s := range stmts {

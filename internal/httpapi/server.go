@@ -148,6 +148,27 @@ func (s *Server) Stager() uploads.Stager {
 	return uploads.Stager{DB: s.DB, Store: s.Objects, Log: s.Log}
 }
 
+// Keeper is the object keeper of the request's transaction for issued
+// documents: what they store is queued with their rows and put in the
+// object store after the commit (see uploads.Deferred); nil without an
+// object store.
+func (s *Server) Keeper(r *Req) *uploads.Deferred {
+	if s.Objects == nil || r.Tx == nil {
+		return nil
+	}
+	d := &uploads.Deferred{Tx: r.Tx, Store: s.Objects}
+	county := r.Session.ActiveCountyID
+	r.AfterCommit(func(ctx context.Context) {
+		if !d.Queued() || county == nil {
+			return
+		}
+		if _, err := s.Stager().Flush(ctx, *county); err != nil {
+			s.Log.WarnContext(ctx, "issued files: storing left to the worker", "error", err)
+		}
+	})
+	return d
+}
+
 // Handler returns the http.Handler of the API.
 func (s *Server) Handler() http.Handler { return s.echo }
 

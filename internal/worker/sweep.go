@@ -43,6 +43,14 @@ func Sweep(ctx context.Context, d *db.DB, st uploads.Stager, interval time.Durat
 			if sw.Locked+sw.Removed > 0 {
 				log.Info("sweep", "county", c, "locked", sw.Locked, "removed", sw.Removed, "objects", sw.Objects)
 			}
+			// Issued files whose request ended before it stored them.
+			n, err := st.Flush(ctx, c)
+			if err != nil && ctx.Err() == nil {
+				log.Error("sweep: store queued objects", "county", c, "error", err)
+			}
+			if n > 0 {
+				log.Info("sweep: stored queued objects", "county", c, "objects", n)
+			}
 		}
 	}
 }

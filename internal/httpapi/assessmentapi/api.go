@@ -124,10 +124,10 @@ func (s *API) routes() []*httpapi.Route {
 	}, append(append(append(s.serviceRoutes(), s.noticeRoutes()...), s.accountabilityRoutes()...), s.recordRoutes()...)...)
 }
 
-func (s *API) files() assessmentdb.Files {
+func (s *API) files(r *httpapi.Req) assessmentdb.Files {
 	f := assessmentdb.Files{RetainYears: s.Config.RetainYears}
-	if s.Objects != nil {
-		f.Store = s.Objects
+	if k := s.Keeper(r); k != nil {
+		f.Store = k // queued with the rows, stored after the commit
 	}
 	return f
 }
@@ -259,7 +259,7 @@ func (s *API) adjust(r *httpapi.Req) (any, error) {
 	if err := httpapi.BindJSON(r.C, &in); err != nil {
 		return nil, err
 	}
-	v, err = assessmentdb.Adjust(r.Ctx, r.Tx, s.files(), v.ID, assessment.Adjustment{UnitID: in.UnitID, Component: in.Component, Points: in.Points, Reason: in.Reason},
+	v, err = assessmentdb.Adjust(r.Ctx, r.Tx, s.files(r), v.ID, assessment.Adjustment{UnitID: in.UnitID, Component: in.Component, Points: in.Points, Reason: in.Reason},
 		r.Session.AccountID, r.Session.Username, s.Now())
 	if err != nil {
 		return nil, err

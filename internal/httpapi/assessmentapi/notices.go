@@ -35,10 +35,10 @@ type NoticeIssue struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-func (s *API) noticeFiles() assessmentdb.NoticeFiles {
+func (s *API) noticeFiles(r *httpapi.Req) assessmentdb.NoticeFiles {
 	f := assessmentdb.NoticeFiles{Fonts: s.Config.PDFFont, RetainYears: s.Config.RetainYears}
-	if s.Objects != nil {
-		f.Store = s.Objects
+	if k := s.Keeper(r); k != nil {
+		f.Store = k // queued with the rows, stored after the commit
 	}
 	return f
 }
@@ -100,7 +100,7 @@ func (s *API) issueNotice(r *httpapi.Req) (any, error) {
 			return nil, err
 		}
 	}
-	n, err := assessmentdb.IssueNotice(r.Ctx, r.Tx, s.noticeFiles(), id, in.Reason, r.Session.AccountID, s.Now())
+	n, err := assessmentdb.IssueNotice(r.Ctx, r.Tx, s.noticeFiles(r), id, in.Reason, r.Session.AccountID, s.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (s *API) noticeFile(r *httpapi.Req) (any, error) {
 		return nil, err
 	}
 	format := r.C.Param("format")
-	fh, err := assessmentdb.OpenNoticeFile(r.Ctx, r.Tx, s.noticeFiles(), in, format)
+	fh, err := assessmentdb.OpenNoticeFile(r.Ctx, r.Tx, s.noticeFiles(r), in, format)
 	if err != nil {
 		return nil, err
 	}

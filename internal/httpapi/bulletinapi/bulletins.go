@@ -83,10 +83,10 @@ func (s *API) query(r *httpapi.Req) (string, bulletin.Period, error) {
 	return kind, p, err
 }
 
-func (s *API) files() bulletindb.Files {
+func (s *API) files(r *httpapi.Req) bulletindb.Files {
 	f := bulletindb.Files{Fonts: s.Config.PDFFont, RetainYears: s.Config.RetainYears}
-	if s.Objects != nil {
-		f.Store = s.Objects
+	if k := s.Keeper(r); k != nil {
+		f.Store = k // queued with the rows, stored after the commit
 	}
 	return f
 }
@@ -146,7 +146,7 @@ func (s *API) issueBulletin(r *httpapi.Req) (any, error) {
 		return nil, err
 	}
 	id := r.Session.AccountID
-	b, err := bulletindb.IssueBulletin(r.Ctx, r.Tx, s.files(), in.Kind, p, in.Reason, &id, s.Now())
+	b, err := bulletindb.IssueBulletin(r.Ctx, r.Tx, s.files(r), in.Kind, p, in.Reason, &id, s.Now())
 	return toBulletinAPI(b), err
 }
 
@@ -172,7 +172,7 @@ func (s *API) bulletinFile(r *httpapi.Req) (any, error) {
 		return nil, err
 	}
 	format := r.C.Param("format")
-	fh, _, err := bulletindb.OpenFile(r.Ctx, r.Tx, s.files(), b, format, s.Now())
+	fh, _, err := bulletindb.OpenFile(r.Ctx, r.Tx, s.files(r), b, format, s.Now())
 	if err != nil {
 		return nil, err
 	}

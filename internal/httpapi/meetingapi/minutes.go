@@ -59,10 +59,10 @@ type MinutesIssue struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-func (s *API) minutesFiles() meetingdb.Files {
+func (s *API) minutesFiles(r *httpapi.Req) meetingdb.Files {
 	f := meetingdb.Files{Fonts: s.Config.PDFFont, RetainYears: s.Config.RetainYears}
-	if s.Objects != nil {
-		f.Store = s.Objects
+	if k := s.Keeper(r); k != nil {
+		f.Store = k // queued with the rows, stored after the commit
 	}
 	return f
 }
@@ -178,7 +178,7 @@ func (s *API) issueMinutes(r *httpapi.Req) (any, error) {
 	if !c.chair {
 		return nil, errNotChair
 	}
-	im, err := meetingdb.IssueMinutes(r.Ctx, r.Tx, s.minutesFiles(), st.ID, in.Reason, r.Session.AccountID, s.Now())
+	im, err := meetingdb.IssueMinutes(r.Ctx, r.Tx, s.minutesFiles(r), st.ID, in.Reason, r.Session.AccountID, s.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +208,7 @@ func (s *API) minutesFile(r *httpapi.Req) (any, error) {
 		return nil, errs.E(errs.NotFound, "minutes_not_found", "未找到该会议纪要", "no such minutes")
 	}
 	format := r.C.Param("format")
-	fh, err := meetingdb.OpenMinutesFile(r.Ctx, r.Tx, s.minutesFiles(), im, format)
+	fh, err := meetingdb.OpenMinutesFile(r.Ctx, r.Tx, s.minutesFiles(r), im, format)
 	if err != nil {
 		return nil, err
 	}

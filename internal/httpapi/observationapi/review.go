@@ -41,8 +41,8 @@ type ReviewIssue struct {
 
 func (s *API) reviewFiles(r *httpapi.Req) (observationdb.Files, error) {
 	f := observationdb.Files{Fonts: s.Config.PDFFont, RetainYears: s.Config.RetainYears, BestN: 2}
-	if s.Objects != nil {
-		f.Store = s.Objects
+	if k := s.Keeper(r); k != nil {
+		f.Store = k // queued with the rows, stored after the commit
 	}
 	v, err := postgres.SettingsOn(r.Ctx, r.Tx, s.Today())
 	if err != nil {

@@ -1,0 +1,138 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"io"
+	"log/slog"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/tuijin/tuijin/internal/httpapi/observationapi"
+	"github.com/tuijin/tuijin/internal/uploads"
+)
+
+// TestIssuedFilesQueue: an issued document's files are written with its
+// rows into the object queue, never to the object store inside the
+// transaction; after the commit they are stored locked and the rows get
+// their versions. Bytes whose request ended before storing them are served
+// from the queue, hash checked, and stored by the next flush (the worker's
+// sweep); a rolled-back issue leaves nothing anywhere.
+func TestIssuedFilesQueue(t *testing.T) {
+	ctx := context.Background()
+	gs := countyBySlug(t, "guangshan")
+	stager := uploads.Stager{DB: h.env.App, Store: h.store, Log: slog.New(slog.DiscardHandler)}
+
+	// Through the API: a monthly review issued; its files stored and locked, nothing left queued.
+	office, leader := login(t, "gs.office"), login(t, "gs.leader")
+	o := guangshanOrg(t, office)
+	var sites []uuid.UUID
+	inCounty(t, "guangshan", func(ctx context.Context, tx bun.IDB) error {
+		return tx.NewRaw("SELECT id FROM projects WHERE code IN ('GS2026-003') ORDER BY code").Scan(ctx, &sites)
+	})
+	var e observationapi.ObservationEvent
+	office.do("POST", "/api/v1/observations", map[string]any{"month": "2026-07", "held_on": "2026-07-29", "title": "7月份重点项目观摩",
+		"judges": []string{o.people["王立新"]}, "sites": sites}).decode(t, &e)
+	leader.do("POST", "/api/v1/observations/"+e.ID.String()+"/sheets", map[string]any{"project_id": sites[0],
+		"points": map[string]int{"image": 30, "investment": 30, "quality": 20, "highlight": 10}, "idempotency_key": "web-queue-test-1"})
+	office.do("POST", "/api/v1/observations/"+e.ID.String()+"/close", nil)
+	var v observationapi.ReviewVersion
+	r := office.do("POST", "/api/v1/observations/"+e.ID.String()+"/review", nil)
+	r.decode(t, &v)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("issue: %d %s", r.Status, r.Body)
+	}
+	var files []struct {
+		Key     string `bun:"object_key"`
+		Version string `bun:"version_id"`
+	}
+	var queued int
+	inCounty(t, "guangshan", func(ctx context.Context, tx bun.IDB) error {
+		if err := tx.NewRaw("SELECT object_key, version_id FROM observation_review_files WHERE review_id = ?", v.ID).Scan(ctx, &files); err != nil {
+			return err
+		}
+		return tx.NewRaw("SELECT count(*) FROM object_queue WHERE key LIKE 'observation-reviews/%'").Scan(ctx, &queued)
+	})
+	if len(files) != 3 || queued != 0 {
+		t.Fatalf("after issuing: %d files, %d still queued", len(files), queued)
+	}
+	for _, f := range files {
+		if until, locked, err := h.store.LockedUntil(ctx, f.Key, f.Version); f.Version == "" || err != nil || !locked || until.Before(time.Now()) {
+			t.Fatalf("%s (version %q) is not stored locked: %v %v", f.Key, f.Version, locked, err)
+		}
+	}
+
+	// The application may set a file's version once, from empty, and nothing else.
+	for _, set := range []string{"version_id = 'another'", "sha256 = sha256"} {
+		err := h.env.App.InCounty(ctx, gs, func(ctx context.Context, tx bun.IDB) error {
+			_, err := tx.ExecContext(ctx, "UPDATE observation_review_files SET "+set+" WHERE review_id = ?", v.ID)
+			return err
+		})
+		if err == nil {
+			t.Fatalf("an issued file's row changed: %s", set)
+		}
+	}
+
+	// A queued object whose flush never came: served from the queue, then stored by the next flush.
+	key := "queue-test/" + uuid.NewString() + "/html"
+	body := []byte("<html>第1期</html>")
+	sum := sha256.Sum256(body)
+	err := h.env.App.InCounty(ctx, gs, func(ctx context.Context, tx bun.IDB) error {
+		k := &uploads.Deferred{Tx: tx, Store: h.store}
+		st, err := k.Put(ctx, key, bytes.NewReader(body), "text/html", time.Now().AddDate(1, 0, 0))
+		if err != nil || st.VersionID != "" || !bytes.Equal(st.SHA256, sum[:]) || !k.Queued() {
+			t.Fatalf("put: %+v %v", st, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.store.Verified(ctx, key, "", sum[:]); err == nil {
+		t.Fatal("the object store was written inside the transaction")
+	}
+	err = h.env.App.InCounty(ctx, gs, func(ctx context.Context, tx bun.IDB) error {
+		f, err := (&uploads.Deferred{Tx: tx, Store: h.store}).Verified(ctx, key, "", sum[:])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		got, _ := io.ReadAll(f)
+		if !bytes.Equal(got, body) {
+			t.Fatalf("served from the queue: %q", got)
+		}
+		if _, err := (&uploads.Deferred{Tx: tx, Store: h.store}).Verified(ctx, key, "", make([]byte, 32)); err == nil {
+			t.Fatal("a queued file with another hash was served")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := stager.Flush(ctx, gs)
+	if err != nil || n < 1 {
+		t.Fatalf("flush: %d %v", n, err)
+	}
+	if f, err := h.store.Verified(ctx, key, "", sum[:]); err != nil {
+		t.Fatalf("not stored by the flush: %v", err)
+	} else {
+		f.Close()
+	}
+	// A rolled-back issue leaves nothing queued and nothing stored.
+	gone := "queue-test/" + uuid.NewString() + "/pdf"
+	_ = h.env.App.InCounty(ctx, gs, func(ctx context.Context, tx bun.IDB) error {
+		_, _ = (&uploads.Deferred{Tx: tx, Store: h.store}).Put(ctx, gone, bytes.NewReader(body), "application/pdf", time.Now().AddDate(1, 0, 0))
+		return context.Canceled // rolled back
+	})
+	if _, err := stager.Flush(ctx, gs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.store.Verified(ctx, gone, "", sum[:]); err == nil {
+		t.Fatal("a rolled-back issue's file was stored")
+	}
+}

@@ -77,15 +77,30 @@ export function indexedDBPhotoStore(name = 'tuijin-sheet-photos', factory: IDBFa
   let db: Promise<IDBDatabase> | null = null
   const open = () => {
     if (!db) {
-      db = new Promise<IDBDatabase>((resolve, reject) => {
-        const req = factory.open(name, 1)
-        req.onupgradeneeded = () => {
-          if (!req.result.objectStoreNames.contains(STORE)) req.result.createObjectStore(STORE, { keyPath: 'key' })
-        }
-        req.onsuccess = () => resolve(req.result)
-        req.onerror = () => reject(req.error)
-        req.onblocked = () => reject(new Error('the photo store is blocked by another tab'))
-      })
+      const attempt = (version?: number) =>
+        new Promise<IDBDatabase>((resolve, reject) => {
+          const req = factory.open(name, version)
+          req.onupgradeneeded = () => {
+            if (!req.result.objectStoreNames.contains(STORE)) req.result.createObjectStore(STORE, { keyPath: 'key' })
+          }
+          req.onsuccess = () => {
+            const got = req.result
+            if (got.objectStoreNames.contains(STORE)) {
+              got.onversionchange = () => {
+                got.close() // another tab upgrades: open again on next use
+                db = null
+              }
+              return resolve(got)
+            }
+            // A database of this name without the store (made by something
+            // else): one version up creates it.
+            got.close()
+            attempt(got.version + 1).then(resolve, reject)
+          }
+          req.onerror = () => reject(req.error)
+          req.onblocked = () => reject(new Error('the photo store is blocked by another tab'))
+        })
+      db = attempt()
       db.catch(() => {
         db = null // try again next time
       })
@@ -96,6 +111,7 @@ export function indexedDBPhotoStore(name = 'tuijin-sheet-photos', factory: IDBFa
   async function run<T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
     const tx = (await open()).transaction(STORE, mode)
     const result = promised(fn(tx.objectStore(STORE)))
+    result.catch(() => {}) // its failure is the transaction's, thrown below
     await new Promise<void>((resolve, reject) => {
       tx.oncomplete = () => resolve()
       tx.onerror = () => reject(tx.error)

@@ -200,7 +200,29 @@ test('罗军 scores three sites on a phone, one offline: it waits in the queue a
   assert.equal(replay.status(), 201)
   assert.equal(replay.headers()['idempotent-replay'], 'true')
 
+  // The third site: a photo taken, then the phone forgets its queue (another
+  // phone, or the browser's data cleared): after a reload the draft's photo
+  // comes back from the server. A second photo taken and removed stays
+  // removed after another reload.
   await page.click('[data-test=judge-dot]:nth-child(3)')
+  await page.waitForSelector(`[data-test=judge-site][data-code="${tour[2]}"] [data-test=judge-form]`)
+  await page.setInputFiles('[data-test=judge-photo-input]', { name: '现场3.jpg', mimeType: 'image/jpeg', buffer: await jpegOf(page, '#ad6800', '002 现场') })
+  await page.waitForSelector('[data-test=judge-photo][data-state=uploaded]')
+  await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('tuijin.observation.sheets.')).forEach((k) => localStorage.removeItem(k)))
+  await page.reload()
+  await page.waitForSelector(`[data-test=judge-site][data-code="${tour[2]}"] [data-test=judge-form]`)
+  await page.waitForSelector('[data-test=judge-photo][data-state=uploaded] img', { timeout: 20000 })
+  assert.equal((await page.textContent('[data-test=judge-photo-count]')).trim(), '1/6')
+  const kept = (await apiGet(page, `/api/v1/observations/${eventId}`)).body.my_photos.at(-1).id
+  await page.setInputFiles('[data-test=judge-photo-input]', { name: '多余.jpg', mimeType: 'image/jpeg', buffer: await jpegOf(page, '#86909c', '多余') })
+  await page.waitForFunction(() => document.querySelectorAll('[data-test=judge-photo][data-state=uploaded]').length === 2)
+  await page.locator('[data-test=judge-photo-remove]').nth(1).click()
+  await page.click('.el-message-box__btns .el-button--primary')
+  await page.waitForFunction(() => document.querySelector('[data-test=judge-photo-count]')?.textContent.trim() === '1/6')
+  await page.reload()
+  await page.waitForSelector(`[data-test=judge-site][data-code="${tour[2]}"] [data-test=judge-form]`)
+  await page.waitForSelector('[data-test=judge-photo][data-state=uploaded] img', { timeout: 20000 })
+  assert.equal((await page.textContent('[data-test=judge-photo-count]')).trim(), '1/6', 'the removed photo stays off the draft')
   await scoreSite(page, tour[2], { image: 20, investment: 22, quality: 15, highlight: 12 }, '')
   await page.waitForSelector('[data-test=judge-dot]:nth-child(3)[data-state=sent]')
   const d = await apiGet(page, `/api/v1/observations/${eventId}`)
@@ -209,8 +231,8 @@ test('罗军 scores three sites on a phone, one offline: it waits in the queue a
   const photosOf = (code) => d.body.mine.find((m) => m.project_id === d.body.sites.find((s) => s.code === code).project_id).photos
   assert.equal(photosOf(tour[0]).length, 1, 'the first sheet arrived with its photo')
   assert.equal(photosOf(tour[1]).length, 1, 'the offline sheet arrived with its good photo')
-  assert.equal(photosOf(tour[2]).length, 0)
-  assert.equal(d.body.my_photos.length, 2, 'each photo uploaded once')
+  assert.deepEqual(photosOf(tour[2]).map((p) => p.id), [kept], 'the restored photo went with the third sheet, the removed one did not')
+  assert.equal(d.body.my_photos.length, 4, 'each photo uploaded once (the removed one stays on the server, on no sheet)')
   const thumb = await page.request.get(BASE + photosOf(tour[1])[0].thumb_url)
   assert.equal(thumb.status(), 200)
   assert.equal(thumb.headers()['content-type'], 'image/jpeg')
@@ -270,7 +292,7 @@ test('the office follows who has scored, closes with a note for the missing shee
   assert.match(townships, /得分相同/, 'the tie is explained')
   const d = await apiGet(page, `/api/v1/observations/${eventId}`)
   assert.equal(d.body.sheets.length, 7, 'seven sheets: the offline one counted once')
-  assert.equal(d.body.sheets.filter((s) => s.photos.length === 1).length, 2, '罗军’s two photos are on his sheets for all to see')
+  assert.equal(d.body.sheets.filter((s) => s.photos.length === 1).length, 3, '罗军’s photos are on his sheets for all to see')
   assert.equal(await page.locator('[data-test=obs-sheets] .el-table__body-wrapper .el-table__row').count(), 7)
   assert.match(await page.textContent('[data-test=obs-sheets]'), /投资完成较好/)
   await shot(page, 'obs-results')

@@ -8,6 +8,9 @@ import { BASE, launch, newPage, login, shot, apiGet } from './helpers.mjs'
 // scores three sites on a phone, one of them offline (queued, then sent
 // once); 王立新 scores all four; the office sees who has scored, closes
 // (a note is required for the missing sheet) and reads the rankings.
+// 罗军's sheets carry his photos: one taken online, and for the offline
+// site a good photo and a damaged one, kept on the phone until the network
+// is back; the damaged one is left out with a note, the sheet is not.
 
 let browser
 before(async () => { browser = await launch() })
@@ -69,6 +72,38 @@ test('the office creates this month’s observation with two judges and four sit
   await page.context().close()
 })
 
+/** A small JPEG drawn by the browser: a coloured field with a label (distinct bytes per call). */
+async function jpegOf(page, color, label) {
+  const b64 = await page.evaluate(([color, label]) => {
+    const c = document.createElement('canvas')
+    c.width = 320
+    c.height = 240
+    const g = c.getContext('2d')
+    g.fillStyle = color
+    g.fillRect(0, 0, 320, 240)
+    g.fillStyle = '#fff'
+    g.font = 'bold 36px sans-serif'
+    g.fillText(label, 24, 132)
+    return c.toDataURL('image/jpeg', 0.85).split(',')[1]
+  }, [color, label])
+  return Buffer.from(b64, 'base64')
+}
+
+/** How many photos the phone keeps in IndexedDB. */
+function storedPhotos(page) {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const r = indexedDB.open('tuijin-sheet-photos')
+    r.onsuccess = () => {
+      const db = r.result
+      if (!db.objectStoreNames.contains('photos')) return db.close(), resolve(0)
+      const c = db.transaction('photos').objectStore('photos').count()
+      c.onsuccess = () => (db.close(), resolve(c.result))
+      c.onerror = () => reject(c.error)
+    }
+    r.onerror = () => reject(r.error)
+  }))
+}
+
 /** Scores the site on screen: points by item key, a comment, Submit and confirm. */
 async function scoreSite(page, code, points, comment) {
   await page.waitForSelector(`[data-test=judge-site][data-code="${code}"] [data-test=judge-form]`)
@@ -101,11 +136,32 @@ test('罗军 scores three sites on a phone, one offline: it waits in the queue a
     assert.ok(box.height >= 44 && box.width >= 44, `${sel} is ${box.width}×${box.height}`)
   }
   await page.click('[data-test=judge-item][data-key=highlight] .el-input-number__increase')
+  // A photo of the first site: kept on the phone, uploaded at once.
+  await page.setInputFiles('[data-test=judge-photo-input]', { name: '现场1.jpg', mimeType: 'image/jpeg', buffer: await jpegOf(page, '#2f6fb3', '003 现场') })
+  await page.waitForSelector('[data-test=judge-photo][data-state=uploaded] img')
+  assert.equal((await page.textContent('[data-test=judge-photo-count]')).trim(), '1/6')
+  for (const sel of ['[data-test=judge-photo-add]', '[data-test=judge-photo-remove]']) {
+    const box = await page.locator(sel).first().boundingBox()
+    assert.ok(box.height >= 44 && box.width >= 44, `${sel} is ${box.width}×${box.height}`)
+  }
+  assert.equal(await page.getAttribute('[data-test=judge-photo-input]', 'capture'), 'environment')
+  await page.$eval('[data-test=judge-photos]', (el) => el.scrollIntoView({ block: 'center' }))
+  await shot(page, 'obs-judge-phone-photo')
   await scoreSite(page, tour[0], { image: 28, investment: 25, quality: 14, highlight: 13 }, '征迁推进快，现场整洁')
   await page.waitForSelector(`[data-test=judge-dot]:nth-child(1)[data-state=sent]`)
 
-  // The second site offline: the sheet is kept on the phone and counted as waiting.
+  // The second site offline: a good photo and a damaged one wait on the
+  // phone, the sheet is kept there too and counted as waiting.
   await page.context().setOffline(true)
+  await page.waitForSelector(`[data-test=judge-site][data-code="${tour[1]}"] [data-test=judge-form]`)
+  await page.setInputFiles('[data-test=judge-photo-input]', [
+    { name: '现场2.jpg', mimeType: 'image/jpeg', buffer: await jpegOf(page, '#1f7a3a', '001 现场') },
+    { name: '损坏.jpg', mimeType: 'image/jpeg', buffer: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(600, 7)]) },
+  ])
+  await page.waitForFunction(() => document.querySelectorAll('[data-test=judge-photo][data-state=waiting]').length === 2)
+  assert.equal((await page.textContent('[data-test=judge-photo-count]')).trim(), '2/6')
+  await page.$eval('[data-test=judge-photos]', (el) => el.scrollIntoView({ block: 'center' }))
+  await shot(page, 'obs-judge-phone-photos-offline')
   await scoreSite(page, tour[1], { image: 26, investment: 27, quality: 17, highlight: 16 }, '投资完成较好')
   await page.waitForSelector('[data-test=judge-pending]')
   assert.match(await page.textContent('[data-test=judge-pending]'), /1 份评分待发送/)
@@ -115,26 +171,71 @@ test('罗军 scores three sites on a phone, one offline: it waits in the queue a
   assert.equal(stored[0].pending.length, 1)
   const key = stored[0].pending[0].key
   assert.match(key, /^[0-9a-f-]{36}$/)
+  assert.deepEqual(stored[0].pending[0].photos.map((p) => [p.name, p.id]), [['现场2.jpg', undefined], ['损坏.jpg', undefined]], 'the sheet names its photos, not yet uploaded')
+  assert.equal(await storedPhotos(page), 2, 'the offline photos are kept in IndexedDB; the first site’s left once its sheet was in')
   await page.click('[data-test=judge-dot]:nth-child(2)')
+  // The good photo from the phone's copy; the damaged one cannot be shown.
+  await page.waitForFunction(() => document.querySelectorAll('[data-test=judge-mine-photo] img').length === 1)
+  assert.deepEqual(await page.$$eval('[data-test=judge-mine-photo]', (els) => els.map((e) => e.getAttribute('data-state'))), ['waiting', 'waiting'])
+  assert.match(await page.textContent('[data-test=judge-mine-photos]'), /无法预览/)
   await shot(page, 'obs-judge-phone-queued')
-  // Back online: it is sent with the same key and shown as submitted.
+  // Back online: the good photo goes up, the damaged one is refused and left
+  // out with a note; the sheet is sent with the same key and its photo.
   await page.context().setOffline(false)
   await page.waitForSelector('[data-test=judge-dot]:nth-child(2)[data-state=sent]', { timeout: 20000 })
   assert.equal(await page.isVisible('[data-test=judge-pending]'), false)
+  await page.waitForSelector('[data-test=judge-photo-dropped]')
+  assert.match(await page.textContent('[data-test=judge-photo-dropped]'), /损坏\.jpg[\s\S]*评分已发送，不含此照片/)
   const tries = posts.filter((p) => p.project_id === stored[0].pending[0].project_id)
   assert.ok(tries.length >= 1)
   assert.ok(tries.every((p) => p.idempotency_key === key), 'every try carries the same key')
+  assert.equal(tries.at(-1).photo_ids.length, 1, 'the sheet names the good photo')
+  await page.waitForFunction(() => document.querySelectorAll('[data-test=judge-mine-photo][data-state=ready] img').length === 1, null, { timeout: 20000 })
+  assert.equal(await storedPhotos(page), 0, 'the photos left the phone once the sheet was in')
+  await shot(page, 'obs-judge-phone-sent-photo')
+  await page.click('[data-test=judge-photo-dropped] .el-button')
+  await page.waitForSelector('[data-test=judge-photo-dropped]', { state: 'detached' })
   // Sent again by hand with the same key: the server answers it as a replay.
   const replay = await page.request.post(`${BASE}/api/v1/observations/${eventId}/sheets`, { data: tries[0] })
   assert.equal(replay.status(), 201)
   assert.equal(replay.headers()['idempotent-replay'], 'true')
 
+  // The third site: a photo taken, then the phone forgets its queue (another
+  // phone, or the browser's data cleared): after a reload the draft's photo
+  // comes back from the server. A second photo taken and removed stays
+  // removed after another reload.
   await page.click('[data-test=judge-dot]:nth-child(3)')
+  await page.waitForSelector(`[data-test=judge-site][data-code="${tour[2]}"] [data-test=judge-form]`)
+  await page.setInputFiles('[data-test=judge-photo-input]', { name: '现场3.jpg', mimeType: 'image/jpeg', buffer: await jpegOf(page, '#ad6800', '002 现场') })
+  await page.waitForSelector('[data-test=judge-photo][data-state=uploaded]')
+  await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('tuijin.observation.sheets.')).forEach((k) => localStorage.removeItem(k)))
+  await page.reload()
+  await page.waitForSelector(`[data-test=judge-site][data-code="${tour[2]}"] [data-test=judge-form]`)
+  await page.waitForSelector('[data-test=judge-photo][data-state=uploaded] img', { timeout: 20000 })
+  assert.equal((await page.textContent('[data-test=judge-photo-count]')).trim(), '1/6')
+  const kept = (await apiGet(page, `/api/v1/observations/${eventId}`)).body.my_photos.at(-1).id
+  await page.setInputFiles('[data-test=judge-photo-input]', { name: '多余.jpg', mimeType: 'image/jpeg', buffer: await jpegOf(page, '#86909c', '多余') })
+  await page.waitForFunction(() => document.querySelectorAll('[data-test=judge-photo][data-state=uploaded]').length === 2)
+  await page.locator('[data-test=judge-photo-remove]').nth(1).click()
+  await page.click('.el-message-box__btns .el-button--primary')
+  await page.waitForFunction(() => document.querySelector('[data-test=judge-photo-count]')?.textContent.trim() === '1/6')
+  await page.reload()
+  await page.waitForSelector(`[data-test=judge-site][data-code="${tour[2]}"] [data-test=judge-form]`)
+  await page.waitForSelector('[data-test=judge-photo][data-state=uploaded] img', { timeout: 20000 })
+  assert.equal((await page.textContent('[data-test=judge-photo-count]')).trim(), '1/6', 'the removed photo stays off the draft')
   await scoreSite(page, tour[2], { image: 20, investment: 22, quality: 15, highlight: 12 }, '')
   await page.waitForSelector('[data-test=judge-dot]:nth-child(3)[data-state=sent]')
   const d = await apiGet(page, `/api/v1/observations/${eventId}`)
   assert.equal(d.body.mine.length, 3, 'three sheets, each counted once')
   assert.equal(d.body.sheets.length, 0, 'a judge sees no one else’s sheets')
+  const photosOf = (code) => d.body.mine.find((m) => m.project_id === d.body.sites.find((s) => s.code === code).project_id).photos
+  assert.equal(photosOf(tour[0]).length, 1, 'the first sheet arrived with its photo')
+  assert.equal(photosOf(tour[1]).length, 1, 'the offline sheet arrived with its good photo')
+  assert.deepEqual(photosOf(tour[2]).map((p) => p.id), [kept], 'the restored photo went with the third sheet, the removed one did not')
+  assert.equal(d.body.my_photos.length, 4, 'each photo uploaded once (the removed one stays on the server, on no sheet)')
+  const thumb = await page.request.get(BASE + photosOf(tour[1])[0].thumb_url)
+  assert.equal(thumb.status(), 200)
+  assert.equal(thumb.headers()['content-type'], 'image/jpeg')
   await page.click('[data-test=judge-dot]:nth-child(2)')
   await shot(page, 'obs-judge-phone-sent')
   assert.deepEqual(page.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(e)), [])
@@ -191,6 +292,7 @@ test('the office follows who has scored, closes with a note for the missing shee
   assert.match(townships, /得分相同/, 'the tie is explained')
   const d = await apiGet(page, `/api/v1/observations/${eventId}`)
   assert.equal(d.body.sheets.length, 7, 'seven sheets: the offline one counted once')
+  assert.equal(d.body.sheets.filter((s) => s.photos.length === 1).length, 3, '罗军’s photos are on his sheets for all to see')
   assert.equal(await page.locator('[data-test=obs-sheets] .el-table__body-wrapper .el-table__row').count(), 7)
   assert.match(await page.textContent('[data-test=obs-sheets]'), /投资完成较好/)
   await shot(page, 'obs-results')

@@ -2,8 +2,9 @@
 // running total, each site's state for the judge, who has scored what, the
 // results in their pools, and the one queue of unsent sheets per account.
 import { ref } from 'vue'
-import { api, type Schemas } from './api/client'
+import { api, buildPath, upload, type Schemas } from './api/client'
 import { SheetQueue, type QueuedSheet, type RejectedSheet } from './sheetQueue'
+import { indexedDBPhotoStore, memoryPhotoStore, photoType } from './photoStore'
 
 export type ObsEvent = Schemas['ObservationEvent']
 export type ObsDetail = Schemas['ObservationDetail']
@@ -11,6 +12,10 @@ export type ObsSite = Schemas['Site']
 export type ObsSheet = Schemas['Sheet']
 export type ObsResult = Schemas['ObservationResult']
 export type Rubric = Schemas['Rubric']
+export type SheetPhoto = Schemas['SheetPhoto']
+
+/** The most photos a judge attaches to one site's sheet (the server's cap). */
+export const MAX_SHEET_PHOTOS = 6
 
 /** A sheet's total as the server computes it: Σ points × weight. */
 export function sheetTotal(r: Rubric, points: Record<string, number | undefined>): number {
@@ -71,13 +76,21 @@ export function sheetQueue(account: string): SheetQueue {
   const q = new SheetQueue({
     account,
     storage: localStorage,
+    photos: typeof indexedDB === 'undefined' ? memoryPhotoStore() : indexedDBPhotoStore(),
     send: async (s) => {
-      await api.post('/api/v1/observations/{id}/sheets', { project_id: s.project_id, points: s.points, comment: s.comment, idempotency_key: s.key }, { params: { id: s.event_id } })
+      const photo_ids = (s.photos ?? []).flatMap((p) => (p.id ? [p.id] : []))
+      await api.post('/api/v1/observations/{id}/sheets', { project_id: s.project_id, points: s.points, comment: s.comment, photo_ids, idempotency_key: s.key }, { params: { id: s.event_id } })
+    },
+    sendPhoto: async (p) => {
+      const type = photoType(new Uint8Array(await p.blob.slice(0, 4).arrayBuffer()), p.blob.type)
+      const url = buildPath('/api/v1/observations/{id}/photos', { id: p.event_id }, { project: p.project_id })
+      return upload<SheetPhoto>(url, p.blob, type, undefined, p.name ? { 'X-File-Name': encodeURIComponent(p.name) } : undefined)
     },
     onChange: () => queueTick.value++,
   })
   if (!shared) window.addEventListener('online', () => shared?.q.online())
   shared = { account, q }
   q.online()
+  void q.sweep().catch(() => {})
   return q
 }

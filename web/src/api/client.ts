@@ -157,13 +157,14 @@ export async function all<T>(fetchPage: (after: string) => Promise<{ items: T[];
   throw new Error('the list did not end after 10000 pages')
 }
 
-/** Uploads a file as the raw request body, reporting upload progress (0–1). */
-export function upload<T>(url: string, file: Blob, contentType: string, onProgress?: (f: number) => void): Promise<T> {
+/** Uploads a file as the raw request body, reporting upload progress (0–1); `headers` are sent besides. */
+export function upload<T>(url: string, file: Blob, contentType: string, onProgress?: (f: number) => void, headers?: Record<string, string>): Promise<T> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest()
     xhr.open('POST', url)
     xhr.setRequestHeader('Content-Type', contentType)
     xhr.setRequestHeader('Accept', 'application/json')
+    for (const [k, v] of Object.entries(headers ?? {})) xhr.setRequestHeader(k, v)
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable && onProgress) onProgress(e.loaded / e.total)
     }

@@ -298,6 +298,10 @@ const en: typeof zh = {
     page: 'Page', reviewIssueNo: 'Issue', reviewVersion: 'Version', reviewReason: 'Reason', reviewFiles: 'Files', reviewNone: 'Not issued yet',
     reviewConfirm: 'Once issued this version is frozen. Issue?', reviewReasonHint: 'What was corrected and why (required)', reviewIssued: 'Issued {issue} ({label})',
     yourSheet: 'Your sheet', notJudge: 'You are not a judge of this observation', hiddenScores: 'Judges do not see each other’s points', done: 'Every site is scored',
+    photos: 'Site photos', addPhoto: 'Take photo', removePhoto: 'Remove photo', removePhotoConfirm: 'Take this photo off the sheet?', photoWaiting: 'Waiting', photoUploaded: 'Uploaded',
+    photoProcessing: 'Processing', photoUnreadable: 'No preview', photoRefused: 'Not sent', photoFailed: 'Photo {n} could not be uploaded: {reason}. It will not go with the sheet.', photoLimit: 'A sheet takes at most {max} photos; the other {n} were not added',
+    photoNotKept: 'The photo could not be kept on this phone: {reason}', photosHint: 'Photos are kept on the phone, uploaded when there is a network and go with the sheet', withPhotos: ' ({n} photos attached)',
+    photoDropped: 'A photo of “{site}” ({name}) could not be uploaded: {reason}. The sheet was sent without it.', photoUnnamed: 'unnamed',
   },
   minutes: {
     tab: 'Minutes', notHeld: 'Minutes can be drafted and issued once the sitting is held.', opening: 'Opening', openingHint: 'Leave empty for the usual opening (shown as placeholder)',

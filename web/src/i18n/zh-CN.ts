@@ -305,6 +305,10 @@ export default {
     page: '网页', reviewIssueNo: '期号', reviewVersion: '版本', reviewReason: '更正理由', reviewFiles: '文件', reviewNone: '尚未签发月点评',
     reviewConfirm: '签发后该版本冻结，不能修改。确定签发？', reviewReasonHint: '更正了什么、为什么（必填）', reviewIssued: '已签发{issue}（{label}）',
     yourSheet: '您的评分', notJudge: '您不是本次观摩的评委', hiddenScores: '各评委的评分互不可见', done: '全部观摩点已评分',
+    photos: '现场照片', addPhoto: '拍照', removePhoto: '移除照片', removePhotoConfirm: '从这份评分中移除这张照片？', photoWaiting: '待上传', photoUploaded: '已上传',
+    photoProcessing: '处理中', photoUnreadable: '无法预览', photoRefused: '未上传', photoFailed: '第{n}张照片未能上传：{reason}。提交时不附此照片。', photoLimit: '每个观摩点最多附{max}张照片，另选的{n}张未添加',
+    photoNotKept: '照片未能保存在本机：{reason}', photosHint: '照片先保存在本机，有网络时自动上传，随评分一起提交', withPhotos: '（附照片{n}张）',
+    photoDropped: '“{site}”的一张照片（{name}）未能上传：{reason}。评分已发送，不含此照片。', photoUnnamed: '未命名',
   },
   minutes: {
     tab: '会议纪要', notHeld: '会议召开后方可起草和签发纪要。', opening: '开头语', openingHint: '留空则使用通常的开头语（见占位文字）',

@@ -307,6 +307,9 @@ test('the office follows who has scored, closes with a note for the missing shee
   await page.locator('[data-test=obs-pool]').first().scrollIntoViewIfNeeded()
   await shot(page, 'obs-results-pools')
   await page.locator('[data-test=obs-sheets]').scrollIntoViewIfNeeded()
+  // The office sees the judges' photos on their sheets.
+  assert.equal(await page.locator('[data-test=obs-sheet-photo]').count(), 3)
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-test=obs-sheet-photo] img')].some((i) => i.complete && i.naturalWidth > 0))
   await shot(page, 'obs-results-sheets')
   // The monthly review: issued, frozen, its files served; a correction needs a reason.
   await page.locator('[data-test=obs-review]').scrollIntoViewIfNeeded()

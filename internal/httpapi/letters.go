@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"time"
@@ -247,18 +248,18 @@ func (s *Server) downloadScan(r *Req) (any, error) {
 	if s.Objects == nil {
 		return nil, objects.ErrUnavailable
 	}
-	f, err := s.Objects.Verified(r.Ctx, scan.ObjectKey, scan.VersionID, scan.SHA256)
-	if err != nil {
-		if errs.KindOf(err) == errs.Internal {
-			s.Log.ErrorContext(r.Ctx, "scan failed its hash check", "letter", l.ID, "scan", scan.ID, "object", scan.ObjectKey, "version_id", scan.VersionID)
-		}
-		return nil, err
-	}
 	name := scan.FileName
 	if name == "" {
 		name = fmt.Sprintf("%s-v%d", l.Title, scan.Version)
 	}
-	return File{Name: name, ContentType: scan.ContentType, Body: TempFile{f}}, nil
+	open := s.StoredFile(r, objects.Ref{Key: scan.ObjectKey, VersionID: scan.VersionID, SHA256: scan.SHA256})
+	return File{Name: name, ContentType: scan.ContentType, Open: func(ctx context.Context) (io.ReadCloser, error) {
+		body, err := open(ctx)
+		if errs.KindOf(err) == errs.Internal {
+			s.Log.ErrorContext(ctx, "scan failed its hash check", "letter", l.ID, "scan", scan.ID, "object", scan.ObjectKey, "version_id", scan.VersionID)
+		}
+		return body, err
+	}}, nil
 }
 
 // tempFile removes itself when closed.

@@ -78,6 +78,43 @@ func TestIssuedFilesQueue(t *testing.T) {
 		}
 	}
 
+	// A file whose request ended before storing it (its version still
+	// empty, its bytes in the queue) is served from the queue, after the
+	// request's transaction, hash checked; the next flush stores it.
+	html := office.do("GET", "/api/v1/observation-reviews/"+v.ID.String()+"/html", nil)
+	if html.Status != http.StatusOK {
+		t.Fatalf("the review's page: %d", html.Status)
+	}
+	htmlKey := ""
+	for _, f := range files {
+		if bytes.HasSuffix([]byte(f.Key), []byte("/html")) {
+			htmlKey = f.Key
+		}
+	}
+	if err := h.env.Owner.InCounty(ctx, gs, func(ctx context.Context, tx bun.IDB) error {
+		if _, err := tx.ExecContext(ctx, "SELECT set_config('tuijin.restore', 'on', true); UPDATE observation_review_files SET version_id = '' WHERE object_key = ?", htmlKey); err != nil {
+			return err
+		}
+		sum := sha256.Sum256(html.Body)
+		_, err := tx.ExecContext(ctx, "INSERT INTO object_queue (key, content_type, body, sha256, retain_until) VALUES (?, 'text/html', ?, ?, now() + interval '1 year')", htmlKey, html.Body, sum[:])
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if again := office.do("GET", "/api/v1/observation-reviews/"+v.ID.String()+"/html", nil); again.Status != http.StatusOK || !bytes.Equal(again.Body, html.Body) {
+		t.Fatalf("served from the queue: %d", again.Status)
+	}
+	if n, err := stager.Flush(ctx, gs); err != nil || n != 1 {
+		t.Fatalf("the flush stored %d: %v", n, err)
+	}
+	var version string
+	inCounty(t, "guangshan", func(ctx context.Context, tx bun.IDB) error {
+		return tx.NewRaw("SELECT version_id FROM observation_review_files WHERE object_key = ?", htmlKey).Scan(ctx, &version)
+	})
+	if version == "" {
+		t.Fatal("the flush did not set the version")
+	}
+
 	// A queued object whose flush never came: served from the queue, then stored by the next flush.
 	key := "queue-test/" + uuid.NewString() + "/html"
 	body := []byte("<html>第1期</html>")

@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -260,7 +261,44 @@ type File struct {
 	ContentType string
 	Data        []byte
 	Body        io.ReadCloser
-	Inline      bool // shown in the browser (a printable page) rather than saved
+	// Open, when set, gives the body after the request's transaction has
+	// ended (a stored file is read, hash checked, with no transaction
+	// open); its error is the answer.
+	Open   func(ctx context.Context) (io.ReadCloser, error)
+	Inline bool // shown in the browser (a printable page) rather than saved
+}
+
+// StoredFile opens a stored file for File.Open: from the object queue
+// while it waits there (an issued document's file just written; see
+// uploads.Deferred), otherwise the version from the object store; either
+// way checked against its hash (a mismatch is objects.ErrCorrupted).
+func (s *Server) StoredFile(r *Req, ref objects.Ref) func(ctx context.Context) (io.ReadCloser, error) {
+	county := r.Session.ActiveCountyID
+	return func(ctx context.Context) (io.ReadCloser, error) {
+		if s.Objects == nil || county == nil {
+			return nil, objects.ErrUnavailable
+		}
+		var f *os.File
+		if ref.VersionID == "" {
+			err := s.DB.InCounty(ctx, *county, func(ctx context.Context, tx bun.IDB) error {
+				var err error
+				f, err = (&uploads.Deferred{Tx: tx, Store: s.Objects}).Verified(ctx, ref.Key, "", ref.SHA256)
+				return err
+			})
+			return tempFileOf(f, err)
+		}
+		return tempFileOf(s.Objects.Verified(ctx, ref.Key, ref.VersionID, ref.SHA256))
+	}
+}
+
+func tempFileOf(f *os.File, err error) (io.ReadCloser, error) {
+	if err != nil {
+		if f != nil {
+			TempFile{File: f}.Close()
+		}
+		return nil, err
+	}
+	return TempFile{File: f}, nil
 }
 
 // AfterCommit schedules fn to run after a successful commit.
@@ -423,6 +461,13 @@ func (s *Server) wrap(r *Route) echo.HandlerFunc {
 			disposition := "attachment"
 			if f.Inline {
 				disposition = "inline"
+			}
+			if f.Open != nil {
+				body, err := f.Open(ctx)
+				if err != nil {
+					return err
+				}
+				f.Body = body
 			}
 			c.Response().Header().Set("Content-Disposition", disposition+"; filename*=UTF-8''"+url.PathEscape(f.Name))
 			if f.Body != nil {

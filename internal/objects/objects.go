@@ -90,6 +90,13 @@ type Keeper interface {
 	Verified(ctx context.Context, key, versionID string, want []byte) (*os.File, error)
 }
 
+// Ref names one stored version of an object and the SHA-256 its bytes must
+// have: what a row keeps to read a file back.
+type Ref struct {
+	Key, VersionID string
+	SHA256         []byte
+}
+
 // Stored describes an object just written.
 type Stored struct {
 	Key, VersionID string

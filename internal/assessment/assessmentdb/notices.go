@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -168,17 +167,15 @@ func GetNotice(ctx context.Context, tx bun.IDB, id uuid.UUID) (IssuedNotice, err
 	return list[0], nil
 }
 
-// OpenNoticeFile is an issued notice's file as stored, hash checked.
-func OpenNoticeFile(ctx context.Context, tx bun.IDB, files NoticeFiles, in IssuedNotice, format string) (*os.File, error) {
+// NoticeFileRef names an issued notice's file of a format as stored (the
+// caller reads it, hash checked, with no transaction open).
+func NoticeFileRef(ctx context.Context, tx bun.IDB, in IssuedNotice, format string) (objects.Ref, error) {
 	if _, ok := assessment.NoticeFormats[format]; !ok {
-		return nil, errs.ErrNotFound
-	}
-	if files.Store == nil {
-		return nil, errStorage
+		return objects.Ref{}, errs.ErrNotFound
 	}
 	var row noticeFile
 	if err := tx.NewSelect().Model(&row).Where("anf.notice_id = ? AND anf.format = ?", in.ID, format).Scan(ctx); err != nil {
-		return nil, postgres.MapErr(err)
+		return objects.Ref{}, postgres.MapErr(err)
 	}
-	return files.Store.Verified(ctx, row.ObjectKey, row.VersionID, row.SHA256)
+	return objects.Ref{Key: row.ObjectKey, VersionID: row.VersionID, SHA256: row.SHA256}, nil
 }

@@ -438,11 +438,22 @@ func (b Bulletin) Figures() (bulletin.Figures, error) {
 	return bulletin.Compute(in), nil
 }
 
-// OpenFile is an issued version's file of a format as it was stored, after
-// checking its hash (a mismatch is objects.ErrCorrupted). A version issued
-// before files were kept has them produced from its stored inputs now,
-// once, and marked as produced after issue.
+// FileRef names an issued version's file of a format as it was stored (the
+// caller reads it, hash checked — a mismatch is objects.ErrCorrupted — with
+// no transaction open). A version issued before files were kept has them
+// produced from its stored inputs now, once, and marked as produced after
+// issue.
+func FileRef(ctx context.Context, tx bun.IDB, files Files, b Bulletin, format string, now time.Time) (objects.Ref, error) {
+	_, row, err := openFile(ctx, tx, files, b, format, now, false)
+	return objects.Ref{Key: row.ObjectKey, VersionID: row.VersionID, SHA256: row.SHA256}, err
+}
+
+// OpenFile is FileRef's file, read in tx (verification's way).
 func OpenFile(ctx context.Context, tx bun.IDB, files Files, b Bulletin, format string, now time.Time) (*os.File, File, error) {
+	return openFile(ctx, tx, files, b, format, now, true)
+}
+
+func openFile(ctx context.Context, tx bun.IDB, files Files, b Bulletin, format string, now time.Time, read bool) (*os.File, File, error) {
 	if _, ok := bulletin.Formats[format]; !ok {
 		return nil, File{}, errs.ErrNotFound
 	}
@@ -473,8 +484,8 @@ func OpenFile(ctx context.Context, tx bun.IDB, files Files, b Bulletin, format s
 			err = tx.NewSelect().Model(&row).Where("bf.bulletin_id = ? AND bf.format = ?", b.ID, format).Scan(ctx)
 		}
 	}
-	if err != nil {
-		return nil, File{}, err
+	if err != nil || !read {
+		return nil, row, err
 	}
 	fh, err := files.Store.Verified(ctx, row.ObjectKey, row.VersionID, row.SHA256)
 	return fh, row, err

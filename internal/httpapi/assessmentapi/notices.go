@@ -117,15 +117,14 @@ func (s *API) noticeFile(r *httpapi.Req) (any, error) {
 		return nil, err
 	}
 	format := r.C.Param("format")
-	fh, err := assessmentdb.OpenNoticeFile(r.Ctx, r.Tx, s.noticeFiles(r), in, format)
+	ref, err := assessmentdb.NoticeFileRef(r.Ctx, r.Tx, in, format)
 	if err != nil {
 		return nil, err
 	}
 	n, err := in.Notice()
 	if err != nil {
-		fh.Close()
 		return nil, err
 	}
 	return httpapi.File{Name: n.Heading() + "-" + n.IssueLine("第1版") + "." + format, ContentType: assessment.NoticeFormats[format],
-		Body: httpapi.TempFile{File: fh}, Inline: format == "html"}, nil
+		Open: s.StoredFile(r, ref), Inline: format == "html"}, nil
 }

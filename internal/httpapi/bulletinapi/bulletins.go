@@ -172,17 +172,16 @@ func (s *API) bulletinFile(r *httpapi.Req) (any, error) {
 		return nil, err
 	}
 	format := r.C.Param("format")
-	fh, _, err := bulletindb.OpenFile(r.Ctx, r.Tx, s.files(r), b, format, s.Now())
+	ref, err := bulletindb.FileRef(r.Ctx, r.Tx, s.files(r), b, format, s.Now())
 	if err != nil {
 		return nil, err
 	}
 	f, err := b.Figures()
 	if err != nil {
-		fh.Close()
 		return nil, err
 	}
 	return httpapi.File{Name: bulletin.FileName(f, bulletindb.VersionLabel(b.Version), format), ContentType: bulletin.Formats[format],
-		Body: httpapi.TempFile{File: fh}, Inline: format == "html"}, nil
+		Open: s.StoredFile(r, ref), Inline: format == "html"}, nil
 }
 
 var periodParams = []httpapi.Param{

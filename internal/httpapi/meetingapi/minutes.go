@@ -208,15 +208,14 @@ func (s *API) minutesFile(r *httpapi.Req) (any, error) {
 		return nil, errs.E(errs.NotFound, "minutes_not_found", "未找到该会议纪要", "no such minutes")
 	}
 	format := r.C.Param("format")
-	fh, err := meetingdb.OpenMinutesFile(r.Ctx, r.Tx, s.minutesFiles(r), im, format)
+	ref, err := meetingdb.MinutesFileRef(r.Ctx, r.Tx, im, format)
 	if err != nil {
 		return nil, err
 	}
 	m, err := im.Minutes()
 	if err != nil {
-		fh.Close()
 		return nil, err
 	}
 	return httpapi.File{Name: m.FileName(meetingdb.MinutesVersionLabel(im.Version), format), ContentType: meeting.MinutesFormats[format],
-		Body: httpapi.TempFile{File: fh}, Inline: format == "html"}, nil
+		Open: s.StoredFile(r, ref), Inline: format == "html"}, nil
 }

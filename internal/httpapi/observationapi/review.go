@@ -146,20 +146,15 @@ func (s *API) reviewFile(r *httpapi.Req) (any, error) {
 	if sc != nil && !e.IsJudge(r.Session.PersonID) {
 		return nil, errs.E(errs.NotFound, "review_not_found", "未找到该观摩点评", "no such review")
 	}
-	files, err := s.reviewFiles(r)
-	if err != nil {
-		return nil, err
-	}
 	format := r.C.Param("format")
-	fh, err := observationdb.OpenReviewFile(r.Ctx, r.Tx, files, ir, format)
+	ref, err := observationdb.ReviewFileRef(r.Ctx, r.Tx, ir, format)
 	if err != nil {
 		return nil, err
 	}
 	rv, err := ir.Review()
 	if err != nil {
-		fh.Close()
 		return nil, err
 	}
 	return httpapi.File{Name: rv.Heading() + "-" + rv.IssueLine("第1版") + "-" + observationdb.VersionLabel(ir.Version) + "." + format,
-		ContentType: observation.ReviewFormats[format], Body: httpapi.TempFile{File: fh}, Inline: format == "html"}, nil
+		ContentType: observation.ReviewFormats[format], Open: s.StoredFile(r, ref), Inline: format == "html"}, nil
 }

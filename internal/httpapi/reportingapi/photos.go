@@ -270,11 +270,8 @@ func (s *API) servePhoto(r *httpapi.Req) (any, error) {
 		if !s.IsOffice(r) {
 			return nil, errs.ErrForbidden
 		}
-		f, err := s.Objects.Verified(r.Ctx, p.OriginalKey, p.OriginalVersion, p.SHA256)
-		if err != nil {
-			return nil, err
-		}
-		return httpapi.File{Name: p.FileName, ContentType: p.ContentType, Body: httpapi.TempFile{File: f}}, nil
+		return httpapi.File{Name: p.FileName, ContentType: p.ContentType,
+			Open: s.StoredFile(r, objects.Ref{Key: p.OriginalKey, VersionID: p.OriginalVersion, SHA256: p.SHA256})}, nil
 	}
 	return nil, errs.ErrNotFound
 }

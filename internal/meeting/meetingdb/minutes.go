@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -358,18 +357,16 @@ func anyMinutes(m meeting.Minutes) bool {
 	return false
 }
 
-// OpenMinutesFile is an issued version's file of a format as it was
-// stored, after checking its hash (a mismatch is objects.ErrCorrupted).
-func OpenMinutesFile(ctx context.Context, tx bun.IDB, files Files, im IssuedMinutes, format string) (*os.File, error) {
+// MinutesFileRef names an issued version's file of a format as stored (the
+// caller reads it, hash checked — a mismatch is objects.ErrCorrupted — with
+// no transaction open).
+func MinutesFileRef(ctx context.Context, tx bun.IDB, im IssuedMinutes, format string) (objects.Ref, error) {
 	if _, ok := meeting.MinutesFormats[format]; !ok {
-		return nil, errs.ErrNotFound
-	}
-	if files.Store == nil {
-		return nil, errMinutesStorage
+		return objects.Ref{}, errs.ErrNotFound
 	}
 	var row MinutesFile
 	if err := tx.NewSelect().Model(&row).Where("mf.minutes_id = ? AND mf.format = ?", im.ID, format).Scan(ctx); err != nil {
-		return nil, postgres.MapErr(err)
+		return objects.Ref{}, postgres.MapErr(err)
 	}
-	return files.Store.Verified(ctx, row.ObjectKey, row.VersionID, row.SHA256)
+	return objects.Ref{Key: row.ObjectKey, VersionID: row.VersionID, SHA256: row.SHA256}, nil
 }

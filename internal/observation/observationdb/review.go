@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -242,17 +241,15 @@ func GetReview(ctx context.Context, tx bun.IDB, id uuid.UUID) (IssuedReview, err
 	return list[0], nil
 }
 
-// OpenReviewFile is an issued version's file as stored, hash checked.
-func OpenReviewFile(ctx context.Context, tx bun.IDB, files Files, ir IssuedReview, format string) (*os.File, error) {
+// ReviewFileRef names an issued version's file of a format as stored (the
+// caller reads it, hash checked, with no transaction open).
+func ReviewFileRef(ctx context.Context, tx bun.IDB, ir IssuedReview, format string) (objects.Ref, error) {
 	if _, ok := observation.ReviewFormats[format]; !ok {
-		return nil, errs.ErrNotFound
-	}
-	if files.Store == nil {
-		return nil, errStorage
+		return objects.Ref{}, errs.ErrNotFound
 	}
 	var row ReviewFile
 	if err := tx.NewSelect().Model(&row).Where("orf.review_id = ? AND orf.format = ?", ir.ID, format).Scan(ctx); err != nil {
-		return nil, postgres.MapErr(err)
+		return objects.Ref{}, postgres.MapErr(err)
 	}
-	return files.Store.Verified(ctx, row.ObjectKey, row.VersionID, row.SHA256)
+	return objects.Ref{Key: row.ObjectKey, VersionID: row.VersionID, SHA256: row.SHA256}, nil
 }

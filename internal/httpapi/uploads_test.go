@@ -29,6 +29,7 @@ import (
 	"github.com/tuijin/tuijin/internal/httpapi"
 	"github.com/tuijin/tuijin/internal/objects"
 	"github.com/tuijin/tuijin/internal/photo"
+	"github.com/tuijin/tuijin/internal/postgres"
 	"github.com/tuijin/tuijin/internal/uploads"
 )
 
@@ -384,6 +385,24 @@ func TestSweeperFinishesStages(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "upload_expired") {
 		t.Errorf("a commit after the sweep: %v", err)
+	}
+	// Claimed by a sweep that is removing its objects (no transaction open
+	// meanwhile): a commit in between is refused too.
+	late := begin()
+	if err := h.env.App.InCounty(ctx, county, func(ctx context.Context, tx bun.IDB) error {
+		got, err := postgres.ClaimStages(ctx, tx, time.Now(), 10, &late.ID, time.Minute)
+		if err == nil && len(got) != 1 {
+			t.Errorf("claimed %d stages", len(got))
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	err = h.env.App.InCounty(ctx, county, func(ctx context.Context, tx bun.IDB) error {
+		return st.Commit(ctx, tx, late, []objects.Stored{put(late.Prefix)}, retain)
+	})
+	if err == nil || !strings.Contains(err.Error(), "upload_expired") {
+		t.Errorf("a commit while the sweep holds the stage: %v", err)
 	}
 }
 

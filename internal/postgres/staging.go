@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,6 +28,7 @@ type Stage struct {
 	CommittedAt   *time.Time      `bun:"committed_at"`
 	Objects       json.RawMessage `bun:"objects,type:jsonb,nullzero,default:'[]'"`
 	RetainUntil   *time.Time      `bun:"retain_until"`
+	ClaimedUntil  *time.Time      `bun:"claimed_until"`
 	CreatedAt     time.Time       `bun:"created_at,nullzero,default:now()"`
 }
 
@@ -67,12 +69,13 @@ func BeginStage(ctx context.Context, tx bun.IDB, purpose, prefix string, exclusi
 func CommitStage(ctx context.Context, tx bun.IDB, st Stage, objs []StagedObject, retainUntil time.Time) error {
 	var res sql.Result
 	var err error
+	// A stage the sweeper has claimed is being removed: too late.
 	if len(objs) == 0 {
-		res, err = tx.NewDelete().Model((*Stage)(nil)).Where("id = ? AND committed_at IS NULL", st.ID).Exec(ctx)
+		res, err = tx.NewDelete().Model((*Stage)(nil)).Where("id = ? AND committed_at IS NULL AND claimed_until IS NULL", st.ID).Exec(ctx)
 	} else {
 		b, _ := json.Marshal(objs)
 		res, err = tx.NewUpdate().Model((*Stage)(nil)).Set("committed_at = now()").Set("objects = ?", string(b)).Set("retain_until = ?", retainUntil).
-			Where("id = ? AND committed_at IS NULL", st.ID).Exec(ctx)
+			Where("id = ? AND committed_at IS NULL AND claimed_until IS NULL", st.ID).Exec(ctx)
 	}
 	if err != nil {
 		return err
@@ -89,19 +92,23 @@ func DropStage(ctx context.Context, tx bun.IDB, id uuid.UUID) error {
 	return err
 }
 
-// ClaimStages locks up to limit of the county's stages that need the
-// sweeper: committed ones (to lock) and uncommitted ones created before
-// staleBefore (to remove); stages another transaction holds are skipped.
-// With id set, only that stage is claimed, whatever its age.
-func ClaimStages(ctx context.Context, tx bun.IDB, staleBefore time.Time, limit int, id *uuid.UUID) ([]Stage, error) {
-	var out []Stage
-	q := tx.NewSelect().Model(&out).OrderExpr("su.created_at").Limit(int64(limit)).For("UPDATE SKIP LOCKED")
+// ClaimStages claims for lease up to limit of the county's stages that
+// need the sweeper: committed ones (to lock) and uncommitted ones created
+// before staleBefore (to remove); stages another claim holds are skipped.
+// With id set, only that stage is claimed, whatever its age. The claim is
+// committed with tx; the objects are then locked or removed with no
+// transaction open, and the stage dropped. A claim whose holder died runs
+// out and the stage is claimed again.
+func ClaimStages(ctx context.Context, tx bun.IDB, staleBefore time.Time, limit int, id *uuid.UUID, lease time.Duration) ([]Stage, error) {
+	out := []Stage{}
+	which, arg := "(committed_at IS NOT NULL OR created_at < ?)", any(staleBefore)
 	if id != nil {
-		q.Where("su.id = ?", *id)
-	} else {
-		q.Where("su.committed_at IS NOT NULL OR su.created_at < ?", staleBefore)
+		which, arg = "id = ?", *id
 	}
-	err := q.Scan(ctx)
+	err := tx.NewRaw(`UPDATE staged_uploads SET claimed_until = now() + ?::interval
+		WHERE id IN (SELECT id FROM staged_uploads WHERE `+which+` AND (claimed_until IS NULL OR claimed_until < now())
+		             ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED)
+		RETURNING *`, fmt.Sprintf("%d milliseconds", lease.Milliseconds()), arg, limit).Scan(ctx, &out)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

@@ -15,9 +15,10 @@
 // uncommitted one older than Grace has its objects removed.
 //
 // The stage row is the lock between a late upload and the sweeper: Sweep
-// holds it FOR UPDATE while it removes objects and then deletes it, so the
-// upload's Commit finds it gone and rolls back (ErrStageGone); a Commit in
-// progress holds it, and Sweep skips it.
+// first claims it for a lease (committed at once), then removes the objects
+// with no transaction open and deletes it; the upload's Commit finds it
+// claimed or gone and rolls back (ErrStageGone). A Commit in progress holds
+// the row, and Sweep skips it.
 //
 // The worker's jobs that finish an upload (a photo's display copy and
 // thumbnail, a refused workbook's annotated copy) are in this package too.
@@ -118,46 +119,52 @@ func (s Stager) Sweep(ctx context.Context, county uuid.UUID, grace time.Duration
 
 const sweepBatch = 50
 
+// ClaimLease is how long settling may hold a stage: longer than locking or
+// removing a stage's objects takes.
+const ClaimLease = 2 * time.Minute
+
 // settle claims the stage id (nil: the county's stages due: committed ones,
 // and uncommitted ones created before staleBefore) and settles each:
 // committed ones are locked, uncommitted ones removed; each settled stage is
-// deleted. The claim holds the rows for the transaction, which is the lock
-// against a late Commit. A stage it could not settle stays for the next
-// sweep; the error names it.
+// deleted. The claim, committed first, is the lock against a late Commit;
+// the object store is called with no transaction open. A stage it could not
+// settle stays claimed until the lease runs out, then the next sweep takes
+// it; the error names it.
 func (s Stager) settle(ctx context.Context, county uuid.UUID, id *uuid.UUID, staleBefore time.Time) (Swept, error) {
 	var sw Swept
 	var failed []error
 	ctx = context.WithoutCancel(ctx)
+	var stages []postgres.Stage
 	err := s.DB.InCounty(ctx, county, func(ctx context.Context, tx bun.IDB) error {
-		stages, err := postgres.ClaimStages(ctx, tx, staleBefore, sweepBatch, id)
-		if err != nil {
-			return err
-		}
-		for _, st := range stages {
-			if st.CommittedAt != nil {
-				err = s.lock(ctx, st)
-				if err == nil {
-					sw.Locked++
-				}
-			} else {
-				var n int
-				n, err = s.Store.RemovePrefix(ctx, st.Prefix)
-				sw.Objects += n
-				if err == nil {
-					sw.Removed++
-				}
-			}
-			if err != nil {
-				failed = append(failed, fmt.Errorf("stage %s (%s): %w", st.ID, st.Prefix, err))
-				continue
-			}
-			if err := postgres.DropStage(ctx, tx, st.ID); err != nil {
-				return err
-			}
-		}
-		return nil
+		var err error
+		stages, err = postgres.ClaimStages(ctx, tx, staleBefore, sweepBatch, id, ClaimLease)
+		return err
 	})
-	return sw, errors.Join(append(failed, err)...)
+	if err != nil {
+		return sw, err
+	}
+	for _, st := range stages {
+		if st.CommittedAt != nil {
+			err = s.lock(ctx, st)
+			if err == nil {
+				sw.Locked++
+			}
+		} else {
+			var n int
+			n, err = s.Store.RemovePrefix(ctx, st.Prefix)
+			sw.Objects += n
+			if err == nil {
+				sw.Removed++
+			}
+		}
+		if err == nil {
+			err = s.DB.InCounty(ctx, county, func(ctx context.Context, tx bun.IDB) error { return postgres.DropStage(ctx, tx, st.ID) })
+		}
+		if err != nil {
+			failed = append(failed, fmt.Errorf("stage %s (%s): %w", st.ID, st.Prefix, err))
+		}
+	}
+	return sw, errors.Join(failed...)
 }
 
 func (s Stager) lock(ctx context.Context, st postgres.Stage) error {

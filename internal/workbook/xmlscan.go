@@ -269,6 +269,9 @@ func (s *scanner) skipDirective() error {
 				if bytes.HasPrefix(s.buf[s.pos+i:s.end], []byte("<!--")) {
 					j := bytes.Index(s.buf[s.pos+i+4:s.end], []byte("-->"))
 					if j < 0 {
+						if s.eof {
+							return syntaxErr("unexpected EOF in a comment")
+						}
 						break scan
 					}
 					i += 4 + j + 2
@@ -286,9 +289,11 @@ func (s *scanner) skipDirective() error {
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if !ok && s.pos+i >= s.end {
 			return syntaxErr("unexpected EOF in directive")
 		}
+		// Read on; or, the part having ended while a '<' near the end
+		// waited for more, scan the rest knowing there is no more.
 	}
 }
 

@@ -662,10 +662,14 @@ func appendEntity(dst, name []byte) ([]byte, error) {
 	} else {
 		n, err = strconv.ParseUint(string(name[1:]), 10, 32)
 	}
-	if err != nil || !isInCharacterRange(rune(n)) {
+	r := rune(n)
+	if err == nil && n >= 0xD800 && n <= 0xDFFF {
+		r = utf8.RuneError // a surrogate stands for U+FFFD, as encoding/xml reads it
+	}
+	if err != nil || !isInCharacterRange(r) {
 		return dst, syntaxErr("invalid character entity &%s;", name)
 	}
-	return utf8.AppendRune(dst, rune(n)), nil
+	return utf8.AppendRune(dst, r), nil
 }
 
 // isInCharacterRange is XML's Char production.

@@ -76,12 +76,15 @@ type SheetPhoto struct {
 func (s *API) photos(r *httpapi.Req, ids []uuid.UUID) (map[uuid.UUID]SheetPhoto, error) {
 	ps, err := reportingdb.PhotosByID(r.Ctx, r.Tx, ids)
 	out := map[uuid.UUID]SheetPhoto{}
-	rp := &reportingapi.API{Server: s.Server}
 	for _, p := range ps {
-		x := rp.ToPhoto(r, p)
-		out[p.ID] = SheetPhoto{ID: p.ID, ProjectID: p.ProjectID, State: x.State, DisplayURL: x.DisplayURL, ThumbURL: x.ThumbURL}
+		out[p.ID] = s.sheetPhoto(r, p)
 	}
 	return out, err
+}
+
+func (s *API) sheetPhoto(r *httpapi.Req, p reportingdb.Photo) SheetPhoto {
+	x := (&reportingapi.API{Server: s.Server}).ToPhoto(r, p)
+	return SheetPhoto{ID: p.ID, ProjectID: p.ProjectID, State: x.State, DisplayURL: x.DisplayURL, ThumbURL: x.ThumbURL}
 }
 
 func toSheet(s observationdb.Score, photos map[uuid.UUID]SheetPhoto) Sheet {
@@ -377,8 +380,7 @@ func (s *API) addPhoto(r *httpapi.Req) (any, error) {
 	if replay {
 		r.C.Response().Header().Set("Idempotent-Replay", "true")
 	}
-	x := rp.ToPhoto(r, saved)
-	return SheetPhoto{ID: saved.ID, ProjectID: saved.ProjectID, State: x.State, DisplayURL: x.DisplayURL, ThumbURL: x.ThumbURL}, nil
+	return s.sheetPhoto(r, saved), nil
 }
 
 func (s *API) close(r *httpapi.Req) (any, error) {

@@ -22,11 +22,13 @@ CREATE POLICY county_isolation ON object_queue USING (county_id = app_county()) 
 
 -- The files of issued documents stay insert-only for the application but
 -- for their version, which it may set once, from empty (its grant names
--- that column alone). A restore points versions at the restored objects
--- (it says so with tuijin.restore).
+-- that column alone). A restore, run as the tables' owner, points versions
+-- at the restored objects (it says so with tuijin.restore; the setting
+-- alone, which any role can make, opens nothing).
 CREATE FUNCTION version_set_once() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF current_setting('tuijin.restore', true) = 'on' THEN
+  IF current_setting('tuijin.restore', true) = 'on'
+     AND current_user = (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = TG_RELID) THEN
     RETURN NEW;
   END IF;
   IF OLD.version_id <> '' OR NEW.version_id = '' OR to_jsonb(NEW) - 'version_id' <> to_jsonb(OLD) - 'version_id' THEN

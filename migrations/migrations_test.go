@@ -307,4 +307,12 @@ func TestRestoreKnowsEveryVersionColumn(t *testing.T) {
 	if err := update("snapshot_version_id = 'v3', reason = 'x'"); err == nil {
 		t.Fatal("the pointer moved with something else")
 	}
+	// The application moves a pointer only from empty, whatever it sets.
+	err = env.App.InCounty(ctx, county, func(ctx context.Context, tx bun.IDB) error {
+		_, err := tx.ExecContext(ctx, "SELECT set_config('tuijin.restore', 'on', true); UPDATE assessments SET snapshot_version_id = 'v9'")
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "is final") {
+		t.Fatalf("the application moved an approved assessment's pointer: %v", err)
+	}
 }

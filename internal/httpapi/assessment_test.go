@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/minio/minio-go/v7"
 	"github.com/uptrace/bun"
 
@@ -367,5 +368,59 @@ func TestAssessmentRuns(t *testing.T) {
 	}
 	if staged != 0 || left != 0 {
 		t.Fatalf("the failed request left %d stages and %d objects", staged, left)
+	}
+}
+
+// TestAssessmentRunMeetsAdjustment: an adjustment that commits while the
+// worker computes the period is never overwritten: the worker finds the
+// record changed, leaves the request queued for the retry, and the retry's
+// snapshot carries the adjustment.
+func TestAssessmentRunMeetsAdjustment(t *testing.T) {
+	office := login(t, "gs.office")
+	gs := countyBySlug(t, "guangshan")
+	ctx := context.Background()
+	cmp := assessmentdb.Computer{DB: h.env.App, Stager: uploads.Stager{DB: h.env.App, Store: h.store, Log: slog.New(slog.DiscardHandler)}, RetainYears: h.cfg.RetainYears}
+	v, _ := compute(t, office, map[string]any{"period": "half", "at": "2025-H1"})
+	var run assessmentapi.AssessmentRun
+	office.do("POST", "/api/v1/assessments", map[string]any{"period": "half", "at": "2025-H1"}).decode(t, &run)
+
+	// The office's adjustment: written, not yet committed, when the worker runs.
+	tx, err := h.env.App.Bun.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "SELECT set_config('app.county_id', ?, true)", gs.String()); err != nil {
+		t.Fatal(err)
+	}
+	var by uuid.UUID
+	if err := tx.NewRaw("SELECT id FROM accounts WHERE username = 'gs.office'").Scan(ctx, &by); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := assessmentdb.Adjust(ctx, tx, assessmentdb.Files{Store: &uploads.Deferred{Tx: tx, Store: h.store}, RetainYears: 1}, v.ID,
+		assessment.Adjustment{UnitID: v.Result.Units[0].UnitID, Component: "investment", Points: "-5", Reason: "现场核实投资不实"}, by, "gs.office", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmp.RunCompute(ctx, gs, run.ID, time.Now(), false) }()
+	time.Sleep(time.Second) // the worker has gathered and waits for the period
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err == nil {
+		t.Fatal("the worker wrote over a record that changed while it gathered")
+	}
+	var again assessmentapi.AssessmentRun
+	office.do("GET", "/api/v1/assessment-runs/"+run.ID.String(), nil).decode(t, &again)
+	if again.Status != "queued" {
+		t.Fatalf("the request after the clash: %+v", again)
+	}
+	if err := cmp.RunCompute(ctx, gs, run.ID, time.Now(), false); err != nil {
+		t.Fatalf("the retry: %v", err)
+	}
+	var after assessmentapi.AssessmentVersion
+	office.do("GET", "/api/v1/assessments/"+v.ID.String(), nil).decode(t, &after)
+	if len(after.Adjustments) != 1 || after.Adjustments[0].Reason != "现场核实投资不实" {
+		t.Fatalf("the adjustment after the retry: %+v", after.Adjustments)
 	}
 }

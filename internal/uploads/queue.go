@@ -150,8 +150,8 @@ func (s Stager) Flush(ctx context.Context, county uuid.UUID) (int, error) {
 					if !queuedTables[vc.Table] {
 						continue
 					}
-					q := fmt.Sprintf(`UPDATE %[1]q SET %[3]q = ? WHERE %[2]q = ? AND %[3]q = ''`, vc.Table, vc.KeyColumn, vc.VersionColumn)
-					if _, err := tx.ExecContext(ctx, q, st.VersionID, st.Key); err != nil {
+					if _, err := tx.ExecContext(ctx, `UPDATE ? SET ? = ? WHERE ? = ? AND ? = ''`, bun.Ident(vc.Table), bun.Ident(vc.VersionColumn), st.VersionID,
+						bun.Ident(vc.KeyColumn), st.Key, bun.Ident(vc.VersionColumn)); err != nil {
 						return fmt.Errorf("%s.%s: %w", vc.Table, vc.VersionColumn, err)
 					}
 				}

@@ -235,6 +235,21 @@ func Compute(ctx context.Context, tx bun.IDB, files Files, p bulletin.Period, re
 	return record(ctx, tx, next, snap, b, sum, st)
 }
 
+// lockedGet reads a version holding its period's lock: an adjustment or an
+// approval waits for a computation of the period that is writing, and the
+// worker's computation sees theirs (see RunCompute), so that none of them
+// overwrites another's.
+func lockedGet(ctx context.Context, tx bun.IDB, id uuid.UUID) (Version, error) {
+	v, err := Get(ctx, tx, id)
+	if err != nil {
+		return v, err
+	}
+	if err := lockPeriod(ctx, tx, bulletin.Period{Kind: bulletin.PeriodKind(v.Period), Start: v.PeriodStart, End: v.PeriodEnd}); err != nil {
+		return v, err
+	}
+	return Get(ctx, tx, id)
+}
+
 // lockPeriod makes a period's computations wait for each other.
 func lockPeriod(ctx context.Context, tx bun.IDB, p bulletin.Period) error {
 	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended('assessment:' || app_county()::text || ?, 0))", string(p.Kind)+p.Start.Format(time.DateOnly))
@@ -341,7 +356,7 @@ func Adjust(ctx context.Context, tx bun.IDB, files Files, id uuid.UUID, a assess
 	if files.Store == nil {
 		return Version{}, errStorage
 	}
-	v, err := Get(ctx, tx, id)
+	v, err := lockedGet(ctx, tx, id)
 	if err != nil {
 		return v, err
 	}
@@ -393,7 +408,7 @@ func Adjust(ctx context.Context, tx bun.IDB, files Files, id uuid.UUID, a assess
 // Approve is the leading group's approval: the version becomes final. The
 // account that computed it last or adjusted it may not approve it.
 func Approve(ctx context.Context, tx bun.IDB, id uuid.UUID, by uuid.UUID, now time.Time) (Version, error) {
-	v, err := Get(ctx, tx, id)
+	v, err := lockedGet(ctx, tx, id)
 	if err != nil {
 		return v, err
 	}

@@ -152,7 +152,9 @@ func (c Computer) RunCompute(ctx context.Context, county, id uuid.UUID, now time
 			return err
 		}
 		snap.Adjustments = n.Carried
-		st, err = c.Stager.Begin(ctx, tx, "assessment", fmt.Sprintf("assessments/%s/%s/run-%s/", county, n.V.ID, id), false)
+		// Each attempt its own prefix: a retry, or a second delivery of the
+		// job, never meets the stage an earlier attempt left.
+		st, err = c.Stager.Begin(ctx, tx, "assessment", fmt.Sprintf("assessments/%s/%s/run-%s/%s/", county, n.V.ID, id, uuid.NewString()), false)
 		ready = err == nil
 		return err
 	})

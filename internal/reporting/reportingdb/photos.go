@@ -55,9 +55,14 @@ func AddPhoto(ctx context.Context, tx bun.IDB, p Photo) (Photo, error) {
 // (AddPhoto for the week's site photos; an observation sheet's own cap for
 // a judge's), flagging a duplicate, audited.
 func InsertPhoto(ctx context.Context, tx bun.IDB, p Photo) (Photo, error) {
+	// Site photos uploaded again are flagged to the office; a judge's photo
+	// is neither flagged nor a first appearance (nobody sees it before the
+	// observation closes).
 	var first []uuid.UUID
-	if err := tx.NewSelect().Model((*Photo)(nil)).Column("id").Where("sha256 = ?", p.SHA256).OrderExpr("uploaded_at").Limit(1).Scan(ctx, &first); err != nil {
-		return Photo{}, err
+	if p.ObservationID == nil {
+		if err := tx.NewSelect().Model((*Photo)(nil)).Column("id").Where("sha256 = ? AND observation_id IS NULL", p.SHA256).OrderExpr("uploaded_at").Limit(1).Scan(ctx, &first); err != nil {
+			return Photo{}, err
+		}
 	}
 	if len(first) == 1 {
 		p.DuplicateOf = &first[0]
@@ -117,7 +122,7 @@ func GetPhoto(ctx context.Context, tx bun.IDB, id uuid.UUID) (Photo, error) {
 // before, newest first; next is the cursor of the following page.
 func DuplicatePhotos(ctx context.Context, tx bun.IDB, page postgres.Page) ([]Photo, string, error) {
 	out := []Photo{}
-	next, err := postgres.NewestFirst(ctx, tx.NewSelect().Model((*Photo)(nil)).Where("ph.duplicate_of IS NOT NULL"), page,
+	next, err := postgres.NewestFirst(ctx, tx.NewSelect().Model((*Photo)(nil)).Where("ph.duplicate_of IS NOT NULL AND ph.observation_id IS NULL"), page,
 		"ph.uploaded_at", "ph.id", func(p Photo) (time.Time, uuid.UUID) { return p.UploadedAt, p.ID }, &out)
 	return out, next, err
 }

@@ -4,7 +4,6 @@ package observationapi
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/tuijin/tuijin/internal/errs"
 	"github.com/tuijin/tuijin/internal/httpapi"
 	"github.com/tuijin/tuijin/internal/httpapi/reportingapi"
-	"github.com/tuijin/tuijin/internal/objects"
 	"github.com/tuijin/tuijin/internal/observation"
 	"github.com/tuijin/tuijin/internal/observation/observationdb"
 	"github.com/tuijin/tuijin/internal/reporting"
@@ -355,22 +353,9 @@ func (s *API) addPhoto(r *httpapi.Req) (any, error) {
 	if _, err := observationdb.CheckSheetPhoto(r.Ctx, r.Tx, e.ID, project, r.Session.PersonID); err != nil {
 		return nil, err // refused before the body is read
 	}
-	if s.Objects == nil {
-		return nil, objects.ErrUnavailable
-	}
-	week := reporting.WeekStart(s.Now())
-	county := *r.Session.ActiveCountyID
-	prefix := fmt.Sprintf("photos/%s/%s/%s/%s/", county, project, week.Format(time.DateOnly), uuid.NewString())
-	st, err := s.Stager().Begin(r.Ctx, r.Tx, "photo", prefix, false)
-	if err != nil {
-		return nil, err
-	}
-	if err := r.Release(); err != nil {
-		return nil, err
-	}
 	judge := *r.Session.PersonID
 	rp := &reportingapi.API{Server: s.Server}
-	saved, replay, err := rp.StorePhoto(r, st, reportingdb.Photo{ProjectID: project, WeekStart: week, ObservationID: &e.ID},
+	saved, replay, err := rp.StorePhoto(r, reportingdb.Photo{ProjectID: project, WeekStart: reporting.WeekStart(s.Now()), ObservationID: &e.ID},
 		func(ctx context.Context, tx bun.IDB, p reportingdb.Photo) (reportingdb.Photo, bool, error) {
 			return observationdb.AddSheetPhoto(ctx, tx, p, judge)
 		})

@@ -96,19 +96,7 @@ func (s *API) uploadPhoto(r *httpapi.Req) (any, error) {
 	if err := reportingdb.CheckPhotoCap(r.Ctx, r.Tx, p.ID, week, false); err != nil {
 		return nil, err // refused before the body is read
 	}
-	if s.Objects == nil {
-		return nil, objects.ErrUnavailable
-	}
-	county := *r.Session.ActiveCountyID
-	prefix := fmt.Sprintf("photos/%s/%s/%s/%s/", county, p.ID, week.Format(time.DateOnly), uuid.NewString())
-	st, err := s.Stager().Begin(r.Ctx, r.Tx, "photo", prefix, false)
-	if err != nil {
-		return nil, err
-	}
-	if err := r.Release(); err != nil {
-		return nil, err
-	}
-	saved, _, err := s.StorePhoto(r, st, reportingdb.Photo{ProjectID: p.ID, WeekStart: week},
+	saved, _, err := s.StorePhoto(r, reportingdb.Photo{ProjectID: p.ID, WeekStart: week},
 		func(ctx context.Context, tx bun.IDB, ph reportingdb.Photo) (reportingdb.Photo, bool, error) {
 			ph, err := reportingdb.AddPhoto(ctx, tx, ph)
 			return ph, false, err
@@ -124,17 +112,28 @@ func (s *API) uploadPhoto(r *httpapi.Req) (any, error) {
 // nothing is written.
 type AddFunc func(ctx context.Context, tx bun.IDB, p reportingdb.Photo) (saved reportingdb.Photo, replay bool, err error)
 
-// StorePhoto does the second and third steps of a photo upload whose first
-// step (authorising, beginning the stage st, releasing the request's
-// transaction) the caller has done: the body is spooled within the byte
-// limit, hashed and inspected without decoding (type by content, pixels
-// and decode memory from the header, structure to the end), and the
-// original stored unlocked under the stage; add writes the row (from the
-// template's project, week and observation), with the worker's job to make
-// the display copy and thumbnail, in a second transaction, after which the
-// original is locked. A refusal or a replay removes what was staged.
-func (s *API) StorePhoto(r *httpapi.Req, st uploads.Stage, template reportingdb.Photo, add AddFunc) (reportingdb.Photo, bool, error) {
+// StorePhoto receives a photo whose upload the caller has authorised in the
+// request's transaction: it begins the upload's stage there and releases
+// the transaction; the body is spooled within the byte limit, hashed and
+// inspected without decoding (type by content, pixels and decode memory
+// from the header, structure to the end), and the original stored unlocked
+// under the stage; add writes the row (from the template's project, week
+// and observation), with the worker's job to make the display copy and
+// thumbnail, in a second transaction, after which the original is locked.
+// A refusal or a replay removes what was staged.
+func (s *API) StorePhoto(r *httpapi.Req, template reportingdb.Photo, add AddFunc) (reportingdb.Photo, bool, error) {
+	if s.Objects == nil {
+		return reportingdb.Photo{}, false, objects.ErrUnavailable
+	}
 	county := *r.Session.ActiveCountyID
+	prefix := fmt.Sprintf("photos/%s/%s/%s/%s/", county, template.ProjectID, template.WeekStart.Format(time.DateOnly), uuid.NewString())
+	st, err := s.Stager().Begin(r.Ctx, r.Tx, "photo", prefix, false)
+	if err != nil {
+		return reportingdb.Photo{}, false, err
+	}
+	if err := r.Release(); err != nil {
+		return reportingdb.Photo{}, false, err
+	}
 	saved, replay, err := s.storePhoto(r, st, template, add)
 	if err != nil || replay {
 		s.Stager().Abandon(r.Ctx, county, st)

@@ -71,6 +71,8 @@ type Files struct {
 
 var errStorage = errs.E(errs.Unavailable, "storage_unavailable", "文件存储未配置或不可用，考核暂不能计算", "file storage is not configured or unavailable: assessments cannot be computed now")
 
+var errPeriod = errs.E(errs.Invalid, "invalid_period", "考核期间须为半年（2026-H1）或年度（2026）", "an assessment is of a half-year or a year")
+
 // Gather reads a period's snapshot from the data: every unit's facts
 // (completed investment and projects by the bulletins' rules, nodes due
 // and on time, the observations' unit results and best sites, stall weeks,
@@ -85,7 +87,7 @@ func Gather(ctx context.Context, tx bun.IDB, p bulletin.Period) (assessment.Snap
 	s := assessment.Snapshot{Period: string(p.Kind), Start: p.Start.Format(time.DateOnly), End: p.End.Format(time.DateOnly), Label: label,
 		Units: []assessment.Unit{}, Adjustments: []assessment.Adjustment{}}
 	if p.Kind != bulletin.PeriodHalf && p.Kind != bulletin.PeriodYear {
-		return s, errs.E(errs.Invalid, "invalid_period", "考核期间须为半年（2026-H1）或年度（2026）", "an assessment is of a half-year or a year")
+		return s, errPeriod
 	}
 	if err := tx.NewRaw("SELECT name FROM counties WHERE id = app_county()").Scan(ctx, &s.County); err != nil {
 		return s, err

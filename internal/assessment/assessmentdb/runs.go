@@ -53,7 +53,7 @@ func (r Run) period() bulletin.Period {
 // for the period is queued is that request (queued false).
 func Request(ctx context.Context, tx bun.IDB, p bulletin.Period, reason string, by uuid.UUID, now time.Time) (Run, bool, error) {
 	if p.Kind != bulletin.PeriodHalf && p.Kind != bulletin.PeriodYear {
-		return Run{}, false, errs.E(errs.Invalid, "invalid_period", "考核期间须为半年（2026-H1）或年度（2026）", "an assessment is of a half-year or a year")
+		return Run{}, false, errPeriod
 	}
 	if err := lockPeriod(ctx, tx, p); err != nil {
 		return Run{}, false, err
